@@ -1,0 +1,114 @@
+"""Canonical inbound HRIS events (Standard Webhooks payloads: {"type", "timestamp", "data"})."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+
+from coachwire import spine
+from coachwire.models.base import Identifier, InboundModel
+
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class EmployeeUpserted(InboundModel):
+    employee_id: Identifier
+    manager_id: Identifier | None = None
+    role_id: Identifier
+    career_stage: Identifier
+    email: Email
+    display_name: Name
+    hire_date: date
+
+
+class SkillRating(InboundModel):
+    skill_id: Identifier
+    level: int = Field(ge=0, le=10)
+    gap_flagged: bool = False
+
+
+class CheckinSubmitted(InboundModel):
+    checkin_id: Identifier
+    employee_id: Identifier
+    manager_id: Identifier
+    submitted_at: AwareDatetime
+    skill_ratings: list[SkillRating] = Field(min_length=1, max_length=200)
+
+    @field_validator("skill_ratings")
+    @classmethod
+    def _one_rating_per_skill(cls, ratings: list[SkillRating]) -> list[SkillRating]:
+        seen: set[str] = set()
+        for rating in ratings:
+            if rating.skill_id in seen:
+                raise ValueError(f"skill '{rating.skill_id}' is rated twice")
+            seen.add(rating.skill_id)
+        return ratings
+
+
+class RoleChanged(InboundModel):
+    employee_id: Identifier
+    role_id: Identifier
+    career_stage: Identifier
+    effective_date: date
+    previous_role_id: Identifier | None = None
+    previous_career_stage: Identifier | None = None
+
+
+class LearningCompleted(InboundModel):
+    employee_id: Identifier
+    activity_id: Identifier
+    completed_at: AwareDatetime
+    # Scaled score as in xAPI result.score.scaled, clipped to completion semantics (0..1).
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+EventData = EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted
+
+DATA_MODELS: dict[str, type[InboundModel]] = {
+    spine.EMPLOYEE_UPSERTED: EmployeeUpserted,
+    spine.CHECKIN_SUBMITTED: CheckinSubmitted,
+    spine.ROLE_CHANGED: RoleChanged,
+    spine.LEARNING_COMPLETED: LearningCompleted,
+}
+
+EventType = Literal[
+    "employee.upserted",
+    "performance.checkin.submitted",
+    "employee.role.changed",
+    "learning.activity.completed",
+]
+
+
+class WebhookEnvelope(InboundModel):
+    type: EventType
+    timestamp: AwareDatetime
+    data: dict
+
+
+class CanonicalEvent(InboundModel):
+    """What travels on the bus as EventBridge `detail`: the verified envelope plus its webhook id."""
+
+    event_id: Identifier
+    type: EventType
+    timestamp: AwareDatetime
+    data: dict
+    received_at: datetime
+
+    def parsed(self) -> EventData:
+        return DATA_MODELS[self.type].model_validate(self.data)  # type: ignore[return-value]
+
+    @property
+    def subject_id(self) -> str:
+        return str(self.data.get("employee_id", ""))
+
+
+class ScheduledJob(InboundModel):
+    """Detail of a scheduled job event (from EventBridge Scheduler or `POST /jobs/...`)."""
+
+    job: Literal["stall_detection"]
+    as_of: date | None = None
+    requested_by: str = "schedule"
+    run_id: Identifier | None = None

@@ -1,0 +1,93 @@
+"""Ports: what the application services need from the outside world. Adapters implement them with boto3;
+tests may implement them in memory. Nothing here imports boto3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from coachwire.models.coaching import (
+    AuditRecord,
+    DevelopmentPlan,
+    EmployeeProfile,
+    ManagerAlert,
+    Notification,
+    Recommendation,
+)
+from coachwire.models.framework import Catalog, Framework
+
+
+class NotFound(LookupError):
+    """A referenced record does not exist (maps to 404 / a clear trigger failure)."""
+
+
+class ConcurrentUpdate(RuntimeError):
+    """An optimistic write lost a race; the caller re-reads and retries."""
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """Everything one trigger firing writes for one employee, committed atomically or not at all."""
+
+    profile: EmployeeProfile
+    expected_version: int | None
+    recommendations: tuple[Recommendation, ...] = ()
+    completed_recommendation_ids: tuple[str, ...] = ()
+    plan: DevelopmentPlan | None = None
+    alert: ManagerAlert | None = None
+    notifications: tuple[Notification, ...] = ()
+
+
+class ProfileStore(Protocol):
+    def get(self, employee_id: str) -> EmployeeProfile | None: ...
+    def commit(self, change: ProfileChange) -> None:
+        """Write the change in one transaction; raise ConcurrentUpdate if the version moved."""
+        ...
+    def recommendations(self, employee_id: str) -> list[Recommendation]: ...
+    def plan(self, employee_id: str) -> DevelopmentPlan | None: ...
+    def alerts_for_manager(self, manager_id: str) -> list[ManagerAlert]: ...
+    def direct_reports(self, manager_id: str) -> list[str]: ...
+    def scan_profiles(self, segment: int = 0, total_segments: int = 1) -> Iterator[EmployeeProfile]: ...
+
+
+class CatalogStore(Protocol):
+    def framework_for_role(self, role_id: str) -> Framework | None: ...
+    def framework(self, framework_id: str) -> Framework | None: ...
+    def catalog(self, framework_id: str) -> Catalog: ...
+    def put_framework(self, framework: Framework, catalog: Catalog) -> None: ...
+
+
+class OutboxStore(Protocol):
+    def get(self, notification_id: str) -> Notification | None: ...
+    def claim(self, notification_id: str, lease_seconds: int) -> Notification | None:
+        """pending → sending (or an expired lease's notification). None when someone else holds it."""
+        ...
+    def mark_sent(self, notification_id: str, provider_message_id: str) -> None: ...
+    def release(self, notification_id: str, error_type: str, final: bool) -> None: ...
+    def mark_unknown(self, notification_id: str) -> None: ...
+    def for_recipient(self, recipient_id: str) -> list[Notification]: ...
+
+
+class AuditLog(Protocol):
+    def append(self, record: AuditRecord) -> None: ...
+    def for_subject(self, subject_id: str) -> list[AuditRecord]: ...
+
+
+class TriggerStats(Protocol):
+    def count(self, trigger: str, outcome: str) -> None: ...
+    def all(self) -> dict[str, dict[str, int]]: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, source: str, detail_type: str, detail: dict) -> str: ...
+
+
+class EmailSender(Protocol):
+    def send(self, to: str, subject: str, body: str) -> str:
+        """Send one email; return the provider's message id. Raise on failure."""
+        ...
+
+
+class DeadLetterDepth(Protocol):
+    def depth(self) -> dict[str, int]: ...

@@ -1,0 +1,249 @@
+"""The one declaration of Coachwire's tables, event bus and triggers.
+
+The CDK app (infrastructure/) and the local runtime (coachwire.local) both read this module, so the
+deployed wiring and the laptop wiring cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EVENT_SOURCE_HRIS = "coachwire.hris"
+EVENT_SOURCE_INTERNAL = "coachwire.internal"
+EVENT_SOURCE_SCHEDULER = "coachwire.scheduler"
+
+# Detail types on the bus. HRIS ones equal the canonical webhook `type`.
+EMPLOYEE_UPSERTED = "employee.upserted"
+CHECKIN_SUBMITTED = "performance.checkin.submitted"
+ROLE_CHANGED = "employee.role.changed"
+LEARNING_COMPLETED = "learning.activity.completed"
+NOTIFICATION_QUEUED = "notification.queued"
+STALL_DETECTION_DUE = "job.stall_detection.due"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A DynamoDB table. `key` is the logical name used in grants and Settings (`<key>_table`)."""
+
+    key: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    append_only: bool = False
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec("profiles", "pk", "sk", indexes=(Index("by_manager", "manager_pk", "sk"),)),
+    TableSpec("catalog", "pk", "sk"),
+    TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),)),
+    TableSpec(
+        "audit",
+        "event_id",
+        "recorded_key",
+        indexes=(Index("by_subject", "subject_id", "recorded_key"),),
+        append_only=True,
+    ),
+    TableSpec("stats", "trigger"),
+    TableSpec("idempotency", "id", ttl_attribute="expiration"),
+)
+
+
+@dataclass(frozen=True)
+class TableGrant:
+    """Least-privilege DynamoDB actions one function needs on one table (and its indexes)."""
+
+    table: str
+    actions: tuple[str, ...]
+
+
+READ = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+
+# Every queue-fed trigger records its firing and keeps its counters.
+TRIGGER_BASE_GRANTS: tuple[TableGrant, ...] = (
+    TableGrant("audit", ("dynamodb:PutItem",)),
+    TableGrant("stats", ("dynamodb:UpdateItem",)),
+    TableGrant("idempotency", IDEMPOTENCY),
+)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger: an EventBridge rule → its own SQS queue (+DLQ) → its own small Lambda function."""
+
+    name: str
+    summary: str
+    detail_types: tuple[str, ...]
+    sources: tuple[str, ...]
+    grants: tuple[TableGrant, ...]
+    publishes_events: bool = False
+    sends_email: bool = False
+    timeout_seconds: int = 30
+    memory_mb: int = 512
+    batch_size: int = 10
+    max_receive_count: int = 3
+    # EventBridge Scheduler expression; the schedule puts a `STALL_DETECTION_DUE`-style event on the bus.
+    schedule: str | None = None
+    schedule_detail_type: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def function_dir(self) -> str:
+        return f"functions/{self.name}"
+
+    @property
+    def handler_module(self) -> str:
+        return f"functions.{self.name}.handler"
+
+    @property
+    def all_grants(self) -> tuple[TableGrant, ...]:
+        return TRIGGER_BASE_GRANTS + self.grants
+
+    def event_pattern(self) -> dict[str, list[str]]:
+        return {"source": list(self.sources), "detail-type": list(self.detail_types)}
+
+
+TRIGGERS: tuple[Trigger, ...] = (
+    Trigger(
+        name="profile_sync",
+        summary="Employee created or changed in the HRIS → coaching profile kept current",
+        detail_types=(EMPLOYEE_UPSERTED,),
+        sources=(EVENT_SOURCE_HRIS,),
+        grants=(TableGrant("profiles", READ + WRITE), TableGrant("catalog", READ)),
+    ),
+    Trigger(
+        name="checkin_gap_nudge",
+        summary="Performance check-in flags a gap → learning assigned and employee nudged",
+        detail_types=(CHECKIN_SUBMITTED,),
+        sources=(EVENT_SOURCE_HRIS,),
+        grants=(
+            TableGrant("profiles", READ + WRITE),
+            TableGrant("catalog", READ),
+            TableGrant("outbox", ("dynamodb:PutItem",)),
+        ),
+        publishes_events=True,
+    ),
+    Trigger(
+        name="role_change_plan",
+        summary="Role or level change → gap analysis against the new role → transition plan",
+        detail_types=(ROLE_CHANGED,),
+        sources=(EVENT_SOURCE_HRIS,),
+        grants=(
+            TableGrant("profiles", READ + WRITE),
+            TableGrant("catalog", READ),
+            TableGrant("outbox", ("dynamodb:PutItem",)),
+        ),
+        publishes_events=True,
+    ),
+    Trigger(
+        name="learning_next_step",
+        summary="Learning completed → evidence recorded, item done, next recommendation queued",
+        detail_types=(LEARNING_COMPLETED,),
+        sources=(EVENT_SOURCE_HRIS,),
+        grants=(
+            TableGrant("profiles", READ + WRITE),
+            TableGrant("catalog", READ),
+            TableGrant("outbox", ("dynamodb:PutItem",)),
+        ),
+        publishes_events=True,
+    ),
+    Trigger(
+        name="stall_detection",
+        summary="Daily: stalled development → manager alert with 1:1 talking points",
+        detail_types=(STALL_DETECTION_DUE,),
+        sources=(EVENT_SOURCE_SCHEDULER,),
+        grants=(
+            TableGrant("profiles", READ + WRITE + ("dynamodb:Scan",)),
+            TableGrant("catalog", READ),
+            TableGrant("outbox", ("dynamodb:PutItem",)),
+        ),
+        publishes_events=True,
+        timeout_seconds=300,
+        memory_mb=1024,
+        batch_size=1,
+        schedule="cron(0 6 * * ? *)",
+        schedule_detail_type=STALL_DETECTION_DUE,
+    ),
+    Trigger(
+        name="notification_delivery",
+        summary="Queued notification → delivered by email exactly once",
+        detail_types=(NOTIFICATION_QUEUED,),
+        sources=(EVENT_SOURCE_INTERNAL,),
+        grants=(TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
+        sends_email=True,
+        max_receive_count=5,
+    ),
+)
+
+TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
+
+# Functions behind the HTTP API (not queue-fed).
+INGEST_FUNCTION = "ingest_webhook"
+API_FUNCTION = "api"
+
+
+def trigger_for_detail_type(detail_type: str) -> Trigger | None:
+    return next((t for t in TRIGGERS if detail_type in t.detail_types), None)
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    """A function behind the HTTP API. `authorised` routes sit behind the JWT authorizer."""
+
+    name: str
+    summary: str
+    routes: tuple[tuple[str, str, bool], ...]  # (method, path, needs JWT)
+    grants: tuple[TableGrant, ...]
+    publishes_events: bool = False
+    reads_webhook_secret: bool = False
+    reads_dead_letter_depth: bool = False
+    timeout_seconds: int = 10
+    memory_mb: int = 512
+
+    @property
+    def function_dir(self) -> str:
+        return f"functions/{self.name}"
+
+
+HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
+    HttpFunction(
+        name=INGEST_FUNCTION,
+        summary="POST /webhooks/hris: verify, validate, dedupe, publish to the bus",
+        routes=(("POST", "/webhooks/hris", False),),
+        grants=(
+            TableGrant("idempotency", IDEMPOTENCY),
+            TableGrant("profiles", ("dynamodb:GetItem",)),
+            TableGrant("catalog", ("dynamodb:GetItem", "dynamodb:Query")),
+            TableGrant("audit", ("dynamodb:PutItem",)),
+            TableGrant("stats", ("dynamodb:UpdateItem",)),
+        ),
+        publishes_events=True,
+        reads_webhook_secret=True,
+    ),
+    HttpFunction(
+        name=API_FUNCTION,
+        summary="Read API and admin jobs (JWT; hr_admin / manager / employee)",
+        routes=(
+            ("GET", "/openapi.json", False),
+            ("ANY", "/{proxy+}", True),
+        ),
+        grants=(
+            TableGrant("profiles", READ),
+            TableGrant("catalog", READ),
+            TableGrant("outbox", ("dynamodb:Query",)),
+            TableGrant("stats", ("dynamodb:Scan",)),
+            TableGrant("audit", ("dynamodb:PutItem",)),
+        ),
+        publishes_events=True,
+        reads_dead_letter_depth=True,
+    ),
+)

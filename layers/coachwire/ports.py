@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from coachwire.models.coaching import (
@@ -26,6 +27,27 @@ class ConcurrentUpdate(RuntimeError):
     """An optimistic write lost a race; the caller re-reads and retries."""
 
 
+class AlreadyProcessed(RuntimeError):
+    """The receipt for this (trigger, event) already exists: the effects were committed before."""
+
+
+class ReusedDeliveryId(RuntimeError):
+    """A webhook id arrived again with a different body."""
+
+
+class DeliveryInFlight(RuntimeError):
+    """The same webhook id is being processed right now; the sender should retry."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Written in the same transaction as a firing's effects, so a redelivery finds it and repeats nothing."""
+
+    trigger: str
+    event_id: str
+    result: dict
+
+
 @dataclass(frozen=True)
 class ProfileChange:
     """Everything one trigger firing writes for one employee, committed atomically or not at all."""
@@ -37,6 +59,8 @@ class ProfileChange:
     plan: DevelopmentPlan | None = None
     alert: ManagerAlert | None = None
     notifications: tuple[Notification, ...] = ()
+    receipt: Receipt | None = None
+    write_profile: bool = True
 
 
 class ProfileStore(Protocol):
@@ -44,6 +68,7 @@ class ProfileStore(Protocol):
     def commit(self, change: ProfileChange) -> None:
         """Write the change in one transaction; raise ConcurrentUpdate if the version moved."""
         ...
+    def receipt(self, employee_id: str, trigger: str, event_id: str) -> dict | None: ...
     def recommendations(self, employee_id: str) -> list[Recommendation]: ...
     def plan(self, employee_id: str) -> DevelopmentPlan | None: ...
     def alerts_for_manager(self, manager_id: str) -> list[ManagerAlert]: ...
@@ -60,11 +85,11 @@ class CatalogStore(Protocol):
 
 class OutboxStore(Protocol):
     def get(self, notification_id: str) -> Notification | None: ...
-    def claim(self, notification_id: str, lease_seconds: int) -> Notification | None:
-        """pending → sending (or an expired lease's notification). None when someone else holds it."""
+    def claim(self, notification_id: str, now: datetime, lease_seconds: int) -> Notification | None:
+        """pending → sending with a lease; None when the notification is not pending."""
         ...
-    def mark_sent(self, notification_id: str, provider_message_id: str) -> None: ...
-    def release(self, notification_id: str, error_type: str, final: bool) -> None: ...
+    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None: ...
+    def release(self, notification_id: str, final: bool) -> None: ...
     def mark_unknown(self, notification_id: str) -> None: ...
     def for_recipient(self, recipient_id: str) -> list[Notification]: ...
 

@@ -41,7 +41,7 @@ class TableSpec:
 
 
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("profiles", "pk", "sk", indexes=(Index("by_manager", "manager_pk", "sk"),)),
+    TableSpec("profiles", "pk", "sk", indexes=(Index("by_manager", "manager_pk", "sk"),), ttl_attribute="expires_at"),
     TableSpec("catalog", "pk", "sk"),
     TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),)),
     TableSpec(

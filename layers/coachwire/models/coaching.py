@@ -30,6 +30,8 @@ class EmployeeProfile(Record):
     levels: dict[str, SkillAssessment] = Field(default_factory=dict)
     flagged_skills: list[str] = Field(default_factory=list)
     completed_items: list[str] = Field(default_factory=list)
+    # Open assignments: catalog item id → recommendation id, so a completion can close the right record.
+    open_items: dict[str, str] = Field(default_factory=dict)
     activity_dates: list[datetime] = Field(default_factory=list)
     # Benchmarks seen at the last gap analysis, to notice a raised benchmark later.
     benchmark_snapshot: dict[str, int] = Field(default_factory=dict)
@@ -103,6 +105,7 @@ class DevelopmentPlan(Record):
 class StallReason(Record):
     code: Literal["low_activity", "rating_dropped", "benchmark_raised"]
     skill_id: str | None = None
+    level: int | None = None  # the new rating or benchmark the reason refers to
     detail: str
 
 

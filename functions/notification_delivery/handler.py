@@ -1,0 +1,10 @@
+"""Queued notification → delivered by email, never twice."""
+
+from coachwire.runtime.trigger import TriggerHandler
+from coachwire.services.triggers import notification_delivery
+
+handler = TriggerHandler("notification_delivery", notification_delivery)
+
+
+def lambda_handler(event, context):
+    return handler(event, context)

@@ -1,0 +1,349 @@
+"""DynamoDB adapters. Records are stored as a JSON `doc` plus the few attributes that keys, indexes and
+conditions need, so pydantic stays the single source of truth for the shape."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from coachwire.adapters.aws import client
+from coachwire.models.coaching import (
+    AuditRecord,
+    DevelopmentPlan,
+    EmployeeProfile,
+    ManagerAlert,
+    Notification,
+    Recommendation,
+)
+from coachwire.models.framework import Catalog, Framework
+from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange
+
+RECEIPT_DAYS = 30
+
+
+def _s(value: str) -> dict:
+    return {"S": value}
+
+
+def _n(value: int | float) -> dict:
+    return {"N": str(value)}
+
+
+def _doc(item: dict) -> dict:
+    return json.loads(item["doc"]["S"])
+
+
+def emp_pk(employee_id: str) -> str:
+    return f"EMP#{employee_id}"
+
+
+def _query_all(**kwargs: Any) -> Iterator[dict]:
+    paginator = client("dynamodb").get_paginator("query")
+    for page in paginator.paginate(**kwargs):
+        yield from page["Items"]
+
+
+class DynamoProfileStore:
+    """Profiles, recommendations, plans, alerts and receipts (single table); outbox writes join the
+    same transaction so a firing's effects land together or not at all."""
+
+    def __init__(self, table_name: str, outbox_table_name: str | None = None) -> None:
+        self.table = table_name
+        self.outbox_table = outbox_table_name
+
+    def get(self, employee_id: str) -> EmployeeProfile | None:
+        item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True,
+                                           Key={"pk": _s(emp_pk(employee_id)), "sk": _s("PROFILE")}).get("Item")
+        return EmployeeProfile.model_validate(_doc(item)) if item else None
+
+    def receipt(self, employee_id: str, trigger: str, event_id: str) -> dict | None:
+        item = client("dynamodb").get_item(
+            TableName=self.table, ConsistentRead=True,
+            Key={"pk": _s(emp_pk(employee_id)), "sk": _s(f"RECEIPT#{trigger}#{event_id}")}).get("Item")
+        return _doc(item) if item else None
+
+    def commit(self, change: ProfileChange) -> None:
+        ops: list[dict] = []
+        pk = emp_pk(change.profile.employee_id)
+        receipt_index = None
+        if change.receipt is not None:
+            receipt_index = len(ops)
+            expires = int(time.time()) + RECEIPT_DAYS * 86400
+            ops.append({"Put": {
+                "TableName": self.table,
+                "Item": {"pk": _s(pk), "sk": _s(f"RECEIPT#{change.receipt.trigger}#{change.receipt.event_id}"),
+                         "doc": _s(json.dumps(change.receipt.result)), "expires_at": _n(expires)},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }})
+        if change.write_profile:
+            ops.append(self._profile_put(change))
+        for rec in change.recommendations:
+            ops.append({"Put": {"TableName": self.table, "Item": {
+                "pk": _s(pk), "sk": _s(f"REC#{rec.recommendation_id}"), "doc": _s(rec.model_dump_json())}}})
+        for rec_id in change.completed_recommendation_ids:
+            ops.append({"Update": {
+                "TableName": self.table, "Key": {"pk": _s(pk), "sk": _s(f"REC#{rec_id}")},
+                "UpdateExpression": "SET #st = :done", "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {"#st": "status"}, "ExpressionAttributeValues": {":done": _s("done")},
+            }})
+        if change.plan is not None:
+            ops.append({"Put": {"TableName": self.table, "Item": {
+                "pk": _s(pk), "sk": _s("PLAN"), "doc": _s(change.plan.model_dump_json())}}})
+        if change.alert is not None:
+            alert = change.alert
+            ops.append({"Put": {"TableName": self.table, "Item": {
+                "pk": _s(f"MGR#{alert.manager_id}"), "sk": _s(f"ALERT#{alert.as_of}#{alert.employee_id}"),
+                "doc": _s(alert.model_dump_json())}}})
+        for note in change.notifications:
+            if not self.outbox_table:
+                raise ValueError("this store was built without an outbox table")
+            ops.append({"Put": {"TableName": self.outbox_table, "Item": DynamoOutboxStore.item(note),
+                                "ConditionExpression": "attribute_not_exists(notification_id)"}})
+        if not ops:
+            return
+        self._transact(ops, receipt_index)
+
+    def _profile_put(self, change: ProfileChange) -> dict:
+        profile = change.profile.model_copy(update={"version": (change.expected_version or 0) + 1})
+        item = {"pk": _s(emp_pk(profile.employee_id)), "sk": _s("PROFILE"), "doc": _s(profile.model_dump_json()),
+                "version": _n(profile.version)}
+        if profile.manager_id:
+            item["manager_pk"] = _s(f"MGR#{profile.manager_id}")
+        put: dict = {"TableName": self.table, "Item": item}
+        if change.expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": _n(change.expected_version)}
+        return {"Put": put}
+
+    def _transact(self, ops: list[dict], receipt_index: int | None) -> None:
+        try:
+            client("dynamodb").transact_write_items(TransactItems=ops)
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in err.response.get("CancellationReasons", [])]
+            if receipt_index is not None and len(reasons) > receipt_index \
+                    and reasons[receipt_index] == "ConditionalCheckFailed":
+                raise AlreadyProcessed() from err
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                raise ConcurrentUpdate(str(reasons)) from err
+            raise
+
+    def recommendations(self, employee_id: str) -> list[Recommendation]:
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                           ExpressionAttributeValues={":pk": _s(emp_pk(employee_id)), ":p": _s("REC#")})
+        recs = []
+        for item in items:
+            rec = Recommendation.model_validate(_doc(item))
+            if "status" in item:
+                rec = rec.model_copy(update={"status": item["status"]["S"]})
+            recs.append(rec)
+        return sorted(recs, key=lambda r: (r.created_at, r.score), reverse=True)
+
+    def plan(self, employee_id: str) -> DevelopmentPlan | None:
+        item = client("dynamodb").get_item(TableName=self.table,
+                                           Key={"pk": _s(emp_pk(employee_id)), "sk": _s("PLAN")}).get("Item")
+        return DevelopmentPlan.model_validate(_doc(item)) if item else None
+
+    def alerts_for_manager(self, manager_id: str) -> list[ManagerAlert]:
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                           ExpressionAttributeValues={":pk": _s(f"MGR#{manager_id}"), ":p": _s("ALERT#")},
+                           ScanIndexForward=False)
+        return [ManagerAlert.model_validate(_doc(i)) for i in items]
+
+    def direct_reports(self, manager_id: str) -> list[str]:
+        items = _query_all(TableName=self.table, IndexName="by_manager",
+                           KeyConditionExpression="manager_pk = :m",
+                           ExpressionAttributeValues={":m": _s(f"MGR#{manager_id}")})
+        return [i["pk"]["S"].removeprefix("EMP#") for i in items if i["sk"]["S"] == "PROFILE"]
+
+    def scan_profiles(self, segment: int = 0, total_segments: int = 1) -> Iterator[EmployeeProfile]:
+        paginator = client("dynamodb").get_paginator("scan")
+        for page in paginator.paginate(TableName=self.table, Segment=segment, TotalSegments=total_segments,
+                                       FilterExpression="sk = :p",
+                                       ExpressionAttributeValues={":p": _s("PROFILE")}):
+            for item in page["Items"]:
+                yield EmployeeProfile.model_validate(_doc(item))
+
+
+class DynamoCatalogStore:
+    """Frameworks and catalogs. Read-mostly, so reads are cached per container for a short while."""
+
+    CACHE_SECONDS = 60.0
+
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def _get(self, pk: str, sk: str) -> dict | None:
+        key = (pk, sk)
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < self.CACHE_SECONDS:
+            return hit[1]
+        item = client("dynamodb").get_item(TableName=self.table, Key={"pk": _s(pk), "sk": _s(sk)}).get("Item")
+        value = _doc(item) if item else None
+        self._cache[key] = (time.monotonic(), value)
+        return value
+
+    def framework(self, framework_id: str) -> Framework | None:
+        doc = self._get(f"FRAMEWORK#{framework_id}", "CURRENT")
+        return self._parsed(("fw", framework_id), doc, Framework)
+
+    def framework_for_role(self, role_id: str) -> Framework | None:
+        pointer = self._get(f"ROLE#{role_id}", "FRAMEWORK")
+        return self.framework(pointer["framework_id"]) if pointer else None
+
+    def catalog(self, framework_id: str) -> Catalog:
+        doc = self._get(f"CATALOG#{framework_id}", "CURRENT")
+        parsed = self._parsed(("cat", framework_id), doc, Catalog)
+        return parsed or Catalog(framework_id=framework_id, items=[])
+
+    def _parsed(self, key: tuple[str, str], doc: dict | None, model: type) -> Any:
+        # Parsing a framework costs more than fetching it: keep the parsed object beside the doc.
+        if doc is None:
+            return None
+        hit = self._cache.get(key)
+        if hit and hit[1][0] is doc:
+            return hit[1][1]
+        value = model.model_validate(doc)
+        self._cache[key] = (time.monotonic(), (doc, value))
+        return value
+
+    def put_framework(self, framework: Framework, catalog: Catalog) -> None:
+        doc = framework.model_dump_json()
+        ops = [
+            {"Put": {"TableName": self.table, "Item": {
+                "pk": _s(f"FRAMEWORK#{framework.framework_id}"), "sk": _s(f"VERSION#{framework.version}"),
+                "doc": _s(doc)}}},
+            {"Put": {"TableName": self.table, "Item": {
+                "pk": _s(f"FRAMEWORK#{framework.framework_id}"), "sk": _s("CURRENT"), "doc": _s(doc)}}},
+            {"Put": {"TableName": self.table, "Item": {
+                "pk": _s(f"CATALOG#{framework.framework_id}"), "sk": _s("CURRENT"),
+                "doc": _s(catalog.model_dump_json())}}},
+        ]
+        for role in framework.roles:
+            ops.append({"Put": {"TableName": self.table, "Item": {
+                "pk": _s(f"ROLE#{role.role_id}"), "sk": _s("FRAMEWORK"),
+                "doc": _s(json.dumps({"framework_id": framework.framework_id}))}}})
+        client("dynamodb").transact_write_items(TransactItems=ops)
+        self._cache.clear()
+
+
+class DynamoOutboxStore:
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    @staticmethod
+    def item(note: Notification) -> dict:
+        return {"notification_id": _s(note.notification_id), "recipient_id": _s(note.recipient_id),
+                "created_at": _s(note.created_at.isoformat()), "status": _s(note.status),
+                "attempts": _n(note.attempts), "doc": _s(note.model_dump_json())}
+
+    @staticmethod
+    def _from_item(item: dict) -> Notification:
+        state: dict[str, Any] = {"status": item["status"]["S"], "attempts": int(item["attempts"]["N"])}
+        for name in ("lease_until", "sent_at", "provider_message_id"):
+            if name in item:
+                state[name] = item[name]["S"]
+        return Notification.model_validate({**_doc(item), **state})
+
+    def get(self, notification_id: str) -> Notification | None:
+        item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True,
+                                           Key={"notification_id": _s(notification_id)}).get("Item")
+        return self._from_item(item) if item else None
+
+    def claim(self, notification_id: str, now: datetime, lease_seconds: int) -> Notification | None:
+        try:
+            out = client("dynamodb").update_item(
+                TableName=self.table, Key={"notification_id": _s(notification_id)},
+                UpdateExpression="SET #st = :sending, lease_until = :lease ADD attempts :one",
+                ConditionExpression="#st = :pending",
+                ExpressionAttributeNames={"#st": "status"},
+                ExpressionAttributeValues={":sending": _s("sending"), ":pending": _s("pending"), ":one": _n(1),
+                                           ":lease": _s((now + timedelta(seconds=lease_seconds)).isoformat())},
+                ReturnValues="ALL_NEW")
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return self._from_item(out["Attributes"])
+
+    def _set_status(self, notification_id: str, status: str, expect: str, extra: dict[str, str]) -> None:
+        names = {"#st": "status"}
+        values = {":new": _s(status), ":expect": _s(expect)}
+        sets = ["#st = :new"]
+        for i, (name, value) in enumerate(extra.items()):
+            sets.append(f"{name} = :v{i}")
+            values[f":v{i}"] = _s(value)
+        client("dynamodb").update_item(
+            TableName=self.table, Key={"notification_id": _s(notification_id)},
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until",
+            ConditionExpression="#st = :expect", ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
+        self._set_status(notification_id, "sent", "sending",
+                         {"provider_message_id": provider_message_id, "sent_at": sent_at.isoformat()})
+
+    def release(self, notification_id: str, final: bool) -> None:
+        self._set_status(notification_id, "failed" if final else "pending", "sending", {})
+
+    def mark_unknown(self, notification_id: str) -> None:
+        self._set_status(notification_id, "delivery_unknown", "sending", {})
+
+    def for_recipient(self, recipient_id: str) -> list[Notification]:
+        items = _query_all(TableName=self.table, IndexName="by_recipient",
+                           KeyConditionExpression="recipient_id = :r",
+                           ExpressionAttributeValues={":r": _s(recipient_id)}, ScanIndexForward=False)
+        return [self._from_item(i) for i in items]
+
+
+class DynamoAuditLog:
+    """Append-only: the writer's IAM policy allows PutItem alone, and every put refuses to overwrite."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    def append(self, record: AuditRecord) -> None:
+        key = f"{record.recorded_at.isoformat()}#{record.trigger}#{uuid.uuid4().hex[:8]}"
+        item = {"event_id": _s(record.event_id), "recorded_key": _s(key), "doc": _s(record.model_dump_json()),
+                "trigger": _s(record.trigger), "outcome": _s(record.outcome)}
+        if record.subject_id:
+            item["subject_id"] = _s(record.subject_id)
+        client("dynamodb").put_item(TableName=self.table, Item=item,
+                                    ConditionExpression="attribute_not_exists(event_id)")
+
+    def for_subject(self, subject_id: str) -> list[AuditRecord]:
+        items = _query_all(TableName=self.table, IndexName="by_subject",
+                           KeyConditionExpression="subject_id = :s", ExpressionAttributeValues={":s": _s(subject_id)})
+        return [AuditRecord.model_validate(_doc(i)) for i in items]
+
+    def for_event(self, event_id: str) -> list[AuditRecord]:
+        items = _query_all(TableName=self.table, KeyConditionExpression="event_id = :e",
+                           ExpressionAttributeValues={":e": _s(event_id)})
+        return [AuditRecord.model_validate(_doc(i)) for i in items]
+
+
+class DynamoTriggerStats:
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    def count(self, trigger: str, outcome: str) -> None:
+        client("dynamodb").update_item(
+            TableName=self.table, Key={"trigger": _s(trigger)},
+            UpdateExpression="ADD received :one, #o :one", ExpressionAttributeNames={"#o": outcome},
+            ExpressionAttributeValues={":one": _n(1)})
+
+    def all(self) -> dict[str, dict[str, int]]:
+        result: dict[str, dict[str, int]] = {}
+        for page in client("dynamodb").get_paginator("scan").paginate(TableName=self.table):
+            for item in page["Items"]:
+                result[item["trigger"]["S"]] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
+        return result

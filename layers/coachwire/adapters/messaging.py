@@ -1,0 +1,50 @@
+"""EventBridge, SES and SQS adapters."""
+
+from __future__ import annotations
+
+import json
+
+from coachwire.adapters.aws import client
+
+
+class PublishFailed(RuntimeError):
+    pass
+
+
+class EventBridgePublisher:
+    def __init__(self, bus_name: str) -> None:
+        self.bus_name = bus_name
+
+    def publish(self, source: str, detail_type: str, detail: dict) -> str:
+        out = client("events").put_events(Entries=[{
+            "EventBusName": self.bus_name, "Source": source, "DetailType": detail_type,
+            "Detail": json.dumps(detail, default=str)}])
+        entry = out["Entries"][0]
+        if out.get("FailedEntryCount") or "EventId" not in entry:
+            # ErrorCode only: the detail may hold personal data.
+            raise PublishFailed(f"EventBridge rejected the event: {entry.get('ErrorCode', 'unknown')}")
+        return entry["EventId"]
+
+
+class SesEmailSender:
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+
+    def send(self, to: str, subject: str, body: str) -> str:
+        out = client("ses").send_email(
+            Source=self.sender, Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+        return out["MessageId"]
+
+
+class SqsDeadLetterDepth:
+    def __init__(self, queue_urls: dict[str, str]) -> None:
+        self.queue_urls = queue_urls
+
+    def depth(self) -> dict[str, int]:
+        depths = {}
+        for trigger, url in self.queue_urls.items():
+            attrs = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            depths[trigger] = int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+        return depths

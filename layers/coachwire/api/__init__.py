@@ -1,0 +1,1 @@
+"""The read API: routes, views and the authorisation policy."""

@@ -1,0 +1,140 @@
+"""HTTP routes. Every read checks the caller against the record it would return (authz.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import ValidationError
+
+from coachwire import __version__, spine
+from coachwire.api import authz, views
+from coachwire.domain.gaps import FrameworkIndex
+from coachwire.models.coaching import AuditRecord
+from coachwire.services.deps import Dependencies
+from coachwire.services.ingest import first_error
+
+OPENAPI_TITLE = "Coachwire API"
+
+
+def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def caller() -> authz.Caller:
+        claims = app.current_event.request_context.authorizer.jwt_claim
+        return authz.Caller.from_claims(claims, deps.settings.role_claim)
+
+    def profile_or_404(employee_id: str):
+        profile = deps.profiles.get(employee_id)
+        # Same answer for "absent" and "not yours", so ids cannot be probed.
+        if profile is None or not authz.may_read_employee(caller(), employee_id, profile.manager_id):
+            raise authz.NotAllowed(f"no readable employee '{employee_id}'")
+        return profile
+
+    @app.exception_handler(authz.NotAllowed)
+    def forbidden(err: authz.NotAllowed) -> Response:
+        return Response(status_code=403, content_type="application/json", body={"message": str(err)})
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi():
+        return Response(status_code=200, content_type="application/json",
+                        body=app.get_openapi_json_schema(
+                            title=OPENAPI_TITLE, version=__version__,
+                            description="Coaching profiles, explained recommendations, plans, manager alerts "
+                                        "and trigger health. Webhooks: POST /webhooks/hris (Standard Webhooks).",
+                            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+                            security=[{"bearer": []}]))
+
+    @app.get("/employees/<employee_id>", summary="Profile, levels and gaps against the role benchmark")
+    def get_employee(employee_id: str) -> views.EmployeeView:
+        profile = profile_or_404(employee_id)
+        framework = deps.catalog.framework(profile.framework_id)
+        if framework is None:
+            raise authz.NotAllowed("the employee's framework is not published")
+        index = FrameworkIndex.of(framework)
+        benchmark = index.benchmark_vector(profile.role_id, profile.career_stage)
+        levels = []
+        for skill, target in zip(framework.skills, benchmark, strict=True):
+            held = profile.levels.get(skill.skill_id)
+            current = held.level if held else 0
+            levels.append(views.LevelView(
+                skill_id=skill.skill_id, skill_name=skill.name, level=current,
+                assessed_at=held.assessed_at if held else None, source=held.source if held else None,
+                benchmark=int(target), gap=max(0, int(target) - current), criticality=skill.criticality))
+        role = framework.role(profile.role_id)
+        return views.EmployeeView(
+            employee_id=profile.employee_id, display_name=profile.display_name, role_id=profile.role_id,
+            role_name=role.name if role else profile.role_id, career_stage=profile.career_stage,
+            manager_id=profile.manager_id, framework_id=framework.framework_id,
+            framework_version=framework.version, levels=levels,
+            open_gaps=sum(1 for level in levels if level.gap > 0), completed_items=profile.completed_items)
+
+    @app.get("/employees/<employee_id>/recommendations", summary="Recommendations, each with its explanation")
+    def get_recommendations(employee_id: str) -> views.RecommendationList:
+        profile_or_404(employee_id)
+        recs = deps.profiles.recommendations(employee_id)
+        return views.RecommendationList(employee_id=employee_id,
+                                        recommendations=[views.RecommendationView.of(r) for r in recs])
+
+    @app.get("/employees/<employee_id>/plan", summary="The current development plan")
+    def get_plan(employee_id: str) -> views.PlanView:
+        profile_or_404(employee_id)
+        return views.PlanView(employee_id=employee_id, plan=deps.profiles.plan(employee_id))
+
+    @app.get("/managers/<manager_id>/alerts", summary="Stall alerts with 1:1 talking points")
+    def get_alerts(manager_id: str) -> views.AlertList:
+        if not authz.may_read_manager_inbox(caller(), manager_id):
+            raise authz.NotAllowed("managers read only their own alerts")
+        return views.AlertList(manager_id=manager_id, alerts=deps.profiles.alerts_for_manager(manager_id))
+
+    @app.get("/notifications", summary="Messages sent to a recipient")
+    def get_notifications(recipient_id: Annotated[str, Query(min_length=1)]) -> views.NotificationList:
+        if not authz.may_read_notifications(caller(), recipient_id):
+            raise authz.NotAllowed("you may read only your own notifications")
+        notes = deps.outbox.for_recipient(recipient_id)
+        return views.NotificationList(recipient_id=recipient_id, notifications=[
+            views.NotificationView(**n.model_dump(include=set(views.NotificationView.model_fields))) for n in notes])
+
+    @app.get("/triggers/stats", summary="Per trigger: received, succeeded, failed, dead-lettered")
+    def get_stats() -> views.StatsList:
+        authz.require_hr_admin(caller())
+        counts = deps.stats.all()
+        depth = deps.dead_letters.depth()
+        names = [spine.INGEST_FUNCTION, *(t.name for t in spine.TRIGGERS)]
+        rows = []
+        for name in names:
+            c = counts.get(name, {})
+            rows.append(views.TriggerStatsView(
+                trigger=name, dead_lettered=depth.get(name, 0),
+                **{k: c.get(k, 0) for k in ("received", "succeeded", "failed", "duplicate", "no_action",
+                                            "stale_ignored", "rejected")}))
+        return views.StatsList(triggers=rows)
+
+    @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date")
+    def run_stall_detection() -> Response[views.JobAccepted]:
+        who = caller()
+        authz.require_hr_admin(who)
+        try:
+            request = views.StallRunRequest.model_validate(app.current_event.json_body or {})
+        except ValidationError as err:
+            field, msg = first_error(err)
+            return Response(status_code=400, content_type="application/json",
+                            body={"message": f"{field}: {msg}", "field": field})
+        except ValueError:
+            return Response(status_code=400, content_type="application/json",
+                            body={"message": "body is not valid JSON", "field": "body"})
+        run_id = f"run_{uuid.uuid4().hex[:20]}"
+        detail = {"job": "stall_detection", "requested_by": f"api:{who.subject}", "run_id": run_id}
+        if request.as_of:
+            detail["as_of"] = request.as_of.isoformat()
+        deps.events.publish(spine.EVENT_SOURCE_SCHEDULER, spine.STALL_DETECTION_DUE, detail)
+        deps.audit.append(AuditRecord(event_id=run_id, trigger="api", subject_id="job:stall_detection",
+                                      outcome="succeeded", recorded_at=deps.clock.now(),
+                                      decision={"action": "stall_detection.requested", "requested_by": who.subject}))
+        accepted = views.JobAccepted(job="stall_detection", run_id=run_id, as_of=request.as_of)
+        return Response(status_code=202, content_type="application/json", body=accepted.model_dump_json())
+
+    return app

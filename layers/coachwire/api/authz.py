@@ -1,0 +1,49 @@
+"""Who may read what. Pure: the caller's claims and the record's ownership in, a yes or no out.
+
+hr_admin reads everything; a manager reads their own record and their direct reports'; an employee
+reads only their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["hr_admin", "manager", "employee"]
+ROLES: tuple[str, ...] = ("hr_admin", "manager", "employee")
+
+
+class NotAllowed(PermissionError):
+    pass
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    role: Role
+
+    @classmethod
+    def from_claims(cls, claims: dict, role_claim: str) -> Caller:
+        subject = str(claims.get("sub") or "")
+        role = str(claims.get(role_claim) or "")
+        if not subject or role not in ROLES:
+            raise NotAllowed(f"the token needs a 'sub' and a '{role_claim}' claim of {', '.join(ROLES)}")
+        return cls(subject, role)  # type: ignore[arg-type]
+
+
+def may_read_employee(caller: Caller, employee_id: str, manager_id: str | None) -> bool:
+    if caller.role == "hr_admin" or caller.subject == employee_id:
+        return True
+    return caller.role == "manager" and manager_id is not None and manager_id == caller.subject
+
+
+def may_read_manager_inbox(caller: Caller, manager_id: str) -> bool:
+    return caller.role == "hr_admin" or (caller.role == "manager" and caller.subject == manager_id)
+
+
+def may_read_notifications(caller: Caller, recipient_id: str) -> bool:
+    return caller.role == "hr_admin" or caller.subject == recipient_id
+
+
+def require_hr_admin(caller: Caller) -> None:
+    if caller.role != "hr_admin":
+        raise NotAllowed("this needs the hr_admin role")

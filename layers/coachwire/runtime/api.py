@@ -1,0 +1,21 @@
+"""Lambda glue for the read API: the resolver is built on first use with the AWS dependencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coachwire.services.deps import Dependencies, aws_dependencies
+from coachwire.settings import Settings
+
+
+class ApiHandler:
+    def __init__(self, deps: Dependencies | None = None) -> None:
+        self._deps = deps
+        self._app = None
+
+    def __call__(self, event: dict, context: Any) -> dict:
+        if self._app is None:
+            from coachwire.api.app import create_app
+
+            self._app = create_app(self._deps or aws_dependencies(Settings()))
+        return self._app.resolve(event, context)

@@ -1,0 +1,101 @@
+"""Runs one trigger over an SQS batch: each record independently (partial batch response), each firing
+audited with its outcome and counted, the firing's notifications published for delivery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from coachwire import spine
+from coachwire.models.coaching import AuditRecord
+from coachwire.services.deps import Dependencies, aws_dependencies
+from coachwire.services.results import TriggerResult
+from coachwire.settings import Settings
+
+logger = Logger(service="coachwire")
+
+Service = Callable[[dict, Dependencies], TriggerResult]
+JobService = Callable[[dict, Dependencies, str, Callable[[TriggerResult], None]], TriggerResult]
+
+
+def firing_id(envelope: dict) -> str:
+    """Canonical HRIS events carry their webhook id; internal events their notification id; scheduled
+    jobs fall back to the EventBridge event id."""
+    detail = envelope.get("detail") or {}
+    return str(detail.get("event_id") or detail.get("notification_id") or envelope.get("id") or "unknown")
+
+
+class TriggerHandler:
+    def __init__(self, trigger_name: str, service: Service | None = None, *, job: JobService | None = None,
+                 deps: Dependencies | None = None) -> None:
+        if (service is None) == (job is None):
+            raise ValueError("give exactly one of service or job")
+        self.trigger = spine.TRIGGERS_BY_NAME[trigger_name]
+        self.service = service
+        self.job = job
+        self._deps = deps
+
+    @property
+    def deps(self) -> Dependencies:
+        # Built on first use, not at import: tests inject their own, cold start stays small.
+        if self._deps is None:
+            self._deps = aws_dependencies(Settings())
+        return self._deps
+
+    def __call__(self, event: dict, context: Any) -> dict:
+        return process_partial_response(event=event, record_handler=self.process_record,
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+
+    def process_record(self, record: SQSRecord) -> None:
+        deps = self.deps
+        event_id, subject = "unknown", ""
+        try:
+            envelope = json.loads(record.body)
+            event_id = firing_id(envelope)
+            detail = envelope["detail"]
+            subject = str((detail.get("data") or {}).get("employee_id", "")) if isinstance(detail, dict) else ""
+            if self.job is not None:
+                def on_subject(result: TriggerResult) -> None:
+                    self._publish(deps, result)
+                    self._record(deps, result, event_id, counted=False)
+
+                firing = self.job(detail, deps, event_id, on_subject)
+            else:
+                firing = self.service(detail, deps)  # type: ignore[misc]
+            self._publish(deps, firing)
+        except Exception as err:
+            self._record(deps, TriggerResult("failed", subject, {"receive_count": _receive_count(record)}),
+                         event_id, error_type=type(err).__name__)
+            # Type and ids only: messages and bodies may carry personal data.
+            logger.error("trigger failed", extra={"trigger": self.trigger.name, "event_id": event_id,
+                                                  "error_type": type(err).__name__})
+            raise
+        self._record(deps, firing, event_id)
+        logger.info("trigger fired", extra={"trigger": self.trigger.name, "event_id": event_id,
+                                            "outcome": firing.outcome})
+
+    def _publish(self, deps: Dependencies, result: TriggerResult) -> None:
+        for notification_id in result.notification_ids:
+            deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.NOTIFICATION_QUEUED,
+                                {"notification_id": notification_id})
+
+    def _record(self, deps: Dependencies, result: TriggerResult, event_id: str, error_type: str | None = None,
+                counted: bool = True) -> None:
+        deps.audit.append(AuditRecord(
+            event_id=event_id, trigger=self.trigger.name, subject_id=result.subject_id, outcome=result.outcome,
+            recorded_at=deps.clock.now(), recommender_version=result.recommender_version,
+            framework_version=result.framework_version, decision=result.decision, error_type=error_type))
+        if counted:  # the stats count firings; a job's per-employee results are audited only
+            deps.stats.count(self.trigger.name, result.outcome)
+
+
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(record.attributes.approximate_receive_count)
+    except (TypeError, ValueError):
+        return 0

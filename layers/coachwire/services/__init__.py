@@ -1,0 +1,1 @@
+"""Application services: orchestrate ports and pure domain logic for each trigger."""

@@ -1,0 +1,57 @@
+"""The ports a service may use, bundled. Handlers build the AWS set; tests build their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coachwire.clock import Clock, SystemClock
+from coachwire.ports import (
+    AuditLog,
+    CatalogStore,
+    DeadLetterDepth,
+    EmailSender,
+    EventPublisher,
+    OutboxStore,
+    ProfileStore,
+    TriggerStats,
+)
+from coachwire.settings import Settings
+
+
+@dataclass
+class Dependencies:
+    settings: Settings
+    clock: Clock
+    profiles: ProfileStore
+    catalog: CatalogStore
+    outbox: OutboxStore
+    audit: AuditLog
+    stats: TriggerStats
+    events: EventPublisher
+    email: EmailSender
+    dead_letters: DeadLetterDepth
+
+
+def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
+    # Imported here so that domain-only users (CLI validation, tests) never load boto3.
+    from coachwire.adapters.dynamo import (
+        DynamoAuditLog,
+        DynamoCatalogStore,
+        DynamoOutboxStore,
+        DynamoProfileStore,
+        DynamoTriggerStats,
+    )
+    from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth
+
+    return Dependencies(
+        settings=settings,
+        clock=clock or SystemClock(),
+        profiles=DynamoProfileStore(settings.profiles_table, settings.outbox_table),
+        catalog=DynamoCatalogStore(settings.catalog_table),
+        outbox=DynamoOutboxStore(settings.outbox_table),
+        audit=DynamoAuditLog(settings.audit_table),
+        stats=DynamoTriggerStats(settings.stats_table),
+        events=EventBridgePublisher(settings.event_bus_name),
+        email=SesEmailSender(settings.sender_email),
+        dead_letters=SqsDeadLetterDepth(settings.dead_letter_queue_urls()),
+    )

@@ -1,0 +1,176 @@
+"""POST /webhooks/hris: verify → validate → dedupe → publish. Answers fast; the triggers do the work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from standardwebhooks import Webhook
+
+from coachwire import spine
+from coachwire.domain.errors import DomainError, UnknownReference
+from coachwire.domain.profiles import check_ratings, check_role
+from coachwire.models.coaching import AuditRecord
+from coachwire.models.events import (
+    DATA_MODELS,
+    CanonicalEvent,
+    CheckinSubmitted,
+    LearningCompleted,
+    WebhookEnvelope,
+)
+from coachwire.ports import DeliveryInFlight, ReusedDeliveryId
+from coachwire.services.deps import Dependencies
+
+TRIGGER = "ingest_webhook"
+
+
+@dataclass(frozen=True)
+class IngestResponse:
+    status: int
+    body: dict
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+def first_error(err: ValidationError, prefix: str = "") -> tuple[str, str]:
+    """The first validation error as (dotted field path, message)."""
+    detail = err.errors()[0]
+    path = ".".join(str(p) for p in detail["loc"])
+    return (f"{prefix}{path}" if path else prefix.rstrip(".") or "body"), detail["msg"]
+
+
+def verify_signature(raw: bytes, headers: Mapping[str, str], secrets: list[str]) -> None:
+    """Standard Webhooks over the raw bytes; any of the configured secrets may match (rotation)."""
+    if not secrets:
+        raise Rejected(401, "webhook signing is not configured")
+    for secret in secrets:
+        try:
+            Webhook(secret).verify(raw, dict(headers), json_parse=False)
+            return
+        except Exception:  # noqa: S112 - malformed headers and bad signatures are all a 401
+            continue
+    raise Rejected(401, "invalid or stale webhook signature")
+
+
+def parse(raw: bytes) -> tuple[WebhookEnvelope, object]:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise Rejected(400, f"body is not valid JSON ({type(err).__name__})", "body") from err
+    try:
+        envelope = WebhookEnvelope.model_validate(body)
+    except ValidationError as err:
+        field, msg = first_error(err)
+        raise Rejected(400, f"{field}: {msg}", field) from err
+    try:
+        data = DATA_MODELS[envelope.type].model_validate(envelope.data)
+    except ValidationError as err:
+        field, msg = first_error(err, "data.")
+        raise Rejected(400, f"{field}: {msg}", field) from err
+    return envelope, data
+
+
+def check_references(deps: Dependencies, event_type: str, data) -> None:
+    """Ids must exist in the organisation's data, so a typo is a clear 422 now, not a dead letter later."""
+    if event_type == spine.EMPLOYEE_UPSERTED:
+        framework = deps.catalog.framework_for_role(data.role_id)
+        if framework is None:
+            raise UnknownReference("data.role_id", f"unknown role '{data.role_id}'")
+        check_role(framework, data.role_id, data.career_stage)
+        return
+    profile = deps.profiles.get(data.employee_id)
+    if profile is None:
+        raise UnknownReference("data.employee_id", f"unknown employee '{data.employee_id}'")
+    if event_type == spine.ROLE_CHANGED:
+        framework = deps.catalog.framework_for_role(data.role_id)
+        if framework is None:
+            raise UnknownReference("data.role_id", f"unknown role '{data.role_id}'")
+        check_role(framework, data.role_id, data.career_stage)
+        return
+    framework = deps.catalog.framework(profile.framework_id)
+    if framework is None:
+        raise UnknownReference("data.employee_id", "the employee's framework is not published")
+    if isinstance(data, CheckinSubmitted):
+        check_ratings(framework, data)
+    elif isinstance(data, LearningCompleted):
+        items = {i.item_id for i in deps.catalog.catalog(framework.framework_id).items}
+        if data.activity_id not in items:
+            raise UnknownReference("data.activity_id", f"unknown learning activity '{data.activity_id}'")
+
+
+Deduper = Callable[[dict, Callable[[dict], dict]], dict]
+
+
+def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: list[str],
+           dedupe: Deduper) -> IngestResponse:
+    headers = {k.lower(): v for k, v in headers.items()}
+    webhook_id = headers.get("webhook-id", "")
+    event_type = None
+    subject = ""
+    try:
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise Rejected(415, "content-type must be application/json", "content-type")
+        if len(raw) > deps.settings.webhook_max_body_bytes:
+            raise Rejected(413, f"body exceeds {deps.settings.webhook_max_body_bytes} bytes", "body")
+        verify_signature(raw, headers, secrets)
+        envelope, data = parse(raw)
+        event_type = envelope.type
+        subject = getattr(data, "employee_id", "")
+        try:
+            check_references(deps, envelope.type, data)
+        except DomainError as err:
+            raise Rejected(422, str(err), err.field) from err
+        event = CanonicalEvent(event_id=webhook_id, type=envelope.type, timestamp=envelope.timestamp,
+                               data=data.model_dump(mode="json"), received_at=deps.clock.now())
+        attempt = uuid.uuid4().hex
+        delivery = {"webhook_id": webhook_id, "body_sha256": hashlib.sha256(raw).hexdigest(),
+                    "attempt": attempt, "event": event.model_dump(mode="json")}
+        try:
+            outcome = dedupe(delivery, lambda d: _publish(deps, d))
+        except ReusedDeliveryId as err:
+            raise Rejected(409, "webhook-id was already used for a different body", "webhook-id") from err
+        except DeliveryInFlight as err:
+            raise Rejected(409, "this delivery is being processed; retry later", "webhook-id") from err
+    except Rejected as rejected:
+        _audit_rejection(deps, webhook_id, rejected, event_type, subject)
+        body = {"message": rejected.message}
+        if rejected.field:
+            body["field"] = rejected.field
+        return IngestResponse(rejected.status, body)
+    duplicate = outcome["attempt"] != attempt
+    deps.stats.count(TRIGGER, "duplicate" if duplicate else "succeeded")
+    return IngestResponse(202, {"event_id": webhook_id, "status": "duplicate" if duplicate else "accepted"})
+
+
+def _publish(deps: Dependencies, delivery: dict) -> dict:
+    event = delivery["event"]
+    bus_id = deps.events.publish(spine.EVENT_SOURCE_HRIS, event["type"], event)
+    return {"attempt": delivery["attempt"], "bus_event_id": bus_id}
+
+
+def _audit_rejection(deps: Dependencies, webhook_id: str, rejected: Rejected, event_type: str | None,
+                     subject: str) -> None:
+    """Rejected deliveries are recorded without their payload: status, field and type only."""
+    decision: dict = {"status": rejected.status}
+    if rejected.field:
+        decision["field"] = rejected.field
+    if event_type:
+        decision["event_type"] = event_type
+    # Before the signature is verified nothing in the request is trusted, not even its id.
+    trusted = rejected.status not in (401, 413, 415)
+    deps.audit.append(AuditRecord(
+        event_id=webhook_id if (trusted and webhook_id) else f"rejected:{uuid.uuid4().hex}",
+        trigger=TRIGGER, subject_id=subject if trusted else "", outcome="rejected",
+        recorded_at=deps.clock.now(), decision=decision))
+    deps.stats.count(TRIGGER, "rejected")

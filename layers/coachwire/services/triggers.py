@@ -1,0 +1,332 @@
+"""The coaching triggers. Each takes the EventBridge `detail` it was routed and returns a TriggerResult."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+
+from coachwire.domain import messages, plans, stall
+from coachwire.domain.errors import UnknownReference
+from coachwire.domain.gaps import FrameworkIndex, SkillGap
+from coachwire.domain.profiles import (
+    apply_checkin,
+    apply_completion,
+    apply_role_change,
+    apply_upsert,
+    new_profile,
+)
+from coachwire.domain.recommender import RECOMMENDER_VERSION, pick, score_candidates, to_recommendation
+from coachwire.models.coaching import EmployeeProfile
+from coachwire.models.events import (
+    CanonicalEvent,
+    CheckinSubmitted,
+    EmployeeUpserted,
+    LearningCompleted,
+    RoleChanged,
+    ScheduledJob,
+)
+from coachwire.models.framework import Framework
+from coachwire.ports import ProfileChange
+from coachwire.services.deps import Dependencies
+from coachwire.services.results import TriggerResult, commit_for_employee
+
+
+def _framework(deps: Dependencies, framework_id: str) -> Framework:
+    framework = deps.catalog.framework(framework_id)
+    if framework is None:
+        raise UnknownReference("framework_id", f"framework '{framework_id}' is not published")
+    return framework
+
+
+def _framework_for_role(deps: Dependencies, role_id: str) -> Framework:
+    framework = deps.catalog.framework_for_role(role_id)
+    if framework is None:
+        raise UnknownReference("data.role_id", f"unknown role '{role_id}'")
+    return framework
+
+
+def _require(profile: EmployeeProfile | None, employee_id: str) -> EmployeeProfile:
+    if profile is None:
+        raise UnknownReference("data.employee_id", f"unknown employee '{employee_id}'")
+    return profile
+
+
+def _benchmarks(index: FrameworkIndex, profile: EmployeeProfile) -> dict[str, int]:
+    vector = index.benchmark_vector(profile.role_id, profile.career_stage)
+    return {s: int(v) for s, v in zip(index.skill_ids, vector, strict=True) if v > 0}
+
+
+def _levels(profile: EmployeeProfile) -> dict[str, int]:
+    return {skill: assessed.level for skill, assessed in profile.levels.items()}
+
+
+def _meta(event: CanonicalEvent, trigger: str, at: datetime) -> dict:
+    return {"source_event_id": event.event_id, "trigger": trigger, "created_at": at}
+
+
+def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
+    event = CanonicalEvent.model_validate(detail)
+    data: EmployeeUpserted = event.parsed()  # type: ignore[assignment]
+    framework = _framework_for_role(deps, data.role_id)
+
+    def compute(profile: EmployeeProfile | None):
+        if profile is None:
+            created = new_profile(data, framework, event.timestamp)
+            created.benchmark_snapshot.update(_benchmarks(FrameworkIndex.of(framework), created))
+            return (ProfileChange(profile=created, expected_version=None),
+                    TriggerResult("succeeded", data.employee_id, {"created": True},
+                                  framework_version=framework.version))
+        updated = apply_upsert(profile, data, framework, event.timestamp)
+        if updated is None:
+            return None, TriggerResult("stale_ignored", data.employee_id, {"reason": "older_than_profile"})
+        return (ProfileChange(profile=updated, expected_version=profile.version),
+                TriggerResult("succeeded", data.employee_id, {"created": False},
+                              framework_version=framework.version))
+
+    return commit_for_employee(deps, data.employee_id, "profile_sync", event.event_id, compute)
+
+
+def _flagged_gaps(gaps: list[SkillGap], flagged: list[str], framework: Framework, levels: dict[str, int]
+                  ) -> list[SkillGap]:
+    """Gaps for the skills the manager flagged. A flagged skill already at its benchmark still gets a
+    one-level stretch target: the manager asked for growth there."""
+    by_skill = {g.skill_id: g for g in gaps}
+    result = []
+    for skill_id in flagged:
+        if skill_id in by_skill:
+            result.append(by_skill[skill_id])
+            continue
+        skill = framework.skill(skill_id)
+        current = levels.get(skill_id, 0)
+        if skill is None or current >= framework.top_level:
+            continue
+        result.append(SkillGap(skill_id, skill.name, current, current + 1, 1, skill.criticality,
+                               float(skill.criticality)))
+    return result
+
+
+def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
+    event = CanonicalEvent.model_validate(detail)
+    checkin: CheckinSubmitted = event.parsed()  # type: ignore[assignment]
+    now = deps.clock.now()
+
+    def compute(profile: EmployeeProfile | None):
+        profile = _require(profile, checkin.employee_id)
+        framework = _framework(deps, profile.framework_id)
+        updated, applied = apply_checkin(profile, checkin, framework)
+        if not applied:
+            return None, TriggerResult("stale_ignored", profile.employee_id, {"reason": "ratings_not_newer"})
+        index = FrameworkIndex.of(framework)
+        levels = _levels(updated)
+        flagged = [r.skill_id for r in checkin.skill_ratings if r.gap_flagged and r.skill_id in applied]
+        targets = _flagged_gaps(index.gaps(levels, updated.role_id, updated.career_stage), flagged, framework,
+                                levels)
+        updated = updated.model_copy(update={"benchmark_snapshot": _benchmarks(index, updated)})
+        scored = score_candidates(targets, deps.catalog.catalog(framework.framework_id),
+                                  flagged_skills=set(flagged),
+                                  exclude_items={*updated.completed_items, *updated.open_items})
+        chosen = pick(scored, deps.settings.nudge_items, per_skill=2)
+        decision = {"applied_ratings": len(applied), "flagged_skills": flagged}
+        if not chosen:
+            return (ProfileChange(profile=updated, expected_version=profile.version),
+                    TriggerResult("no_action", profile.employee_id, decision,
+                                  framework_version=framework.version))
+        recs = [to_recommendation(s, updated, framework, trigger="checkin_gap_nudge",
+                                  source_event_id=event.event_id, created_at=now) for s in chosen]
+        updated = updated.model_copy(update={
+            "open_items": {**updated.open_items, **{r.item_id: r.recommendation_id for r in recs}}})
+        note = messages.nudge(updated, recs, **_meta(event, "checkin_gap_nudge", now))
+        decision["recommended_items"] = [r.item_id for r in recs]
+        return (ProfileChange(profile=updated, expected_version=profile.version, recommendations=tuple(recs),
+                              notifications=(note,)),
+                TriggerResult("succeeded", profile.employee_id, decision, (note.notification_id,),
+                              framework.version, RECOMMENDER_VERSION))
+
+    return commit_for_employee(deps, checkin.employee_id, "checkin_gap_nudge", event.event_id, compute)
+
+
+def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
+    event = CanonicalEvent.model_validate(detail)
+    change: RoleChanged = event.parsed()  # type: ignore[assignment]
+    framework = _framework_for_role(deps, change.role_id)
+    now = deps.clock.now()
+
+    def compute(profile: EmployeeProfile | None):
+        profile = _require(profile, change.employee_id)
+        updated = apply_role_change(profile, change, framework)
+        if updated is None:
+            return None, TriggerResult("stale_ignored", profile.employee_id,
+                                       {"reason": "effective_date_not_newer"})
+        index = FrameworkIndex.of(framework)
+        gaps = index.gaps(_levels(updated), updated.role_id, updated.career_stage)
+        plan = plans.transition_plan(
+            updated,
+            (change.previous_role_id or profile.role_id, change.previous_career_stage or profile.career_stage),
+            gaps, framework, deps.catalog.catalog(framework.framework_id),
+            effective_date=change.effective_date, days_per_level=deps.settings.plan_days_per_level,
+            source_event_id=event.event_id, created_at=now)
+        updated = updated.model_copy(update={"benchmark_snapshot": _benchmarks(index, updated)})
+        role = framework.role(change.role_id)
+        note = messages.plan_ready(updated, plan, role.name if role else change.role_id,
+                                   **_meta(event, "role_change_plan", now))
+        decision = {"plan_id": plan.plan_id, "milestones": len(plan.milestones),
+                    "gap_skills": [g.skill_id for g in gaps], "role_id": change.role_id,
+                    "career_stage": change.career_stage}
+        return (ProfileChange(profile=updated, expected_version=profile.version, plan=plan,
+                              notifications=(note,)),
+                TriggerResult("succeeded", profile.employee_id, decision, (note.notification_id,),
+                              framework.version, RECOMMENDER_VERSION))
+
+    return commit_for_employee(deps, change.employee_id, "role_change_plan", event.event_id, compute)
+
+
+def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
+    event = CanonicalEvent.model_validate(detail)
+    done: LearningCompleted = event.parsed()  # type: ignore[assignment]
+    now = deps.clock.now()
+
+    def compute(profile: EmployeeProfile | None):
+        profile = _require(profile, done.employee_id)
+        framework = _framework(deps, profile.framework_id)
+        catalog = deps.catalog.catalog(framework.framework_id)
+        item = next((i for i in catalog.items if i.item_id == done.activity_id), None)
+        if item is None:
+            raise UnknownReference("data.activity_id", f"unknown learning activity '{done.activity_id}'")
+        if done.activity_id in profile.completed_items:
+            return None, TriggerResult("no_action", profile.employee_id, {"reason": "already_completed",
+                                                                          "item_id": item.item_id})
+        updated, raised = apply_completion(profile, done, item)
+        closed = updated.open_items.get(item.item_id)
+        open_items = {k: v for k, v in updated.open_items.items() if k != item.item_id}
+        updated = updated.model_copy(update={"open_items": open_items})
+        index = FrameworkIndex.of(framework)
+        gaps = index.gaps(_levels(updated), updated.role_id, updated.career_stage)
+        scored = score_candidates(gaps, catalog, flagged_skills=set(updated.flagged_skills),
+                                  exclude_items={*updated.completed_items, *updated.open_items})
+        chosen = pick(scored, 1)
+        decision = {"completed_item": item.item_id, "level_raised": raised,
+                    "closed_recommendation": closed or ""}
+        change = ProfileChange(profile=updated, expected_version=profile.version,
+                               completed_recommendation_ids=(closed,) if closed else ())
+        if not chosen:
+            decision["next_item"] = ""
+            return change, TriggerResult("succeeded", profile.employee_id, decision,
+                                         framework_version=framework.version)
+        rec = to_recommendation(chosen[0], updated, framework, trigger="learning_next_step",
+                                source_event_id=event.event_id, created_at=now)
+        updated = updated.model_copy(update={"open_items": {**open_items, rec.item_id: rec.recommendation_id}})
+        note = messages.next_step(updated, [rec], item.title, **_meta(event, "learning_next_step", now))
+        decision["next_item"] = rec.item_id
+        return (ProfileChange(profile=updated, expected_version=profile.version, recommendations=(rec,),
+                              completed_recommendation_ids=change.completed_recommendation_ids,
+                              notifications=(note,)),
+                TriggerResult("succeeded", profile.employee_id, decision, (note.notification_id,),
+                              framework.version, RECOMMENDER_VERSION))
+
+    return commit_for_employee(deps, done.employee_id, "learning_next_step", event.event_id, compute)
+
+
+def stall_detection(detail: dict, deps: Dependencies, event_id: str,
+                    on_alert: Callable[[TriggerResult], None]) -> TriggerResult:
+    """Scan every profile once. Each alert is committed, then handed to `on_alert` (audit + publish)
+    straight away, so a crash half-way loses nothing: the retry finds the receipts."""
+    job = ScheduledJob.model_validate(detail)
+    now = deps.clock.now()
+    as_of = job.as_of or now.date()
+    rules = deps.settings.stall
+    frameworks: dict[str, tuple[Framework, FrameworkIndex]] = {}
+    counts = {"scanned": 0, "stalled": 0, "in_cooldown": 0, "alerted": 0, "no_manager": 0}
+    for candidate in deps.profiles.scan_profiles():
+        counts["scanned"] += 1
+        if candidate.framework_id not in frameworks:
+            framework = _framework(deps, candidate.framework_id)
+            frameworks[candidate.framework_id] = (framework, FrameworkIndex.of(framework))
+        framework, index = frameworks[candidate.framework_id]
+        finding = stall.assess(candidate, index.gaps(_levels(candidate), candidate.role_id,
+                                                      candidate.career_stage),
+                               _benchmarks(index, candidate), as_of, rules)
+        if not finding.reasons:
+            continue
+        counts["stalled"] += 1
+        # An alert for this same day may be ours from an interrupted run: let the receipt decide.
+        if finding.in_cooldown and candidate.last_stall_alert_at != _alerted_at(as_of):
+            counts["in_cooldown"] += 1
+            continue
+        manager = deps.profiles.get(candidate.manager_id or "")
+        if manager is None:
+            counts["no_manager"] += 1
+            continue
+        result = _alert_one(deps, candidate.employee_id, manager, framework, index, as_of, now, event_id)
+        if result.outcome in ("succeeded", "duplicate"):
+            counts["alerted"] += 1
+            on_alert(result)
+        else:
+            counts["in_cooldown"] += 1
+    return TriggerResult("succeeded" if counts["alerted"] else "no_action", "job:stall_detection",
+                         {**counts, "as_of": as_of.isoformat()}, recommender_version=RECOMMENDER_VERSION)
+
+
+def _alerted_at(as_of: date) -> datetime:
+    return datetime.combine(as_of, time(12, 0), tzinfo=UTC)
+
+
+def _alert_one(deps: Dependencies, employee_id: str, manager: EmployeeProfile, framework: Framework,
+               index: FrameworkIndex, as_of: date, now: datetime, event_id: str) -> TriggerResult:
+    def compute(profile: EmployeeProfile | None):
+        profile = _require(profile, employee_id)
+        gaps = index.gaps(_levels(profile), profile.role_id, profile.career_stage)
+        finding = stall.assess(profile, gaps, _benchmarks(index, profile), as_of, deps.settings.stall)
+        if not finding.reasons or finding.in_cooldown:
+            return None, TriggerResult("no_action", employee_id, {"reason": "no_longer_stalled_or_cooling_down"})
+        scored = score_candidates(gaps, deps.catalog.catalog(framework.framework_id),
+                                  flagged_skills=set(profile.flagged_skills),
+                                  exclude_items=set(profile.completed_items))
+        points = stall.talking_points(profile, finding, gaps, framework, pick(scored, 2), as_of)
+        alert = stall.build_alert(profile, finding, points, gaps, as_of, created_at=now, source_event_id=event_id)
+        note = messages.manager_alert(manager, alert, source_event_id=f"{event_id}:{employee_id}",
+                                      trigger="stall_detection", created_at=now)
+        updated = profile.model_copy(update={"last_stall_alert_at": _alerted_at(as_of)})
+        decision = {"alert_id": alert.alert_id, "manager_id": manager.employee_id,
+                    "reasons": [r.code for r in finding.reasons]}
+        return (ProfileChange(profile=updated, expected_version=profile.version, alert=alert,
+                              notifications=(note,)),
+                TriggerResult("succeeded", employee_id, decision, (note.notification_id,),
+                              framework.version, RECOMMENDER_VERSION))
+
+    return commit_for_employee(deps, employee_id, "stall_detection", event_id, compute)
+
+
+class DeliveryInProgress(RuntimeError):
+    """Another delivery attempt holds the lease: retry after the visibility timeout."""
+
+
+LEASE_SECONDS = 120
+MAX_SEND_ATTEMPTS = 5
+
+
+def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
+    notification_id = str(detail["notification_id"])
+    note = deps.outbox.get(notification_id)
+    if note is None:
+        raise UnknownReference("notification_id", "no such notification in the outbox")
+    if note.status != "pending":
+        if note.status == "sending" and note.lease_until and note.lease_until < deps.clock.now():
+            # A sender died between SES accepting and our bookkeeping: we cannot know, so never resend.
+            deps.outbox.mark_unknown(notification_id)
+            return TriggerResult("failed", note.recipient_id, {"notification_id": notification_id,
+                                                                "status": "delivery_unknown"})
+        if note.status == "sending":
+            raise DeliveryInProgress(notification_id)
+        return TriggerResult("duplicate", note.recipient_id, {"notification_id": notification_id,
+                                                              "status": note.status})
+    claimed = deps.outbox.claim(notification_id, deps.clock.now(), LEASE_SECONDS)
+    if claimed is None:
+        raise DeliveryInProgress(notification_id)
+    try:
+        message_id = deps.email.send(claimed.recipient_email, claimed.subject, claimed.body)
+    except Exception:
+        deps.outbox.release(notification_id, final=claimed.attempts >= MAX_SEND_ATTEMPTS)
+        raise
+    deps.outbox.mark_sent(notification_id, message_id, deps.clock.now())
+    return TriggerResult("succeeded", claimed.recipient_id, {"notification_id": notification_id,
+                                                             "kind": claimed.kind, "attempts": claimed.attempts})

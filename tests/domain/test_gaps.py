@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+from coachwire.domain.errors import UnknownReference
+from coachwire.domain.gaps import FrameworkIndex
+
+from tests.factories import framework
+
+
+def test_gaps_are_ordered_by_gap_times_criticality():
+    index = FrameworkIndex.of(framework())
+    gaps = index.gaps({"design": 1, "review": 0, "comms": 0}, "swe", "mid")
+    # design: gap 1 × crit 3 = 3; review: gap 2 × crit 2 = 4; comms: gap 2 × crit 1 = 2
+    assert [(g.skill_id, g.gap, g.weighted_gap) for g in gaps] == [
+        ("review", 2, 4.0), ("design", 1, 3.0), ("comms", 2, 2.0)]
+    assert gaps[0].target_level == 2 and gaps[0].current_level == 0
+
+
+def test_skills_at_or_above_benchmark_have_no_gap():
+    index = FrameworkIndex.of(framework())
+    assert index.gaps({"design": 3, "review": 2, "comms": 4}, "swe", "mid") == []
+
+
+def test_matrix_form_matches_one_employee_at_a_time():
+    index = FrameworkIndex.of(framework())
+    people = [{"design": 1}, {"review": 3, "comms": 1}, {}]
+    bench = index.benchmark_vector("swe", "senior")
+    gap_m, weighted_m = index.weighted_gaps(index.level_matrix(people), bench)
+    for row, levels in enumerate(people):
+        gap, weighted = index.weighted_gaps(index.level_vector(levels), bench)
+        np.testing.assert_array_equal(gap_m[row], gap)
+        np.testing.assert_array_equal(weighted_m[row], weighted)
+
+
+@pytest.mark.parametrize(("role", "stage", "field"), [("pm", "mid", "role_id"), ("swe", "principal", "career_stage")])
+def test_unknown_role_or_stage_names_the_field(role, stage, field):
+    with pytest.raises(UnknownReference) as err:
+        FrameworkIndex.of(framework()).gaps({}, role, stage)
+    assert err.value.field == field

@@ -1,0 +1,82 @@
+from datetime import UTC, date, datetime, timedelta
+
+from coachwire.domain import stall
+from coachwire.domain.gaps import FrameworkIndex
+from coachwire.domain.plans import transition_plan
+from coachwire.models.coaching import SkillAssessment
+from coachwire.settings import StallRules
+
+from tests.factories import T0, catalog, framework, profile
+
+RULES = StallRules(window_days=30, min_activities=1, cooldown_days=14)
+AS_OF = date(2026, 11, 1)
+
+
+def test_transition_plan_orders_milestones_and_spaces_target_dates():
+    fw = framework()
+    person = profile({"design": 1, "review": 2, "comms": 3}, stage="senior")
+    gaps = FrameworkIndex.of(fw).gaps({"design": 1, "review": 2, "comms": 3}, "swe", "senior")
+    plan = transition_plan(person, ("swe", "mid"), gaps, fw, catalog(), effective_date=date(2026, 10, 1),
+                           days_per_level=45, source_event_id="msg_1", created_at=T0)
+    assert [m.skill_id for m in plan.milestones] == ["design", "review"]
+    first, second = plan.milestones
+    assert (first.current_level, first.target_level) == (1, 3)
+    assert first.target_date == date(2026, 10, 1) + timedelta(days=90)
+    assert second.target_date == first.target_date + timedelta(days=45)
+    assert first.recommended_item_ids[0] == "design-l2"
+    assert plan.from_stage == "mid" and plan.to_stage == "senior"
+
+
+def assess(person, as_of=AS_OF):
+    fw = framework()
+    index = FrameworkIndex.of(fw)
+    levels = {k: v.level for k, v in person.levels.items()}
+    gaps = index.gaps(levels, person.role_id, person.career_stage)
+    bench = {s: int(v) for s, v in zip(index.skill_ids, index.benchmark_vector(person.role_id,
+                                                                               person.career_stage), strict=True)}
+    return stall.assess(person, gaps, bench, as_of, RULES), gaps
+
+
+def test_open_gaps_and_no_recent_activity_is_a_stall():
+    finding, _ = assess(profile({"design": 1}))
+    assert [r.code for r in finding.reasons] == ["low_activity"] and not finding.in_cooldown
+
+
+def test_recent_activity_is_not_a_stall():
+    person = profile({"design": 1}, activity_dates=[datetime(2026, 10, 20, tzinfo=UTC)])
+    assert assess(person)[0].reasons == []
+
+
+def test_no_open_gaps_is_never_a_stall():
+    assert assess(profile({"design": 3, "review": 3, "comms": 3}))[0].reasons == []
+
+
+def test_a_dropped_rating_and_a_raised_benchmark_are_reasons_even_with_activity():
+    person = profile({"design": 1}, activity_dates=[datetime(2026, 10, 20, tzinfo=UTC)],
+                     benchmark_snapshot={"review": 1})
+    person.levels["design"] = SkillAssessment(level=1, previous_level=2, assessed_at=datetime(2026, 10, 15, tzinfo=UTC),
+                                              source="checkin", evidence_id="ci-2")
+    finding, _ = assess(person)
+    assert sorted(r.code for r in finding.reasons) == ["benchmark_raised", "rating_dropped"]
+
+
+def test_cooldown_blocks_a_repeat_alert_for_fourteen_days():
+    person = profile({"design": 1}, last_stall_alert_at=datetime(2026, 10, 25, tzinfo=UTC))
+    assert assess(person)[0].in_cooldown
+    assert not assess(person, as_of=date(2026, 11, 8))[0].in_cooldown
+
+
+def test_talking_points_are_concrete_and_supportive():
+    fw = framework()
+    person = profile({"design": 1})
+    finding, gaps = assess(person)
+    from coachwire.domain.recommender import pick, score_candidates
+    steps = pick(score_candidates(gaps, catalog(), flagged_skills=set(), exclude_items=set()), 2)
+    points = stall.talking_points(person, finding, gaps, fw, steps, AS_OF)
+    text = " ".join(points)
+    assert "Ask Ada what has got in the way" in text
+    assert "Stakeholder communication" in text or "System design" in text
+    assert "level 1 against a mid benchmark of 2" in text
+    assert "min)" in text  # a concrete next step with its duration
+    for word in ("underperform", "fail", "warning", "disciplin"):
+        assert word not in text.lower()

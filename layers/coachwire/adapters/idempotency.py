@@ -20,7 +20,7 @@ from coachwire.ports import DeliveryInFlight, ReusedDeliveryId
 
 
 class WebhookDeduper:
-    def __init__(self, table_name: str, ttl_seconds: int) -> None:
+    def __init__(self, table_name: str, ttl_seconds: int, publish: Callable[[dict], dict]) -> None:
         self.config = IdempotencyConfig(
             event_key_jmespath="webhook_id",
             payload_validation_jmespath="body_sha256",
@@ -28,12 +28,10 @@ class WebhookDeduper:
             expires_after_seconds=ttl_seconds,
         )
         persistence = DynamoDBPersistenceLayer(table_name=table_name)
-        self._publish: Callable[[dict], dict] | None = None
 
         @idempotent_function(data_keyword_argument="delivery", config=self.config, persistence_store=persistence)
         def publish_once(delivery: dict) -> dict:
-            assert self._publish is not None
-            return self._publish(delivery)
+            return publish(delivery)
 
         self._publish_once = publish_once
 
@@ -41,8 +39,7 @@ class WebhookDeduper:
         # Without the context a timed-out call would keep its key locked until expiry.
         self.config.register_lambda_context(lambda_context)
 
-    def __call__(self, delivery: dict, publish: Callable[[dict], dict]) -> dict:
-        self._publish = publish
+    def __call__(self, delivery: dict) -> dict:
         try:
             return self._publish_once(delivery=delivery)
         except IdempotencyValidationError as err:

@@ -113,8 +113,10 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                                             "stale_ignored", "rejected")}))
         return views.StatsList(triggers=rows)
 
-    @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date")
-    def run_stall_detection() -> Response[views.JobAccepted]:
+    @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date",
+              responses={202: {"description": "Queued", "content": {"application/json": {"model": views.JobAccepted}}},
+                         400: {"description": "Invalid body; `field` names the culprit"}})
+    def run_stall_detection():
         who = caller()
         authz.require_hr_admin(who)
         try:
@@ -135,6 +137,6 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                                       outcome="succeeded", recorded_at=deps.clock.now(),
                                       decision={"action": "stall_detection.requested", "requested_by": who.subject}))
         accepted = views.JobAccepted(job="stall_detection", run_id=run_id, as_of=request.as_of)
-        return Response(status_code=202, content_type="application/json", body=accepted.model_dump_json())
+        return Response(status_code=202, content_type="application/json", body=accepted.model_dump(mode="json"))
 
     return app

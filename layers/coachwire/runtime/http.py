@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from coachwire.services.deps import Dependencies, aws_dependencies
-from coachwire.services.ingest import ingest
+from coachwire.services.ingest import ingest, publish_delivery
 from coachwire.settings import Settings
 
 logger = Logger(service="coachwire")
@@ -35,8 +36,9 @@ class IngestHandler:
         if self._deduper is None:
             from coachwire.adapters.idempotency import WebhookDeduper
 
-            settings = self._deps.settings
-            self._deduper = WebhookDeduper(settings.idempotency_table, settings.webhook_dedupe_days * 86400)
+            deps = self._deps
+            self._deduper = WebhookDeduper(deps.settings.idempotency_table, deps.settings.webhook_dedupe_days * 86400,
+                                           publish=functools.partial(publish_delivery, deps))
 
     def __call__(self, event: dict, context: Any) -> dict:
         self._wire()

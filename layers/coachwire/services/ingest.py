@@ -108,7 +108,8 @@ def check_references(deps: Dependencies, event_type: str, data) -> None:
             raise UnknownReference("data.activity_id", f"unknown learning activity '{data.activity_id}'")
 
 
-Deduper = Callable[[dict, Callable[[dict], dict]], dict]
+# Publishes the delivery once per webhook id and returns the first publication's result.
+Deduper = Callable[[dict], dict]
 
 
 def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: list[str],
@@ -137,7 +138,7 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
         delivery = {"webhook_id": webhook_id, "body_sha256": hashlib.sha256(raw).hexdigest(),
                     "attempt": attempt, "event": event.model_dump(mode="json")}
         try:
-            outcome = dedupe(delivery, lambda d: _publish(deps, d))
+            outcome = dedupe(delivery)
         except ReusedDeliveryId as err:
             raise Rejected(409, "webhook-id was already used for a different body", "webhook-id") from err
         except DeliveryInFlight as err:
@@ -153,7 +154,7 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
     return IngestResponse(202, {"event_id": webhook_id, "status": "duplicate" if duplicate else "accepted"})
 
 
-def _publish(deps: Dependencies, delivery: dict) -> dict:
+def publish_delivery(deps: Dependencies, delivery: dict) -> dict:
     event = delivery["event"]
     bus_id = deps.events.publish(spine.EVENT_SOURCE_HRIS, event["type"], event)
     return {"attempt": delivery["attempt"], "bus_event_id": bus_id}

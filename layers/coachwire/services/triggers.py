@@ -236,6 +236,7 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
     rules = deps.settings.stall
     frameworks: dict[str, tuple[Framework, FrameworkIndex]] = {}
     counts = {"scanned": 0, "stalled": 0, "in_cooldown": 0, "alerted": 0, "no_manager": 0}
+    managers: dict[str, EmployeeProfile | None] = {}
     for candidate in deps.profiles.scan_profiles():
         counts["scanned"] += 1
         if candidate.framework_id not in frameworks:
@@ -252,7 +253,10 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
         if finding.in_cooldown and candidate.last_stall_alert_at != _alerted_at(as_of):
             counts["in_cooldown"] += 1
             continue
-        manager = deps.profiles.get(candidate.manager_id or "")
+        manager_id = candidate.manager_id or ""
+        if manager_id not in managers:
+            managers[manager_id] = deps.profiles.get(manager_id)
+        manager = managers[manager_id]
         if manager is None:
             counts["no_manager"] += 1
             continue
@@ -306,22 +310,11 @@ MAX_SEND_ATTEMPTS = 5
 
 def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
     notification_id = str(detail["notification_id"])
-    note = deps.outbox.get(notification_id)
-    if note is None:
-        raise UnknownReference("notification_id", "no such notification in the outbox")
-    if note.status != "pending":
-        if note.status == "sending" and note.lease_until and note.lease_until < deps.clock.now():
-            # A sender died between SES accepting and our bookkeeping: we cannot know, so never resend.
-            deps.outbox.mark_unknown(notification_id)
-            return TriggerResult("failed", note.recipient_id, {"notification_id": notification_id,
-                                                                "status": "delivery_unknown"})
-        if note.status == "sending":
-            raise DeliveryInProgress(notification_id)
-        return TriggerResult("duplicate", note.recipient_id, {"notification_id": notification_id,
-                                                              "status": note.status})
-    claimed = deps.outbox.claim(notification_id, deps.clock.now(), LEASE_SECONDS)
+    now = deps.clock.now()
+    # Claim first: the common case costs one conditional write; only a refused claim needs a read.
+    claimed = deps.outbox.claim(notification_id, now, LEASE_SECONDS)
     if claimed is None:
-        raise DeliveryInProgress(notification_id)
+        return _not_claimed(deps, notification_id, now)
     try:
         message_id = deps.email.send(claimed.recipient_email, claimed.subject, claimed.body)
     except Exception:
@@ -330,3 +323,18 @@ def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
     deps.outbox.mark_sent(notification_id, message_id, deps.clock.now())
     return TriggerResult("succeeded", claimed.recipient_id, {"notification_id": notification_id,
                                                              "kind": claimed.kind, "attempts": claimed.attempts})
+
+
+def _not_claimed(deps: Dependencies, notification_id: str, now: datetime) -> TriggerResult:
+    note = deps.outbox.get(notification_id)
+    if note is None:
+        raise UnknownReference("notification_id", "no such notification in the outbox")
+    if note.status == "sending":
+        if note.lease_until and note.lease_until < now:
+            # A sender died between SES accepting and our bookkeeping: we cannot know, so never resend.
+            deps.outbox.mark_unknown(notification_id)
+            return TriggerResult("failed", note.recipient_id, {"notification_id": notification_id,
+                                                                "status": "delivery_unknown"})
+        raise DeliveryInProgress(notification_id)
+    outcome = "duplicate" if note.status == "sent" else "no_action"
+    return TriggerResult(outcome, note.recipient_id, {"notification_id": notification_id, "status": note.status})

@@ -1,0 +1,58 @@
+# Every target installs what it needs: a fresh clone runs `make demo` or `make test` directly.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo serve test test-fast lint bench synth deploy diff clean
+
+$(STAMP): requirements.txt layers/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The main job: a 60-day pilot of ~200 employees replayed through the local stack.
+demo: install
+	$(VENV)/bin/coachwire demo
+
+## The local stack, seeded with the sample organisation, on http://127.0.0.1:8787.
+serve: install
+	$(VENV)/bin/coachwire local serve --seed sample
+
+## Everything: unit, integration (moto server + real HTTP), infrastructure (cdk-nag), end to end.
+test: install
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not infra and not e2e"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## Figures for docs/performance.md (a benchmark, not a test).
+bench: install
+	$(PY) -m bench
+
+synth: install node_modules/.installed
+	npx cdk synth --quiet
+
+diff: install node_modules/.installed
+	npx cdk diff
+
+## Needs AWS credentials and the context values listed in the README ("Deploy to AWS").
+deploy: install node_modules/.installed
+	npx cdk deploy --all --require-approval broadening
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build .pytest_cache

@@ -1,0 +1,160 @@
+"""Deploy-time configuration read from CDK context (`-c key=value` or cdk.json), validated up front.
+
+Kept free of aws_cdk imports so it is cheap to unit-test and fails before any synthesis work.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# CloudWatch Logs only accepts these retention periods.
+ALLOWED_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+DEFAULT_RETENTION_DAYS = 30
+
+# Stages allowed to synthesise with placeholder issuer/audience/sender (never usable for real traffic).
+PLACEHOLDER_STAGES = frozenset({"dev"})
+PLACEHOLDER_JWT_ISSUER = "https://issuer.invalid/"
+PLACEHOLDER_JWT_AUDIENCE = ("coachwire-placeholder-audience",)
+PLACEHOLDER_SENDER_EMAIL = "coachwire@example.com"
+
+_STAGE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(ValueError):
+    """Bad or missing deploy-time context; the message says which key and how to set it."""
+
+
+@dataclass(frozen=True)
+class CoachwireConfig:
+    stage: str
+    jwt_issuer: str
+    jwt_audience: tuple[str, ...]
+    sender_email: str
+    alarm_email: str | None = None
+    log_retention_days: int = DEFAULT_RETENTION_DAYS
+    # Human-readable notes about placeholders in use; app.py prints them.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage == "prod"
+
+    @property
+    def retain_data(self) -> bool:
+        # Only throw-away dev stacks may delete tables on `cdk destroy`.
+        return self.stage != "dev"
+
+    @property
+    def uses_placeholders(self) -> bool:
+        return bool(self.warnings)
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], Any] | Mapping[str, Any]) -> CoachwireConfig:
+        """Build from `app.node.try_get_context` (or a plain dict). Raises ConfigError."""
+        lookup = get.get if isinstance(get, Mapping) else get
+
+        def text(key: str) -> str | None:
+            value = lookup(key)
+            if value is None:
+                return None
+            if not isinstance(value, str | int):
+                raise ConfigError(f"context '{key}' must be a string, got {type(value).__name__}")
+            value = str(value).strip()
+            return value or None
+
+        stage = text("stage") or "dev"
+        if not _STAGE_RE.match(stage):
+            raise ConfigError(f"context 'stage'={stage!r} must be 2-20 chars of a-z, 0-9, '-' starting with a letter")
+
+        warnings: list[str] = []
+        missing: list[str] = []
+
+        issuer = text("jwt_issuer")
+        if issuer is None:
+            missing.append("jwt_issuer")
+            issuer = PLACEHOLDER_JWT_ISSUER
+        elif not issuer.startswith("https://"):
+            raise ConfigError(f"context 'jwt_issuer'={issuer!r} must be an https:// URL (the OIDC issuer)")
+
+        audience = _audience(lookup("jwt_audience"))
+        if not audience:
+            missing.append("jwt_audience")
+            audience = PLACEHOLDER_JWT_AUDIENCE
+
+        sender = text("sender_email")
+        if sender is None:
+            missing.append("sender_email")
+            sender = PLACEHOLDER_SENDER_EMAIL
+        elif not _EMAIL_RE.match(sender):
+            raise ConfigError(f"context 'sender_email'={sender!r} is not an email address")
+
+        alarm = text("alarm_email")
+        if alarm is not None and not _EMAIL_RE.match(alarm):
+            raise ConfigError(f"context 'alarm_email'={alarm!r} is not an email address")
+
+        if missing:
+            hint = " ".join(f"-c {k}=..." for k in missing)
+            if stage not in PLACEHOLDER_STAGES:
+                raise ConfigError(f"stage '{stage}' needs context {', '.join(missing)}: pass {hint}")
+            warnings.append(
+                f"using placeholders for {', '.join(missing)} (stage '{stage}'): the API will reject every "
+                f"JWT and mail cannot be sent until you pass {hint}"
+            )
+
+        retention_raw = lookup("log_retention_days")
+        try:
+            retention = DEFAULT_RETENTION_DAYS if retention_raw in (None, "") else int(retention_raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"context 'log_retention_days'={retention_raw!r} must be an integer") from None
+        if retention not in ALLOWED_RETENTION_DAYS:
+            raise ConfigError(
+                f"context 'log_retention_days'={retention} is not a CloudWatch retention; "
+                f"choose one of {', '.join(map(str, ALLOWED_RETENTION_DAYS))}"
+            )
+
+        return cls(
+            stage=stage,
+            jwt_issuer=issuer,
+            jwt_audience=audience,
+            sender_email=sender,
+            alarm_email=alarm,
+            log_retention_days=retention,
+            warnings=tuple(warnings),
+        )
+
+
+def _audience(value: Any) -> tuple[str, ...]:
+    """Accept a list (cdk.json) or a comma-separated string (`-c jwt_audience=a,b`)."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ConfigError("context 'jwt_audience' must be a string or a list of strings")
+    return tuple(i.strip() for i in items if i.strip())

@@ -1,0 +1,1 @@
+"""One module per concern; `infrastructure.stack.CoachwireStack` composes them."""

@@ -1,0 +1,178 @@
+"""HTTP API: one `HttpFunction` per `spine.HTTP_FUNCTIONS` entry, routes and JWT auth from the spine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import jsii
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import aws_apigateway as apigw_v1
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from coachwire import spine
+from constructs import Construct
+
+from infrastructure.config import CoachwireConfig
+from infrastructure.constructs.function import RETENTION, CoachwireFunction, FunctionDeps
+from infrastructure.constructs.triggers import TriggerFunction, construct_id
+
+THROTTLE_RATE_LIMIT = 50  # requests/s across the stage; HRIS bursts are small, abuse is not
+THROTTLE_BURST_LIMIT = 100
+
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latencyMs": "$context.responseLatency",
+        "integrationError": "$context.integrationErrorMessage",
+        "authorizerError": "$context.authorizer.error",
+    }
+)
+
+
+def dead_letter_queue_setting(triggers: Iterable[TriggerFunction]) -> str:
+    """COACHWIRE_DEAD_LETTER_QUEUES: "trigger=url,trigger=url" (Settings.dead_letter_queue_urls)."""
+    return ",".join(f"{t.trigger.name}={t.dead_letter_queue.queue_url}" for t in triggers)
+
+
+class HttpFunction(Construct):
+    """A function behind the API; extra wiring comes from the spine flags, not from its name."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id_: str,
+        *,
+        spec: spine.HttpFunction,
+        deps: FunctionDeps,
+        webhook_secrets: secretsmanager.ISecret,
+        triggers: Sequence[TriggerFunction],
+    ) -> None:
+        super().__init__(scope, construct_id_)
+        self.spec = spec
+        environment: dict[str, str] = {}
+        if spec.reads_webhook_secret:
+            environment["COACHWIRE_WEBHOOK_SECRETS_ARN"] = webhook_secrets.secret_arn
+        if spec.reads_dead_letter_depth:
+            environment["COACHWIRE_DEAD_LETTER_QUEUES"] = dead_letter_queue_setting(triggers)
+
+        self.handler = CoachwireFunction(
+            self,
+            "Handler",
+            deps=deps,
+            name=spec.name,
+            description=spec.summary,
+            timeout_seconds=spec.timeout_seconds,
+            memory_mb=spec.memory_mb,
+            grants=spec.grants,
+            publishes_events=spec.publishes_events,
+            environment=environment,
+        )
+        self.function = self.handler.function
+
+        if spec.reads_webhook_secret:
+            # GetSecretValue only (grant_read would add DescribeSecret).
+            self.handler.role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[webhook_secrets.secret_arn])
+            )
+        if spec.reads_dead_letter_depth and triggers:
+            self.handler.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["sqs:GetQueueAttributes"],
+                    resources=[t.dead_letter_queue.queue_arn for t in triggers],
+                )
+            )
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class _AccessLogSettings:
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+        self._format = apigw_v1.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw_v1.AccessLogFormat:
+        return self._format
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id_: str,
+        *,
+        config: CoachwireConfig,
+        functions: Sequence[HttpFunction],
+    ) -> None:
+        super().__init__(scope, construct_id_)
+        self.http_api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"coachwire-{config.stage}",
+            description="Coachwire: HRIS webhooks and the coaching read/admin API",
+            create_default_stage=False,  # the default stage has no access-log/throttle options
+        )
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=RETENTION[config.log_retention_days],
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+        )
+        self.stage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            access_log_settings=_AccessLogSettings(self.access_logs),
+            throttle=apigw.ThrottleSettings(rate_limit=THROTTLE_RATE_LIMIT, burst_limit=THROTTLE_BURST_LIMIT),
+        )
+        self.authorizer = authorizers.HttpJwtAuthorizer(
+            "Jwt", jwt_issuer=config.jwt_issuer, jwt_audience=list(config.jwt_audience)
+        )
+
+        self.routes: dict[tuple[str, str], apigw.HttpRoute] = {}
+        for fn in functions:
+            integration = integrations.HttpLambdaIntegration(f"{construct_id(fn.spec.name)}Integration", fn.function)
+            for method, path, needs_jwt in fn.spec.routes:
+                (route,) = self.http_api.add_routes(
+                    path=path,
+                    methods=[apigw.HttpMethod[method]],
+                    integration=integration,
+                    authorizer=self.authorizer if needs_jwt else apigw.HttpNoneAuthorizer(),
+                )
+                self.routes[(method, path)] = route
+                if not needs_jwt:
+                    Validations.of(route).acknowledge(
+                        Acknowledgment(
+                            id="AwsSolutions-APIG4",
+                            reason=(
+                                f"{method} {path} is public by design (spine.HTTP_FUNCTIONS): "
+                                + (
+                                    "HRIS webhooks are authenticated in the handler by Standard Webhooks "
+                                    "signatures (secret in Secrets Manager)."
+                                    if fn.spec.reads_webhook_secret
+                                    else "the handler serves only public, data-free content there (the OpenAPI "
+                                    "document); everything else sits behind the JWT authorizer."
+                                )
+                            ),
+                        )
+                    )
+
+    @property
+    def url(self) -> str:
+        return self.stage.url

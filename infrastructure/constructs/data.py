@@ -1,0 +1,83 @@
+"""DynamoDB tables, one per `spine.TABLES` entry, and least-privilege grants from `spine.TableGrant`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from coachwire import spine
+from constructs import Construct
+
+from infrastructure.config import CoachwireConfig
+
+
+def table_env_var(key: str) -> str:
+    """Settings field `<key>_table` read from COACHWIRE_<KEY>_TABLE."""
+    return f"COACHWIRE_{key.upper()}_TABLE"
+
+
+def _attr(name: str) -> dynamodb.Attribute:
+    # Every key in the spine is a string (ids, ISO timestamps, composite keys).
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class Tables(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: CoachwireConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.by_key: dict[str, dynamodb.Table] = {}
+        self.specs: dict[str, spine.TableSpec] = {}
+        for spec in spine.TABLES:
+            table = dynamodb.Table(
+                self,
+                spec.key.title().replace("_", ""),
+                partition_key=_attr(spec.partition_key),
+                sort_key=_attr(spec.sort_key) if spec.sort_key else None,
+                billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+                encryption=dynamodb.TableEncryption.AWS_MANAGED,
+                point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True
+                ),
+                time_to_live_attribute=spec.ttl_attribute,
+                deletion_protection=config.is_prod,
+                removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            )
+            for index in spec.indexes:
+                table.add_global_secondary_index(
+                    index_name=index.name,
+                    partition_key=_attr(index.partition_key),
+                    sort_key=_attr(index.sort_key) if index.sort_key else None,
+                    projection_type=dynamodb.ProjectionType.ALL,
+                )
+            self.by_key[spec.key] = table
+            self.specs[spec.key] = spec
+
+    def environment(self) -> dict[str, str]:
+        return {table_env_var(key): table.table_name for key, table in self.by_key.items()}
+
+    def grant(self, role: iam.IRole, grants: Iterable[spine.TableGrant], policy_scope: Construct) -> None:
+        """Grant exactly the declared actions; `Table.grant` adds `<arn>/index/*` when the table has GSIs."""
+        for grant in grants:
+            if grant.table not in self.by_key:
+                raise ValueError(f"grant names unknown table {grant.table!r}; spine.TABLES has {list(self.by_key)}")
+            if any(a == "dynamodb:*" or not a.startswith("dynamodb:") for a in grant.actions):
+                raise ValueError(f"grant on {grant.table!r} must list explicit dynamodb actions: {grant.actions}")
+            table = self.by_key[grant.table]
+            table.grant(role, *grant.actions)
+            if self.specs[grant.table].indexes:
+                Validations.of(policy_scope).acknowledge(
+                    Acknowledgment(
+                        id=f"AwsSolutions-IAM5[Resource::<{self._logical_id(table)}.Arn>/index/*]",
+                        reason=(
+                            f"Only the actions declared in spine for table '{grant.table}' "
+                            f"({', '.join(grant.actions)}), extended to its own GSIs; index names are "
+                            "not known as ARNs at deploy time."
+                        ),
+                    )
+                )
+
+    @staticmethod
+    def _logical_id(table: dynamodb.Table) -> str:
+        cfn = table.node.default_child
+        return Stack.of(table).resolve(cfn.logical_id)  # type: ignore[union-attr]

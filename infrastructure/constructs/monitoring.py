@@ -1,0 +1,77 @@
+"""Alarms that page someone: anything in a dead-letter queue, any function error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infrastructure.config import CoachwireConfig
+
+PERIOD = Duration.minutes(5)
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: CoachwireConfig) -> None:
+        super().__init__(scope, construct_id)
+        # CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key,
+        # so the topic gets its own key that the alarm service may use.
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"coachwire {config.stage}: alarm topic encryption",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+        )
+        self.key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name=f"Coachwire {config.stage} alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        if config.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        self._action = cw_actions.SnsAction(self.topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(self._action)
+        self.alarms.append(alarm)
+        return alarm
+
+    def watch_dead_letter_queues(self, queues: Iterable[tuple[str, sqs.IQueue]]) -> None:
+        for label, queue in queues:
+            self._alarm(
+                f"{label}Depth",
+                queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+                f"{label}: messages in a dead-letter queue need investigation and redrive",
+            )
+
+    def watch_functions(self, functions: Iterable[tuple[str, lambda_.IFunction]]) -> None:
+        for label, fn in functions:
+            self._alarm(
+                f"{label}Errors",
+                fn.metric_errors(period=PERIOD, statistic="Sum"),
+                f"{label}: function invocation errors",
+            )

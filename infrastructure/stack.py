@@ -1,0 +1,81 @@
+"""CoachwireStack: every resource, derived from `coachwire.spine` and the deploy-time config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from coachwire import spine
+from constructs import Construct
+
+from infrastructure.config import CoachwireConfig
+from infrastructure.constructs.api import Api, HttpFunction
+from infrastructure.constructs.data import Tables
+from infrastructure.constructs.function import FunctionDeps
+from infrastructure.constructs.ingest import Ingest
+from infrastructure.constructs.layer import CoachwireLayer
+from infrastructure.constructs.monitoring import Monitoring
+from infrastructure.constructs.notifications import Notifications
+from infrastructure.constructs.schedules import Schedules
+from infrastructure.constructs.triggers import TriggerFunction, construct_id
+
+
+class CoachwireStack(Stack):
+    def __init__(self, scope: Construct, construct_id_: str, *, config: CoachwireConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id_, **kwargs)
+        self.config = config
+        Tags.of(self).add("project", "coachwire")
+        Tags.of(self).add("stage", config.stage)
+
+        self.tables = Tables(self, "Data", config=config)
+        self.ingest = Ingest(self, "Ingest", config=config)
+        self.notifications = Notifications(self, "Notifications", config=config)
+        self.layer = CoachwireLayer(self, "SharedLayer")
+        deps = FunctionDeps(config=config, tables=self.tables, bus=self.ingest.bus, layer=self.layer.layer)
+
+        self.triggers: dict[str, TriggerFunction] = {
+            trigger.name: TriggerFunction(
+                self,
+                f"{construct_id(trigger.name)}Trigger",
+                trigger=trigger,
+                deps=deps,
+                notifications=self.notifications,
+            )
+            for trigger in spine.TRIGGERS
+        }
+        self.schedules = Schedules(self, "Schedules", bus=self.ingest.bus, triggers=spine.TRIGGERS)
+
+        self.http_functions: dict[str, HttpFunction] = {
+            spec.name: HttpFunction(
+                self,
+                f"{construct_id(spec.name)}Function",
+                spec=spec,
+                deps=deps,
+                webhook_secrets=self.ingest.webhook_secrets,
+                triggers=list(self.triggers.values()),
+            )
+            for spec in spine.HTTP_FUNCTIONS
+        }
+        self.api = Api(self, "Api", config=config, functions=list(self.http_functions.values()))
+
+        self.monitoring = Monitoring(self, "Monitoring", config=config)
+        dead_letter_queues = [(construct_id(n), t.dead_letter_queue) for n, t in self.triggers.items()]
+        dead_letter_queues += [
+            (f"{construct_id(n)}Delivery", t.delivery_dead_letter_queue) for n, t in self.triggers.items()
+        ]
+        if self.schedules.triggers:
+            dead_letter_queues.append(("Schedules", self.schedules.dead_letter_queue))
+        self.monitoring.watch_dead_letter_queues(dead_letter_queues)
+        functions = [(construct_id(n), t.function) for n, t in self.triggers.items()]
+        functions += [(construct_id(n), f.function) for n, f in self.http_functions.items()]
+        self.monitoring.watch_functions(functions)
+
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
+        CfnOutput(self, "EventBusName", value=self.ingest.bus.event_bus_name)
+        CfnOutput(
+            self,
+            "WebhookSecretsArn",
+            value=self.ingest.webhook_secrets.secret_arn,
+            description="Put the HRIS whsec_ signing secret(s) here, comma-separated",
+        )
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

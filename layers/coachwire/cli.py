@@ -1,0 +1,120 @@
+"""`coachwire` command line. Each group registers its subcommands in `_add_<group>`; heavy imports stay lazy."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    # Known-args parsing so `coachwire demo ...` can hand its own options to the demo untouched.
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passes_extra_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra_args = extra
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    return args.run(args, parser) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coachwire", description="Coachwire: HR coaching backbone.")
+    groups = parser.add_subparsers(title="commands", metavar="<command>")
+    _add_local(groups)
+    _add_demo(groups)
+    # Later: _add_framework(groups), _add_data(groups), _add_model(groups), _add_audit(groups).
+    return parser
+
+
+# -- coachwire local ... ---------------------------------------------------------------------------
+
+
+def _add_local(groups: argparse._SubParsersAction) -> None:
+    local = groups.add_parser("local", help="run Coachwire on this machine (moto as the AWS account)")
+    commands = local.add_subparsers(title="local commands", metavar="<local command>")
+    local.set_defaults(run=lambda args, parser: local.print_help() or 2)
+
+    serve = commands.add_parser("serve", help="start the local stack and block until Ctrl-C")
+    serve.add_argument("--port", type=int, default=8787, help="HTTP port on 127.0.0.1 (default 8787)")
+    serve.add_argument("--seed", choices=["sample"], help="load a sample organisation after start-up")
+    serve.set_defaults(run=_serve)
+
+    token = commands.add_parser("token", help="print a JWT the local API accepts")
+    token.add_argument("--role", required=True, choices=["hr_admin", "manager", "employee"])
+    token.add_argument("--sub", required=True, help="the caller's id (employee or user id)")
+    token.add_argument("--ttl-hours", type=float, default=12.0)
+    token.set_defaults(run=_token)
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from coachwire.local.stack import LocalStack, SeedError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # one "found credentials" line per client
+    stopping = threading.Event()
+    # SIGTERM ends the process like Ctrl-C does, through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack = LocalStack(port=args.port, seed=args.seed).start()
+    except SeedError as e:
+        parser.error(str(e))
+    except OSError as e:
+        print(f"coachwire: cannot start the local stack: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # start() has already cleaned up
+        return 130
+    try:
+        if stack.seed_summary is not None:
+            print(f"Seeded: {stack.seed_summary}")
+        print(f"Coachwire local stack at {stack.base_url}")
+        print(f"  moto (AWS emulation): {stack.moto_url}")
+        print(f"  webhook secret (a development secret, not for production): {stack.webhook_secrets[0]}")
+        print("  get a token:  TOKEN=$(coachwire local token --role hr_admin --sub hr-admin-1)")
+        print(f'  then:         curl -H "Authorization: Bearer $TOKEN" {stack.base_url}/triggers/stats')
+        print(f"  API document: {stack.base_url}/openapi.json")
+        print("Ctrl-C to stop.", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping…", file=sys.stderr)
+        stack.stop()
+    return 0
+
+
+def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from coachwire.local import tokens
+
+    try:
+        print(tokens.mint(args.role, args.sub, timedelta(hours=args.ttl_hours)))
+    except ValueError as e:
+        parser.error(str(e))
+    return 0
+
+
+# -- coachwire demo --------------------------------------------------------------------------------
+
+
+def _add_demo(groups: argparse._SubParsersAction) -> None:
+    demo = groups.add_parser(
+        "demo", help="run the end-to-end demo on the local stack (options go to the demo)", add_help=False
+    )
+    demo.set_defaults(run=_demo, passes_extra_args=True)
+
+
+def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import coachwire.demo
+
+    return coachwire.demo.main(args.extra_args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Deploy-time context validation: fails early with a message naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from infrastructure.config import (
+    ALLOWED_RETENTION_DAYS,
+    PLACEHOLDER_JWT_ISSUER,
+    CoachwireConfig,
+    ConfigError,
+)
+
+pytestmark = pytest.mark.infra
+
+FULL = {
+    "jwt_issuer": "https://login.example.test/",
+    "jwt_audience": "a, b",
+    "sender_email": "coach@example.test",
+}
+
+
+def test_dev_without_context_synthesises_with_loud_placeholders() -> None:
+    config = CoachwireConfig.from_context({})
+    assert config.stage == "dev"
+    assert config.jwt_issuer == PLACEHOLDER_JWT_ISSUER
+    assert config.uses_placeholders
+    assert "jwt_issuer" in config.warnings[0] and "sender_email" in config.warnings[0]
+    assert not config.retain_data
+
+
+@pytest.mark.parametrize("missing", sorted(FULL))
+def test_non_dev_stage_requires_every_key(missing: str) -> None:
+    context = {k: v for k, v in FULL.items() if k != missing} | {"stage": "prod"}
+    with pytest.raises(ConfigError, match=missing):
+        CoachwireConfig.from_context(context)
+
+
+def test_full_context_is_parsed() -> None:
+    config = CoachwireConfig.from_context(
+        FULL | {"stage": "prod", "log_retention_days": "365", "alarm_email": "o@x.io"}
+    )
+    assert config.jwt_audience == ("a", "b")
+    assert config.log_retention_days == 365
+    assert config.is_prod and config.retain_data and not config.uses_placeholders
+
+
+def test_audience_accepts_a_list_from_cdk_json() -> None:
+    assert CoachwireConfig.from_context(FULL | {"jwt_audience": ["x", "y"]}).jwt_audience == ("x", "y")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("stage", "Prod"),
+        ("stage", "p"),
+        ("jwt_issuer", "http://login.example.test/"),
+        ("sender_email", "not-an-email"),
+        ("alarm_email", "nope"),
+        ("log_retention_days", "31"),
+        ("log_retention_days", "a month"),
+    ],
+)
+def test_bad_values_name_the_key(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=key):
+        CoachwireConfig.from_context(FULL | {key: value})
+
+
+def test_every_allowed_retention_maps_to_a_cdk_value() -> None:
+    from infrastructure.constructs.function import RETENTION
+
+    assert set(RETENTION) == set(ALLOWED_RETENTION_DAYS)

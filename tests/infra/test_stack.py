@@ -1,0 +1,572 @@
+"""Synthesises the whole app once (bundling skipped, cdk-nag on) and checks the wiring that matters.
+
+Every expectation is derived from `coachwire.spine` / `coachwire.settings`, never from a copy, so a
+spine change the infrastructure does not follow makes these tests fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from coachwire import spine
+from coachwire.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+STAGE = "prod"  # exercises the strictest settings: deletion protection, RETAIN, all context required
+JWT_ISSUER = "https://login.example.test/coachwire/"
+JWT_AUDIENCE = ["coachwire-api", "coachwire-admin"]
+ALARM_EMAIL = "oncall@example.test"
+LOG_RETENTION_DAYS = 90
+CONTEXT = {
+    "aws:cdk:bundling-stacks": [],  # skip the ~100 MB pip layer build
+    "aws:cdk:disable-stack-trace": True,  # as the CLI does without --debug; creation traces are slow
+    "stage": STAGE,
+    "jwt_issuer": JWT_ISSUER,
+    "jwt_audience": ",".join(JWT_AUDIENCE),
+    "sender_email": "coach@example.test",
+    "alarm_email": ALARM_EMAIL,
+    "log_retention_days": LOG_RETENTION_DAYS,
+}
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+@dataclass
+class Synth:
+    outdir: Path
+    error: str | None
+    report: dict
+    metadata: dict
+    template: dict
+    acknowledgements: list[tuple[str, str, str]]  # (construct path, rule id, reason)
+
+    @property
+    def resources(self) -> dict[str, dict]:
+        return self.template["Resources"]
+
+    def of_type(self, type_: str) -> dict[str, dict]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == type_}
+
+    def props(self, logical_id: str) -> dict:
+        return self.resources[logical_id].get("Properties", {})
+
+
+@pytest.fixture(scope="module")
+def synth(cdk_json_context: dict, tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    from aws_cdk import Validations
+
+    from infrastructure.app_factory import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app, stack = build_app({**cdk_json_context, **CONTEXT}, outdir=str(outdir))
+    error = None
+    try:
+        app.synth()
+    except Exception as exc:  # nag failures raise here; templates are already written
+        error = str(exc)
+
+    def load(name: str) -> dict:
+        path = outdir / name
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    metadata = load(f"{stack.artifact_id}.metadata.json")
+    # Validations.acknowledge() records to construct metadata, which lands in the assembly.
+    acks = [
+        (path, rule.removeprefix("Annotation::"), reason)
+        for path, entries in metadata.items()
+        for entry in entries
+        if entry["type"] == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule, reason in entry["data"].items()
+    ]
+    return Synth(
+        outdir=outdir,
+        error=error,
+        report=load("validation-report.json"),
+        metadata=metadata,
+        template=load(f"{stack.artifact_id}.template.json"),
+        acknowledgements=acks,
+    )
+
+
+# ---------------------------------------------------------------- template helpers
+
+
+def ref_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+def refs(value: Any) -> set[str]:
+    """Every logical id referenced anywhere inside value."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if (own := ref_id(value)) is not None:
+            found.add(own)
+        for v in value.values():
+            found |= refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= refs(v)
+    return found
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def render(value: Any) -> str:
+    """Fn::Join / Ref to a string with `<LogicalId>` placeholders."""
+    if isinstance(value, str):
+        return value
+    if (own := ref_id(value)) is not None:
+        return f"<{own}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(render(p) for p in parts)
+    raise AssertionError(f"cannot render {value!r}")
+
+
+def iam_statements(s: Synth) -> list[tuple[set[str], dict]]:
+    """(roles the statement applies to, statement) for every identity policy in the template."""
+    out = []
+    for res in [*s.of_type("AWS::IAM::Policy").values(), *s.of_type("AWS::IAM::ManagedPolicy").values()]:
+        roles = {ref_id(r) for r in res["Properties"].get("Roles", [])}
+        out += [(roles, st) for st in res["Properties"]["PolicyDocument"]["Statement"]]
+    for role_id, role in s.of_type("AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            out += [({role_id}, st) for st in policy["PolicyDocument"]["Statement"]]
+        assert not role["Properties"].get("ManagedPolicyArns"), f"{role_id} uses AWS managed policies"
+    return out
+
+
+def role_statements(s: Synth, role_id: str) -> list[dict]:
+    return [st for roles, st in iam_statements(s) if role_id in roles and st["Effect"] == "Allow"]
+
+
+def actions_on(statements: list[dict], logical_id: str) -> set[str]:
+    return {a for st in statements if logical_id in refs(st["Resource"]) for a in as_list(st["Action"])}
+
+
+def env_of(s: Synth, function_id: str) -> dict[str, Any]:
+    return s.props(function_id).get("Environment", {}).get("Variables", {})
+
+
+def table_ids(s: Synth) -> dict[str, str]:
+    """spine table key → logical id, via the Settings env var every function receives."""
+    fn_id = next(iter(s.of_type("AWS::Lambda::Function")))
+    env = env_of(s, fn_id)
+    out = {}
+    for spec in spine.TABLES:
+        field = f"{spec.key}_table"
+        assert field in Settings.model_fields, f"Settings has no {field} for spine table {spec.key}"
+        out[spec.key] = ref_id(env[f"COACHWIRE_{field.upper()}"])
+    return out
+
+
+def bus_id(s: Synth) -> str:
+    (bus,) = s.of_type("AWS::Events::EventBus")
+    return bus
+
+
+def expected_table_actions(grants: tuple[spine.TableGrant, ...]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for grant in grants:
+        out[grant.table] |= set(grant.actions)
+    return dict(out)
+
+
+def dynamodb_actions_by_table(s: Synth, role_id: str) -> dict[str, set[str]]:
+    by_id = {v: k for k, v in table_ids(s).items()}
+    out: dict[str, set[str]] = defaultdict(set)
+    for st in role_statements(s, role_id):
+        dynamo = {a for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
+        for rid in refs(st["Resource"]):
+            if dynamo and rid in by_id:
+                out[by_id[rid]] |= dynamo
+    return dict(out)
+
+
+@dataclass
+class TriggerWiring:
+    rule: dict
+    queue_id: str
+    dead_letter_id: str
+    delivery_dead_letter_id: str
+    mapping: dict
+    function_id: str
+    role_id: str
+
+
+def trigger_wiring(s: Synth, trigger: spine.Trigger) -> TriggerWiring:
+    """Follow rule → queue → event source mapping → function, starting from the spine pattern."""
+    rules = [
+        r for r in s.of_type("AWS::Events::Rule").values() if r["Properties"]["EventPattern"] == trigger.event_pattern()
+    ]
+    assert len(rules) == 1, f"{trigger.name}: expected one rule with pattern {trigger.event_pattern()}"
+    rule = rules[0]["Properties"]
+    (target,) = rule["Targets"]
+    queue_id = ref_id(target["Arn"])
+    assert s.resources[queue_id]["Type"] == "AWS::SQS::Queue"
+    mappings = [
+        m
+        for m in s.of_type("AWS::Lambda::EventSourceMapping").values()
+        if ref_id(m["Properties"]["EventSourceArn"]) == queue_id
+    ]
+    assert len(mappings) == 1, f"{trigger.name}: queue must feed exactly one function"
+    mapping = mappings[0]["Properties"]
+    function_id = ref_id(mapping["FunctionName"])
+    return TriggerWiring(
+        rule=rule,
+        queue_id=queue_id,
+        dead_letter_id=ref_id(s.props(queue_id)["RedrivePolicy"]["deadLetterTargetArn"]),
+        delivery_dead_letter_id=ref_id(target["DeadLetterConfig"]["Arn"]),
+        mapping=mapping,
+        function_id=function_id,
+        role_id=ref_id(s.props(function_id)["Role"]),
+    )
+
+
+def http_function_id(s: Synth, method: str, path: str) -> tuple[dict, str]:
+    routes = [
+        r["Properties"]
+        for r in s.of_type("AWS::ApiGatewayV2::Route").values()
+        if r["Properties"]["RouteKey"] == f"{method} {path}"
+    ]
+    assert len(routes) == 1, f"route {method} {path} missing"
+    integration_id = render(routes[0]["Target"]).removeprefix("integrations/").strip("<>")
+    return routes[0], ref_id(s.props(integration_id)["IntegrationUri"])
+
+
+TRIGGER_IDS = [t.name for t in spine.TRIGGERS]
+
+
+# ---------------------------------------------------------------- cdk-nag and synthesis health
+
+
+def test_synth_passes_cdk_nag_with_nothing_unacknowledged(synth: Synth) -> None:
+    findings = [
+        f"{v['ruleName']} ({v['severity']}) at {c['constructPath']}"
+        for report in synth.report.get("pluginReports", [])
+        for v in report.get("violations", [])
+        for c in v.get("violatingConstructs", [])
+    ]
+    assert synth.template, "no template was written"
+    assert not findings, "unacknowledged findings:\n" + "\n".join(findings)
+    assert synth.error is None, synth.error
+
+
+def test_no_error_or_warning_annotations(synth: Synth) -> None:
+    messages = [
+        f"{entry['type']} at {path}: {entry['data']}"
+        for path, entries in synth.metadata.items()
+        for entry in entries
+        if entry["type"] in ("aws:cdk:error", "aws:cdk:warning")
+    ]
+    assert not messages, "\n".join(messages)
+
+
+def test_acknowledgements_are_individual_and_reasoned(synth: Synth) -> None:
+    assert synth.acknowledgements, "expected the documented acknowledgements (X-Ray, GSIs, ...)"
+    for path, rule, reason in synth.acknowledgements:
+        assert path.count("/") >= 2, f"{rule} acknowledged on the whole stack ({path!r}); acknowledge per construct"
+        assert rule.startswith("AwsSolutions-"), rule
+        assert len(reason) >= 40, f"{rule} at {path}: reason too thin: {reason!r}"
+
+
+# ---------------------------------------------------------------- triggers: rule → queue → function
+
+
+@pytest.mark.parametrize("trigger", spine.TRIGGERS, ids=TRIGGER_IDS)
+def test_rule_on_custom_bus_routes_pattern_to_queue_with_retry_and_dlq(synth: Synth, trigger: spine.Trigger) -> None:
+    w = trigger_wiring(synth, trigger)
+    assert ref_id(w.rule["EventBusName"]) == bus_id(synth)
+    (target,) = w.rule["Targets"]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] > 0
+    assert synth.resources[w.delivery_dead_letter_id]["Type"] == "AWS::SQS::Queue"
+    assert w.delivery_dead_letter_id not in (w.queue_id, w.dead_letter_id)
+
+
+@pytest.mark.parametrize("trigger", spine.TRIGGERS, ids=TRIGGER_IDS)
+def test_queue_redrive_and_visibility_follow_spine(synth: Synth, trigger: spine.Trigger) -> None:
+    w = trigger_wiring(synth, trigger)
+    queue = synth.props(w.queue_id)
+    fn = synth.props(w.function_id)
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == trigger.max_receive_count
+    assert synth.resources[w.dead_letter_id]["Type"] == "AWS::SQS::Queue"
+    assert synth.props(w.dead_letter_id)["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert fn["Timeout"] == trigger.timeout_seconds
+    assert fn["MemorySize"] == trigger.memory_mb
+    assert queue["VisibilityTimeout"] >= 6 * fn["Timeout"]
+
+
+@pytest.mark.parametrize("trigger", spine.TRIGGERS, ids=TRIGGER_IDS)
+def test_event_source_reports_batch_item_failures(synth: Synth, trigger: spine.Trigger) -> None:
+    mapping = trigger_wiring(synth, trigger).mapping
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == trigger.batch_size
+
+
+@pytest.mark.parametrize("trigger", spine.TRIGGERS, ids=TRIGGER_IDS)
+def test_trigger_role_has_exactly_the_declared_grants(synth: Synth, trigger: spine.Trigger) -> None:
+    w = trigger_wiring(synth, trigger)
+    assert dynamodb_actions_by_table(synth, w.role_id) == expected_table_actions(trigger.all_grants)
+    statements = role_statements(synth, w.role_id)
+    put_events = [st for st in statements if "events:PutEvents" in as_list(st["Action"])]
+    assert bool(put_events) == trigger.publishes_events
+    assert all(refs(st["Resource"]) == {bus_id(synth)} for st in put_events)
+    ses = {a for st in statements for a in as_list(st["Action"]) if a.startswith("ses:")}
+    assert ses == ({"ses:SendEmail", "ses:SendRawEmail"} if trigger.sends_email else set())
+    consume = actions_on(statements, w.queue_id)
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= consume
+
+
+# ---------------------------------------------------------------- IAM least privilege
+
+
+def test_no_dynamodb_wildcards_anywhere(synth: Synth) -> None:
+    assert '"dynamodb:*"' not in json.dumps(synth.template)
+    for roles, st in iam_statements(synth):
+        acts = as_list(st["Action"])
+        assert "*" not in acts, f"{roles}: Action * in {st}"
+        assert not [a for a in acts if a.startswith("dynamodb:") and "*" in a], f"{roles}: {st}"
+        if "*" in as_list(st.get("Resource")):
+            assert set(acts) <= XRAY_ACTIONS, f"{roles}: only X-Ray may use Resource *, got {st}"
+
+
+def test_append_only_tables_are_only_ever_put_to(synth: Synth) -> None:
+    ids = table_ids(synth)
+    append_only = [spec.key for spec in spine.TABLES if spec.append_only]
+    assert append_only, "spine declares an append-only audit table"
+    for key in append_only:
+        touching = [(roles, st) for roles, st in iam_statements(synth) if ids[key] in refs(st["Resource"])]
+        assert touching, f"nobody writes the {key} table"
+        for roles, st in touching:
+            assert set(as_list(st["Action"])) == {"dynamodb:PutItem"}, (
+                f"{roles} may do more than PutItem on {key}: {st}"
+            )
+        writers = {role for roles, _ in touching for role in roles}
+        declared = sum(
+            1
+            for g in [*spine.TRIGGERS, *spine.HTTP_FUNCTIONS]
+            if any(x.table == key for x in getattr(g, "all_grants", g.grants))
+        )
+        assert len(writers) == declared
+
+
+# ---------------------------------------------------------------- queues
+
+
+def test_every_queue_is_encrypted_and_ssl_only(synth: Synth) -> None:
+    policies = synth.of_type("AWS::SQS::QueuePolicy").values()
+    for queue_id, queue in synth.of_type("AWS::SQS::Queue").items():
+        props = queue.get("Properties", {})
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, queue_id
+        denies = [
+            st
+            for p in policies
+            if queue_id in refs(p["Properties"]["Queues"])
+            for st in p["Properties"]["PolicyDocument"]["Statement"]
+            if st["Effect"] == "Deny" and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        ]
+        assert denies, f"{queue_id} accepts non-TLS requests"
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def test_schedules_put_job_events_on_the_bus(synth: Synth) -> None:
+    scheduled = [t for t in spine.TRIGGERS if t.schedule]
+    schedules = [r["Properties"] for r in synth.of_type("AWS::Scheduler::Schedule").values()]
+    assert len(schedules) == len(scheduled)
+    for trigger in scheduled:
+        (sched,) = [s for s in schedules if json.loads(s["Target"]["Input"]).get("job") == trigger.name]
+        target = sched["Target"]
+        assert sched["ScheduleExpression"] == trigger.schedule
+        assert ref_id(target["Arn"]) == bus_id(synth)
+        assert target["EventBridgeParameters"] == {
+            "DetailType": trigger.schedule_detail_type,
+            "Source": spine.EVENT_SOURCE_SCHEDULER,
+        }
+        # The emitted event must match the trigger's own rule.
+        assert trigger.schedule_detail_type in trigger.detail_types
+        assert spine.EVENT_SOURCE_SCHEDULER in trigger.sources
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+        dlq_id = ref_id(target["DeadLetterConfig"]["Arn"])
+        assert synth.resources[dlq_id]["Type"] == "AWS::SQS::Queue"
+        role_id = ref_id(target["RoleArn"])
+        trust = synth.props(role_id)["AssumeRolePolicyDocument"]["Statement"]
+        assert {st["Principal"]["Service"] for st in trust} == {"scheduler.amazonaws.com"}
+        statements = role_statements(synth, role_id)
+        assert {a for st in statements for a in as_list(st["Action"])} == {"events:PutEvents", "sqs:SendMessage"}
+        assert actions_on(statements, bus_id(synth)) == {"events:PutEvents"}
+        assert actions_on(statements, dlq_id) == {"sqs:SendMessage"}
+
+
+# ---------------------------------------------------------------- data
+
+
+def test_tables_match_spine(synth: Synth) -> None:
+    ids = table_ids(synth)
+    assert len(synth.of_type("AWS::DynamoDB::Table")) == len(spine.TABLES)
+    for spec in spine.TABLES:
+        table = synth.resources[ids[spec.key]]
+        props = table["Properties"]
+        keys = {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]}
+        assert keys == {"HASH": spec.partition_key, **({"RANGE": spec.sort_key} if spec.sort_key else {})}
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert props.get("TimeToLiveSpecification") == (
+            {"AttributeName": spec.ttl_attribute, "Enabled": True} if spec.ttl_attribute else None
+        )
+        indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+        assert set(indexes) == {i.name for i in spec.indexes}
+        for index in spec.indexes:
+            schema = {k["KeyType"]: k["AttributeName"] for k in indexes[index.name]["KeySchema"]}
+            assert schema == {"HASH": index.partition_key, **({"RANGE": index.sort_key} if index.sort_key else {})}
+            assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+        # prod: never lose data by accident
+        assert props["DeletionProtectionEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
+
+
+def test_event_bus_is_named_per_stage(synth: Synth) -> None:
+    assert synth.props(bus_id(synth))["Name"] == f"coachwire-{STAGE}-bus"
+
+
+# ---------------------------------------------------------------- functions
+
+
+def test_functions_are_arm64_traced_json_logged_with_retention(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Lambda::Function")
+    assert len(functions) == len(spine.TRIGGERS) + len(spine.HTTP_FUNCTIONS)
+    (layer_id,) = synth.of_type("AWS::Lambda::LayerVersion")
+    layer = synth.props(layer_id)
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    assert layer["CompatibleRuntimes"] == ["python3.12"]
+    for fn_id, fn in functions.items():
+        props = fn["Properties"]
+        assert props["Architectures"] == ["arm64"], fn_id
+        assert props["Runtime"] == "python3.12", fn_id
+        assert props["Handler"] == "handler.lambda_handler", fn_id
+        assert props["TracingConfig"] == {"Mode": "Active"}, fn_id
+        assert [ref_id(x) for x in props["Layers"]] == [layer_id], fn_id
+        logging = props["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON", fn_id
+        assert synth.props(ref_id(logging["LogGroup"]))["RetentionInDays"] == LOG_RETENTION_DAYS, fn_id
+        env = env_of(synth, fn_id)
+        assert env["POWERTOOLS_SERVICE_NAME"] == "coachwire"
+        assert env["POWERTOOLS_METRICS_NAMESPACE"]
+        assert env["COACHWIRE_STAGE"] == STAGE
+        assert ref_id(env["COACHWIRE_EVENT_BUS_NAME"]) == bus_id(synth)
+        for name in env:
+            if name.startswith("COACHWIRE_"):
+                assert name.removeprefix("COACHWIRE_").lower() in Settings.model_fields, (
+                    f"{fn_id}: {name} is not a Settings field"
+                )
+
+
+# ---------------------------------------------------------------- HTTP API
+
+
+def test_jwt_authorizer_uses_configured_issuer_and_audience(synth: Synth) -> None:
+    (authorizer,) = synth.of_type("AWS::ApiGatewayV2::Authorizer").values()
+    props = authorizer["Properties"]
+    assert props["AuthorizerType"] == "JWT"
+    assert props["JwtConfiguration"] == {"Issuer": JWT_ISSUER, "Audience": JWT_AUDIENCE}
+
+
+@pytest.mark.parametrize("spec", spine.HTTP_FUNCTIONS, ids=[f.name for f in spine.HTTP_FUNCTIONS])
+def test_http_routes_auth_and_function_wiring(synth: Synth, spec: spine.HttpFunction) -> None:
+    (authorizer_id,) = synth.of_type("AWS::ApiGatewayV2::Authorizer")
+    function_ids = set()
+    for method, path, needs_jwt in spec.routes:
+        route, function_id = http_function_id(synth, method, path)
+        function_ids.add(function_id)
+        if needs_jwt:
+            assert route["AuthorizationType"] == "JWT"
+            assert ref_id(route["AuthorizerId"]) == authorizer_id
+        else:
+            assert route["AuthorizationType"] == "NONE"
+            assert "AuthorizerId" not in route
+    (function_id,) = function_ids
+    props = synth.props(function_id)
+    assert props["Timeout"] == spec.timeout_seconds
+    role_id = ref_id(props["Role"])
+    assert dynamodb_actions_by_table(synth, role_id) == expected_table_actions(spec.grants)
+
+    statements = role_statements(synth, role_id)
+    env = env_of(synth, function_id)
+    (secret_id,) = synth.of_type("AWS::SecretsManager::Secret")
+    secret_actions = {a for st in statements for a in as_list(st["Action"]) if a.startswith("secretsmanager:")}
+    if spec.reads_webhook_secret:
+        assert ref_id(env["COACHWIRE_WEBHOOK_SECRETS_ARN"]) == secret_id
+        assert secret_actions == {"secretsmanager:GetSecretValue"}
+        assert actions_on(statements, secret_id) == {"secretsmanager:GetSecretValue"}
+    else:
+        assert "COACHWIRE_WEBHOOK_SECRETS_ARN" not in env
+        assert not secret_actions
+
+    if spec.reads_dead_letter_depth:
+        rendered = render(env["COACHWIRE_DEAD_LETTER_QUEUES"])
+        parsed = Settings(dead_letter_queues=rendered).dead_letter_queue_urls()
+        expected = {t.name: f"<{trigger_wiring(synth, t).dead_letter_id}>" for t in spine.TRIGGERS}
+        assert parsed == expected
+        depth = [st for st in statements if "sqs:GetQueueAttributes" in as_list(st["Action"])]
+        assert {rid for st in depth for rid in refs(st["Resource"])} == {v.strip("<>") for v in expected.values()}
+        assert all(as_list(st["Action"]) == ["sqs:GetQueueAttributes"] for st in depth)
+    else:
+        assert "COACHWIRE_DEAD_LETTER_QUEUES" not in env
+
+
+def test_api_stage_has_access_logs_and_throttling(synth: Synth) -> None:
+    (stage,) = synth.of_type("AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == "$default"
+    log_group = ref_id(props["AccessLogSettings"]["DestinationArn"])
+    assert synth.resources[log_group]["Type"] == "AWS::Logs::LogGroup"
+    assert "$context.requestId" in props["AccessLogSettings"]["Format"]
+    assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    assert props["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
+
+
+# ---------------------------------------------------------------- monitoring
+
+
+def test_alarm_on_every_dead_letter_queue_and_function(synth: Synth) -> None:
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    alarms = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()]
+    for alarm in alarms:
+        assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id]
+        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+    def watched(metric: str) -> set[str]:
+        return {ref_id(d["Value"]) for a in alarms if a["MetricName"] == metric for d in a["Dimensions"]}
+
+    main_queues = {q for q, r in synth.of_type("AWS::SQS::Queue").items() if "RedrivePolicy" in r.get("Properties", {})}
+    dead_letter_queues = set(synth.of_type("AWS::SQS::Queue")) - main_queues
+    assert len(dead_letter_queues) == 2 * len(spine.TRIGGERS) + (1 if any(t.schedule for t in spine.TRIGGERS) else 0)
+    assert watched("ApproximateNumberOfMessagesVisible") == dead_letter_queues
+    assert watched("Errors") == set(synth.of_type("AWS::Lambda::Function"))
+
+
+def test_alarm_topic_is_encrypted_ssl_only_and_mails_on_call(synth: Synth) -> None:
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    assert "KmsMasterKeyId" in synth.props(topic_id)
+    (policy,) = synth.of_type("AWS::SNS::TopicPolicy").values()
+    assert any(
+        st["Effect"] == "Deny" and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        for st in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+    subs = [s["Properties"] for s in synth.of_type("AWS::SNS::Subscription").values()]
+    assert [(s["Protocol"], s["Endpoint"], ref_id(s["TopicArn"])) for s in subs] == [("email", ALARM_EMAIL, topic_id)]

@@ -1,0 +1,78 @@
+"""Notification delivery: a failed send is retried, a sent message is never sent again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from coachwire.adapters.dynamo import DynamoOutboxStore
+from coachwire.clock import FixedClock
+from coachwire.local.moto_server import client
+from coachwire.models.coaching import Notification
+from coachwire.services.triggers import DeliveryInProgress, notification_delivery
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+class FlakySender:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, to: str, subject: str, body: str) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("SES throttled")
+        self.sent.append((to, subject))
+        return f"ses-{len(self.sent)}"
+
+
+@pytest.fixture
+def outbox_note(stack, request):
+    note = Notification(notification_id=f"ntf_{request.node.name[:40]}", recipient_id="emp-1",
+                        recipient_email="emp-1@example.com", kind="nudge", subject="Your next step", body="Hi",
+                        created_at=NOW, source_event_id="msg_1", trigger="checkin_gap_nudge")
+    client("dynamodb").put_item(TableName=stack.settings.outbox_table, Item=DynamoOutboxStore.item(note))
+    return note
+
+
+def with_sender(deps, sender, clock=None):
+    return replace(deps, email=sender, clock=clock or FixedClock(NOW))
+
+
+def test_a_failed_send_is_retried_and_then_sent_exactly_once(deps, outbox_note):
+    sender = FlakySender(failures=1)
+    d = with_sender(deps, sender)
+    with pytest.raises(ConnectionError):
+        notification_delivery({"notification_id": outbox_note.notification_id}, d)
+    assert d.outbox.get(outbox_note.notification_id).status == "pending"
+    first = notification_delivery({"notification_id": outbox_note.notification_id}, d)
+    again = notification_delivery({"notification_id": outbox_note.notification_id}, d)
+    assert (first.outcome, again.outcome) == ("succeeded", "duplicate")
+    assert sender.sent == [("emp-1@example.com", "Your next step")]
+    stored = d.outbox.get(outbox_note.notification_id)
+    assert stored.status == "sent" and stored.attempts == 2 and stored.provider_message_id == "ses-1"
+
+
+def test_a_sender_that_died_mid_send_is_never_resent(deps, outbox_note):
+    sender = FlakySender(failures=0)
+    d = with_sender(deps, sender)
+    assert d.outbox.claim(outbox_note.notification_id, NOW, 120) is not None  # then the process died
+    with pytest.raises(DeliveryInProgress):  # lease still held: retry later
+        notification_delivery({"notification_id": outbox_note.notification_id}, d)
+    later = with_sender(deps, sender, FixedClock(NOW + timedelta(minutes=5)))
+    result = notification_delivery({"notification_id": outbox_note.notification_id}, later)
+    assert result.outcome == "failed" and result.decision["status"] == "delivery_unknown"
+    assert sender.sent == [] and d.outbox.get(outbox_note.notification_id).status == "delivery_unknown"
+
+
+def test_the_last_allowed_attempt_marks_the_message_failed(deps, outbox_note):
+    sender = FlakySender(failures=99)
+    d = with_sender(deps, sender)
+    for _ in range(5):
+        with pytest.raises(ConnectionError):
+            notification_delivery({"notification_id": outbox_note.notification_id}, d)
+    stored = d.outbox.get(outbox_note.notification_id)
+    assert stored.status == "failed" and stored.attempts == 5
+    assert notification_delivery({"notification_id": outbox_note.notification_id}, d).outcome == "no_action"

@@ -1,0 +1,55 @@
+"""The emulator patch must keep moto's transaction semantics: all or nothing."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from coachwire.local import moto_patches
+from moto import mock_aws
+
+
+@pytest.fixture
+def ddb():
+    moto_patches.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for name, keys in (("ranged", ("pk", "sk")), ("hashed", ("id",))):
+            client.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"), strict=False)],
+                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys])
+        client.put_item(TableName="ranged", Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1"}})
+        client.put_item(TableName="hashed", Item={"id": {"S": "x"}, "n": {"N": "1"}})
+        yield client
+
+
+def _all(client, table):
+    return sorted(str(i) for i in client.scan(TableName=table)["Items"])
+
+
+def test_a_cancelled_transaction_leaves_every_table_as_it_was(ddb):
+    before = {t: _all(ddb, t) for t in ("ranged", "hashed")}
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "ranged", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                        "UpdateExpression": "SET n = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"Put": {"TableName": "ranged", "Item": {"pk": {"S": "a"}, "sk": {"S": "2"}}}},
+            {"Update": {"TableName": "hashed", "Key": {"id": {"S": "x"}}, "UpdateExpression": "SET n = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"Put": {"TableName": "hashed", "Item": {"id": {"S": "x2"}},
+                     "ConditionExpression": "attribute_exists(id)"}},  # fails: cancels everything
+        ])
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert {t: _all(ddb, t) for t in ("ranged", "hashed")} == before
+
+
+def test_a_successful_transaction_applies_every_operation(ddb):
+    ddb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": "ranged", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                    "UpdateExpression": "SET n = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+        {"Put": {"TableName": "hashed", "Item": {"id": {"S": "y"}}, "ConditionExpression": "attribute_not_exists(id)"}},
+    ])
+    item = ddb.get_item(TableName="ranged", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]
+    assert item["n"] == {"N": "2"}
+    assert "Item" in ddb.get_item(TableName="hashed", Key={"id": {"S": "y"}})

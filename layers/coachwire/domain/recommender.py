@@ -48,8 +48,9 @@ def level_fit(current_level: int, builds_level: int) -> float:
 
 
 def _factor(name: str, value: float, weight: float) -> ScoreFactor:
-    return ScoreFactor(name=name, value=round(value, PRECISION), weight=weight,
-                       contribution=round(value * weight, PRECISION))
+    # The contribution follows from the stored value, so the factor table re-adds exactly.
+    value = round(value, PRECISION)
+    return ScoreFactor(name=name, value=value, weight=weight, contribution=round(value * weight, PRECISION))
 
 
 def score_candidates(

@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Deploy-time context, e.g. `make deploy stage=prod jwt_issuer=https://idp.example.com/ ...`
+CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days
+CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install demo serve test test-fast lint bench synth deploy diff clean
@@ -45,14 +49,14 @@ bench: install
 	$(PY) -m bench
 
 synth: install node_modules/.installed
-	npx cdk synth --quiet
+	npx cdk synth --quiet $(CDK_CONTEXT)
 
 diff: install node_modules/.installed
-	npx cdk diff
+	npx cdk diff $(CDK_CONTEXT)
 
 ## Needs AWS credentials and the context values listed in the README ("Deploy to AWS").
 deploy: install node_modules/.installed
-	npx cdk deploy --all --require-approval broadening
+	npx cdk deploy --all --require-approval broadening $(CDK_CONTEXT)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache

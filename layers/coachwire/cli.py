@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coachwire", description="Coachwire: HR coaching backbone.")
     groups = parser.add_subparsers(title="commands", metavar="<command>")
     _add_local(groups)
+    _add_webhook(groups)
     _add_demo(groups)
     # Later: _add_framework(groups), _add_data(groups), _add_model(groups), _add_audit(groups).
     return parser
@@ -98,6 +99,37 @@ def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as e:
         parser.error(str(e))
     return 0
+
+
+# -- coachwire webhook send ------------------------------------------------------------------------
+
+
+def _add_webhook(groups: argparse._SubParsersAction) -> None:
+    webhook = groups.add_parser("webhook", help="act as an HRIS: sign and send webhooks")
+    commands = webhook.add_subparsers(title="webhook commands", metavar="<webhook command>")
+    webhook.set_defaults(run=lambda args, parser: webhook.print_help() or 2)
+    send = commands.add_parser("send", help="sign a JSON payload file (Standard Webhooks) and POST it")
+    send.add_argument("file", help="a payload file such as examples/webhooks/employee.upserted.json")
+    send.add_argument("--url", default="http://127.0.0.1:8787", help="Coachwire base URL")
+    send.add_argument("--secret", help="whsec_ secret (default: first of COACHWIRE_WEBHOOK_SECRETS)")
+    send.add_argument("--id", dest="webhook_id", help="webhook-id to use (default: a new one); repeat to test dedupe")
+    send.set_defaults(run=_send_webhook)
+
+
+def _send_webhook(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import json
+    from pathlib import Path
+
+    from coachwire.settings import Settings
+    from coachwire.webhook_client import WebhookClient
+
+    secret = args.secret or next(iter(Settings().webhook_secret_list()), None)
+    if not secret:
+        parser.error("no secret: pass --secret or set COACHWIRE_WEBHOOK_SECRETS (local serve prints it)")
+    body = Path(args.file).read_bytes()  # sent as-is: the signature covers these exact bytes
+    delivery = WebhookClient(args.url, secret).send({}, webhook_id=args.webhook_id, body=body)
+    print(delivery.status, json.dumps(delivery.body))
+    return 0 if delivery.status < 300 else 1
 
 
 # -- coachwire demo --------------------------------------------------------------------------------

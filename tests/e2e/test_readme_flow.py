@@ -1,0 +1,123 @@
+"""The README's "Try it by hand" flow, as a new user runs it: `coachwire local serve --seed sample` in one
+process, the CLI to sign example webhooks and mint tokens, plain HTTP to read the results."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from coachwire.local.stack import new_webhook_secret
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "webhooks"
+CLI = [sys.executable, "-m", "coachwire.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "COACHWIRE_WEBHOOK_SECRETS": new_webhook_secret(),
+           "COACHWIRE_HOME": str(tmp_path_factory.mktemp("home")), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([*CLI, "local", "serve", "--port", str(port), "--seed", "sample"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/openapi.json", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("local serve did not come up")
+    yield base, env
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def cli(env, *args: str) -> str:
+    return subprocess.run([*CLI, *args], cwd=REPO, env=env, check=True, capture_output=True, text=True,
+                          timeout=60).stdout.strip()
+
+
+def get(base, env, path, role, sub, **params):
+    token = cli(env, "local", "token", "--role", role, "--sub", sub)
+    response = requests.get(base + path, params=params, timeout=30, headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 200, (path, response.text)
+    return response.json()
+
+
+def send(base, env, name: str) -> dict:
+    out = cli(env, "webhook", "send", str(EXAMPLES / f"{name}.json"), "--url", base)
+    status, body = out.split(" ", 1)
+    assert status == "202", out
+    return json.loads(body)
+
+
+def eventually(check, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_every_example_payload_is_accepted_and_acted_on(server):
+    base, env = server
+    checkin = json.loads((EXAMPLES / "performance.checkin.submitted.json").read_text())["data"]
+    promoted = json.loads((EXAMPLES / "employee.role.changed.json").read_text())["data"]
+    employee, manager = checkin["employee_id"], checkin["manager_id"]
+
+    assert send(base, env, "employee.upserted")["status"] == "accepted"
+    send(base, env, "performance.checkin.submitted")
+
+    def nudged():
+        recs = get(base, env, f"/employees/{employee}/recommendations", "employee", employee)["recommendations"]
+        assert recs and all(r["explanation"] and r["factors"] for r in recs)
+        flagged = {r["skill_id"] for r in checkin["skill_ratings"] if r["gap_flagged"]}
+        assert {r["skill_id"] for r in recs} <= flagged
+        notes = get(base, env, "/notifications", "employee", employee, recipient_id=employee)["notifications"]
+        assert [n["status"] for n in notes if n["kind"] == "nudge"] == ["sent"]
+        return recs
+
+    recs = eventually(nudged)
+    send(base, env, "learning.activity.completed")
+
+    def next_step():
+        now = get(base, env, f"/employees/{employee}/recommendations", "manager", manager)["recommendations"]
+        assert any(r["trigger"] == "learning_next_step" for r in now)
+        assert {r["item_id"] for r in now if r["status"] == "done"}
+        return now
+
+    assert len(eventually(next_step)) > len(recs)
+    send(base, env, "employee.role.changed")
+
+    def planned():
+        plan = get(base, env, f"/employees/{promoted['employee_id']}/plan", "hr_admin", "hr-1")["plan"]
+        assert plan and plan["to_stage"] == promoted["career_stage"] and plan["milestones"]
+        return plan
+
+    eventually(planned)
+    stats = {row["trigger"]: row for row in get(base, env, "/triggers/stats", "hr_admin", "hr-1")["triggers"]}
+    assert all(row["failed"] == 0 and row["dead_lettered"] == 0 for row in stats.values())
+    assert stats["ingest_webhook"]["succeeded"] == 4

@@ -95,7 +95,9 @@ class OutboxStore(Protocol):
 
 
 class AuditLog(Protocol):
-    def append(self, record: AuditRecord) -> None: ...
+    def append(self, record: AuditRecord, counted: bool = False) -> None:
+        """Append one record; `counted` also counts it in the trigger stats, atomically."""
+        ...
     def for_subject(self, subject_id: str) -> list[AuditRecord]: ...
 
 

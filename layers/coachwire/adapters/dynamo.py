@@ -306,19 +306,27 @@ class DynamoOutboxStore:
 
 
 class DynamoAuditLog:
-    """Append-only: the writer's IAM policy allows PutItem alone, and every put refuses to overwrite."""
+    """Append-only: the writer's IAM policy allows PutItem alone, and every put refuses to overwrite.
+    A counted firing bumps its trigger's counters in the same transaction, so stats match the log."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, stats_table_name: str | None = None) -> None:
         self.table = table_name
+        self.stats_table = stats_table_name
 
-    def append(self, record: AuditRecord) -> None:
+    def append(self, record: AuditRecord, counted: bool = False) -> None:
         key = f"{record.recorded_at.isoformat()}#{record.trigger}#{uuid.uuid4().hex[:8]}"
         item = {"event_id": _s(record.event_id), "recorded_key": _s(key), "doc": _s(record.model_dump_json()),
                 "trigger": _s(record.trigger), "outcome": _s(record.outcome)}
         if record.subject_id:
             item["subject_id"] = _s(record.subject_id)
-        client("dynamodb").put_item(TableName=self.table, Item=item,
-                                    ConditionExpression="attribute_not_exists(event_id)")
+        put = {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(event_id)"}
+        if not counted:
+            client("dynamodb").put_item(**put)
+            return
+        if not self.stats_table:
+            raise ValueError("this audit log was built without a stats table")
+        client("dynamodb").transact_write_items(TransactItems=[
+            {"Put": put}, {"Update": DynamoTriggerStats.increment(self.stats_table, record.trigger, record.outcome)}])
 
     def for_subject(self, subject_id: str) -> list[AuditRecord]:
         items = _query_all(TableName=self.table, IndexName="by_subject",
@@ -335,11 +343,14 @@ class DynamoTriggerStats:
     def __init__(self, table_name: str) -> None:
         self.table = table_name
 
+    @staticmethod
+    def increment(table: str, trigger: str, outcome: str) -> dict:
+        return {"TableName": table, "Key": {"trigger": _s(trigger)},
+                "UpdateExpression": "ADD received :one, #o :one", "ExpressionAttributeNames": {"#o": outcome},
+                "ExpressionAttributeValues": {":one": _n(1)}}
+
     def count(self, trigger: str, outcome: str) -> None:
-        client("dynamodb").update_item(
-            TableName=self.table, Key={"trigger": _s(trigger)},
-            UpdateExpression="ADD received :one, #o :one", ExpressionAttributeNames={"#o": outcome},
-            ExpressionAttributeValues={":one": _n(1)})
+        client("dynamodb").update_item(**self.increment(self.table, trigger, outcome))
 
     def all(self) -> dict[str, dict[str, int]]:
         result: dict[str, dict[str, int]] = {}

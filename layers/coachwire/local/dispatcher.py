@@ -50,7 +50,7 @@ class Dispatcher:
         loader: HandlerLoader | None = None,
         *,
         wait_seconds: int = 1,
-        pollers_per_queue: int = 1,
+        pollers_per_queue: int = 2,
         scheduler_interval: float = 20.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -86,12 +86,12 @@ class TriggerHandler:
 
     def _record(self, deps: Dependencies, result: TriggerResult, event_id: str, error_type: str | None = None,
                 counted: bool = True) -> None:
+        # The stats count firings; a job's per-employee results are audited only.
         deps.audit.append(AuditRecord(
             event_id=event_id, trigger=self.trigger.name, subject_id=result.subject_id, outcome=result.outcome,
             recorded_at=deps.clock.now(), recommender_version=result.recommender_version,
-            framework_version=result.framework_version, decision=result.decision, error_type=error_type))
-        if counted:  # the stats count firings; a job's per-employee results are audited only
-            deps.stats.count(self.trigger.name, result.outcome)
+            framework_version=result.framework_version, decision=result.decision, error_type=error_type),
+            counted=counted)
 
 
 def _receive_count(record: SQSRecord) -> int:

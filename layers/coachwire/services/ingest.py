@@ -173,5 +173,4 @@ def _audit_rejection(deps: Dependencies, webhook_id: str, rejected: Rejected, ev
     deps.audit.append(AuditRecord(
         event_id=webhook_id if (trusted and webhook_id) else f"rejected:{uuid.uuid4().hex}",
         trigger=TRIGGER, subject_id=subject if trusted else "", outcome="rejected",
-        recorded_at=deps.clock.now(), decision=decision))
-    deps.stats.count(TRIGGER, "rejected")
+        recorded_at=deps.clock.now(), decision=decision), counted=True)

@@ -76,7 +76,8 @@ def test_talking_points_are_concrete_and_supportive():
     text = " ".join(points)
     assert "Ask Ada what has got in the way" in text
     assert "Stakeholder communication" in text or "System design" in text
-    assert "level 1 against a mid benchmark of 2" in text
+    assert "level 1 against a mid-stage benchmark of 2" in text
+    assert "Code review: not yet rated against a mid-stage benchmark of 2" in text
     assert "min)" in text  # a concrete next step with its duration
     for word in ("underperform", "fail", "warning", "disciplin"):
         assert word not in text.lower()

@@ -69,7 +69,7 @@ def test_explanation_cites_the_data_behind_the_suggestion():
     rec = to_recommendation(best, person, framework(), trigger="checkin_gap_nudge", source_event_id="msg_1",
                             created_at=T0)
     assert "2026-09-01 check-in put System design at level 1" in rec.explanation
-    assert "senior Software Engineer benchmark is level 3" in rec.explanation
+    assert "the Software Engineer benchmark at the senior stage is level 3" in rec.explanation
     assert "flagged" in rec.explanation
     assert rec.framework_version == "2026.1" and rec.recommender_version
     assert {f.name for f in rec.factors} == {"gap_priority", "level_fit", "flagged_in_checkin"}

@@ -113,7 +113,7 @@ def explain(scored: ScoredItem, profile: EmployeeProfile, framework: Framework) 
         where = (f"Your {assessed.assessed_at.date().isoformat()} {source} put {gap.skill_name} "
                  f"at level {assessed.level}")
     parts = [
-        f"{where}; the {profile.career_stage} {role_name} benchmark is level {gap.target_level}.",
+        f"{where}; the {role_name} benchmark at the {profile.career_stage} stage is level {gap.target_level}.",
         f"This {item.kind.replace('_', ' ')} builds level {item.builds_level}"
         + (" — the next step from where you are." if item.builds_level == gap.current_level + 1 else "."),
     ]

@@ -72,7 +72,8 @@ def talking_points(profile: EmployeeProfile, finding: StallFinding, gaps: list[S
         step = next((s for s in next_steps if s.gap.skill_id == gap.skill_id), None)
         suggestion = (f" One small next step: \u201c{step.item.title}\u201d ({step.item.duration_minutes} min)."
                       if step else "")
-        points.append(f"{gap.skill_name}: level {gap.current_level} against a {profile.career_stage} benchmark "
+        where = f"level {gap.current_level}" if gap.current_level else "not yet rated"
+        points.append(f"{gap.skill_name}: {where} against a {profile.career_stage}-stage benchmark "
                       f"of {gap.target_level}.{suggestion}")
     points.append("Ask what support would help most (time, a mentor, a stretch task) and agree a date to "
                   "check in together.")

@@ -13,7 +13,7 @@ from standardwebhooks import Webhook
 
 from coachwire import spine
 from coachwire.domain.errors import DomainError, UnknownReference
-from coachwire.domain.profiles import check_ratings, check_role
+from coachwire.domain.profiles import check_ratings
 from coachwire.models.coaching import AuditRecord
 from coachwire.models.events import (
     DATA_MODELS,
@@ -24,6 +24,7 @@ from coachwire.models.events import (
 )
 from coachwire.ports import DeliveryInFlight, ReusedDeliveryId
 from coachwire.services.deps import Dependencies
+from coachwire.services.lookups import framework_for_role, published_framework
 
 TRIGGER = "ingest_webhook"
 
@@ -83,23 +84,15 @@ def parse(raw: bytes) -> tuple[WebhookEnvelope, object]:
 def check_references(deps: Dependencies, event_type: str, data) -> None:
     """Ids must exist in the organisation's data, so a typo is a clear 422 now, not a dead letter later."""
     if event_type == spine.EMPLOYEE_UPSERTED:
-        framework = deps.catalog.framework_for_role(data.role_id)
-        if framework is None:
-            raise UnknownReference("data.role_id", f"unknown role '{data.role_id}'")
-        check_role(framework, data.role_id, data.career_stage)
+        framework_for_role(deps, data.role_id, data.career_stage)
         return
     profile = deps.profiles.get(data.employee_id)
     if profile is None:
         raise UnknownReference("data.employee_id", f"unknown employee '{data.employee_id}'")
     if event_type == spine.ROLE_CHANGED:
-        framework = deps.catalog.framework_for_role(data.role_id)
-        if framework is None:
-            raise UnknownReference("data.role_id", f"unknown role '{data.role_id}'")
-        check_role(framework, data.role_id, data.career_stage)
+        framework_for_role(deps, data.role_id, data.career_stage)
         return
-    framework = deps.catalog.framework(profile.framework_id)
-    if framework is None:
-        raise UnknownReference("data.employee_id", "the employee's framework is not published")
+    framework = published_framework(deps, profile.framework_id, field="data.employee_id")
     if isinstance(data, CheckinSubmitted):
         check_ratings(framework, data)
     elif isinstance(data, LearningCompleted):

@@ -16,7 +16,7 @@ from coachwire.domain.profiles import (
     new_profile,
 )
 from coachwire.domain.recommender import RECOMMENDER_VERSION, pick, score_candidates, to_recommendation
-from coachwire.models.coaching import EmployeeProfile
+from coachwire.models.coaching import EmployeeProfile, Notification
 from coachwire.models.events import (
     CanonicalEvent,
     CheckinSubmitted,
@@ -28,21 +28,8 @@ from coachwire.models.events import (
 from coachwire.models.framework import Framework
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
+from coachwire.services.lookups import framework_for_role, published_framework
 from coachwire.services.results import TriggerResult, commit_for_employee
-
-
-def _framework(deps: Dependencies, framework_id: str) -> Framework:
-    framework = deps.catalog.framework(framework_id)
-    if framework is None:
-        raise UnknownReference("framework_id", f"framework '{framework_id}' is not published")
-    return framework
-
-
-def _framework_for_role(deps: Dependencies, role_id: str) -> Framework:
-    framework = deps.catalog.framework_for_role(role_id)
-    if framework is None:
-        raise UnknownReference("data.role_id", f"unknown role '{role_id}'")
-    return framework
 
 
 def _require(profile: EmployeeProfile | None, employee_id: str) -> EmployeeProfile:
@@ -64,10 +51,18 @@ def _meta(event: CanonicalEvent, trigger: str, at: datetime) -> dict:
     return {"source_event_id": event.event_id, "trigger": trigger, "created_at": at}
 
 
+def _acted(before: EmployeeProfile, after: EmployeeProfile, note: Notification, decision: dict,
+           framework: Framework, **effects) -> tuple[ProfileChange, TriggerResult]:
+    """A firing that changed the profile, wrote its effects and queued one message."""
+    return (ProfileChange(profile=after, expected_version=before.version, notifications=(note,), **effects),
+            TriggerResult("succeeded", before.employee_id, decision, (note.notification_id,), framework.version,
+                          RECOMMENDER_VERSION))
+
+
 def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
     data: EmployeeUpserted = event.parsed()  # type: ignore[assignment]
-    framework = _framework_for_role(deps, data.role_id)
+    framework = framework_for_role(deps, data.role_id)
 
     def compute(profile: EmployeeProfile | None):
         if profile is None:
@@ -112,7 +107,7 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
 
     def compute(profile: EmployeeProfile | None):
         profile = _require(profile, checkin.employee_id)
-        framework = _framework(deps, profile.framework_id)
+        framework = published_framework(deps, profile.framework_id)
         updated, applied = apply_checkin(profile, checkin, framework)
         if not applied:
             return None, TriggerResult("stale_ignored", profile.employee_id, {"reason": "ratings_not_newer"})
@@ -137,10 +132,7 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
             "open_items": {**updated.open_items, **{r.item_id: r.recommendation_id for r in recs}}})
         note = messages.nudge(updated, recs, **_meta(event, "checkin_gap_nudge", now))
         decision["recommended_items"] = [r.item_id for r in recs]
-        return (ProfileChange(profile=updated, expected_version=profile.version, recommendations=tuple(recs),
-                              notifications=(note,)),
-                TriggerResult("succeeded", profile.employee_id, decision, (note.notification_id,),
-                              framework.version, RECOMMENDER_VERSION))
+        return _acted(profile, updated, note, decision, framework, recommendations=tuple(recs))
 
     return commit_for_employee(deps, checkin.employee_id, "checkin_gap_nudge", event.event_id, compute)
 
@@ -148,7 +140,7 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
 def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
     change: RoleChanged = event.parsed()  # type: ignore[assignment]
-    framework = _framework_for_role(deps, change.role_id)
+    framework = framework_for_role(deps, change.role_id)
     now = deps.clock.now()
 
     def compute(profile: EmployeeProfile | None):
@@ -172,10 +164,7 @@ def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
         decision = {"plan_id": plan.plan_id, "milestones": len(plan.milestones),
                     "gap_skills": [g.skill_id for g in gaps], "role_id": change.role_id,
                     "career_stage": change.career_stage}
-        return (ProfileChange(profile=updated, expected_version=profile.version, plan=plan,
-                              notifications=(note,)),
-                TriggerResult("succeeded", profile.employee_id, decision, (note.notification_id,),
-                              framework.version, RECOMMENDER_VERSION))
+        return _acted(profile, updated, note, decision, framework, plan=plan)
 
     return commit_for_employee(deps, change.employee_id, "role_change_plan", event.event_id, compute)
 
@@ -187,7 +176,7 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
 
     def compute(profile: EmployeeProfile | None):
         profile = _require(profile, done.employee_id)
-        framework = _framework(deps, profile.framework_id)
+        framework = published_framework(deps, profile.framework_id)
         catalog = deps.catalog.catalog(framework.framework_id)
         item = next((i for i in catalog.items if i.item_id == done.activity_id), None)
         if item is None:
@@ -217,11 +206,8 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
         updated = updated.model_copy(update={"open_items": {**open_items, rec.item_id: rec.recommendation_id}})
         note = messages.next_step(updated, [rec], item.title, **_meta(event, "learning_next_step", now))
         decision["next_item"] = rec.item_id
-        return (ProfileChange(profile=updated, expected_version=profile.version, recommendations=(rec,),
-                              completed_recommendation_ids=change.completed_recommendation_ids,
-                              notifications=(note,)),
-                TriggerResult("succeeded", profile.employee_id, decision, (note.notification_id,),
-                              framework.version, RECOMMENDER_VERSION))
+        return _acted(profile, updated, note, decision, framework, recommendations=(rec,),
+                      completed_recommendation_ids=change.completed_recommendation_ids)
 
     return commit_for_employee(deps, done.employee_id, "learning_next_step", event.event_id, compute)
 
@@ -240,7 +226,7 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
     for candidate in deps.profiles.scan_profiles():
         counts["scanned"] += 1
         if candidate.framework_id not in frameworks:
-            framework = _framework(deps, candidate.framework_id)
+            framework = published_framework(deps, candidate.framework_id)
             frameworks[candidate.framework_id] = (framework, FrameworkIndex.of(framework))
         framework, index = frameworks[candidate.framework_id]
         finding = stall.assess(candidate, index.gaps(_levels(candidate), candidate.role_id,
@@ -292,10 +278,7 @@ def _alert_one(deps: Dependencies, employee_id: str, manager: EmployeeProfile, f
         updated = profile.model_copy(update={"last_stall_alert_at": _alerted_at(as_of)})
         decision = {"alert_id": alert.alert_id, "manager_id": manager.employee_id,
                     "reasons": [r.code for r in finding.reasons]}
-        return (ProfileChange(profile=updated, expected_version=profile.version, alert=alert,
-                              notifications=(note,)),
-                TriggerResult("succeeded", employee_id, decision, (note.notification_id,),
-                              framework.version, RECOMMENDER_VERSION))
+        return _acted(profile, updated, note, decision, framework, alert=alert)
 
     return commit_for_employee(deps, employee_id, "stall_detection", event_id, compute)
 

@@ -1,6 +1,4 @@
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from coachwire.api.authz import Caller, NotAllowed, may_read_employee, may_read_manager_inbox, may_read_notifications
@@ -9,7 +7,7 @@ from coachwire.services.ingest import Rejected, parse, verify_signature
 from pydantic import ValidationError
 from standardwebhooks import Webhook
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.shared_data import shared_json
 
 
 @pytest.mark.parametrize(("role", "sub", "employee", "manager", "allowed"), [
@@ -68,32 +66,33 @@ def test_parse_errors_name_the_field(body, field):
     assert err.value.status == 400 and err.value.field == field and field in err.value.message
 
 
-VECTORS = json.loads((SHARED / "standard_webhooks" / "test_vectors.json").read_text())
+@pytest.fixture(scope="module")
+def vectors():
+    return shared_json("standard_webhooks/test_vectors.json")
 
 
-def test_signing_matches_the_published_known_answer():
-    k = VECTORS["known_answer"]
+def test_signing_matches_the_published_known_answer(vectors):
+    k = vectors["known_answer"]
     signed = Webhook(k["secret"]).sign(k["msg_id"], datetime.fromtimestamp(k["timestamp"], tz=UTC), k["payload"])
     assert signed == k["expected_signature"]
 
 
-def _fresh_headers(signature: str | None = None) -> tuple[bytes, dict]:
-    k = VECTORS["known_answer"]
+def _fresh_headers(k: dict, signature: str | None = None) -> tuple[bytes, dict]:
     now = datetime.now(UTC)
     good = Webhook(k["secret"]).sign(k["msg_id"], now, k["payload"])
     return k["payload"].encode(), {"webhook-id": k["msg_id"], "webhook-timestamp": str(int(now.timestamp())),
                                    "webhook-signature": signature or good}
 
 
-def test_a_current_signature_verifies_with_any_configured_secret():
-    body, headers = _fresh_headers()
-    verify_signature(body, headers, ["whsec_" + "A" * 32, VECTORS["known_answer"]["secret"]])
+def test_a_current_signature_verifies_with_any_configured_secret(vectors):
+    body, headers = _fresh_headers(vectors["known_answer"])
+    verify_signature(body, headers, ["whsec_" + "A" * 32, vectors["known_answer"]["secret"]])
 
 
-def _negative_requests(case: dict):
+def _negative_requests(known: dict, case: dict):
     """Each published negative case as (body, headers, secret) requests that must be refused."""
-    body, headers = _fresh_headers()
-    secret = case.get("secret", VECTORS["known_answer"]["secret"])
+    body, headers = _fresh_headers(known)
+    secret = case.get("secret", known["secret"])
     if case["name"].startswith("missing"):
         for name in list(headers):
             yield body, {k: v for k, v in headers.items() if k != name}, secret
@@ -101,15 +100,16 @@ def _negative_requests(case: dict):
     yield body, {**headers, **{k: v for k, v in case.items() if k.startswith("webhook-")}}, secret
 
 
-@pytest.mark.parametrize("case", VECTORS["negative_cases"], ids=lambda c: c["name"])
-def test_published_negative_cases_are_refused(case):
-    for body, headers, secret in _negative_requests(case):
-        with pytest.raises(Rejected) as err:
-            verify_signature(body, headers, [secret])
-        assert err.value.status == 401
+def test_published_negative_cases_are_refused(vectors):
+    assert len(vectors["negative_cases"]) >= 5
+    for case in vectors["negative_cases"]:
+        for body, headers, secret in _negative_requests(vectors["known_answer"], case):
+            with pytest.raises(Rejected, match="signature|signing") as err:
+                verify_signature(body, headers, [secret])
+            assert err.value.status == 401, case["name"]
 
 
-def test_one_changed_whitespace_byte_fails():
-    body, headers = _fresh_headers()
+def test_one_changed_whitespace_byte_fails(vectors):
+    body, headers = _fresh_headers(vectors["known_answer"])
     with pytest.raises(Rejected):
-        verify_signature(body.replace(b": ", b":  "), headers, [VECTORS["known_answer"]["secret"]])
+        verify_signature(body.replace(b": ", b":  "), headers, [vectors["known_answer"]["secret"]])

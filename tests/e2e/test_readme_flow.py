@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from coachwire.local.stack import new_webhook_secret
 
 pytestmark = pytest.mark.e2e

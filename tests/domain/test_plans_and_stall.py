@@ -70,14 +70,32 @@ def test_talking_points_are_concrete_and_supportive():
     fw = framework()
     person = profile({"design": 1})
     finding, gaps = assess(person)
-    from coachwire.domain.recommender import pick, score_candidates
-    steps = pick(score_candidates(gaps, catalog(), flagged_skills=set(), exclude_items=set()), 2)
+    from coachwire.domain.recommender import score_candidates
+    steps = score_candidates(gaps, catalog(), flagged_skills=set(), exclude_items=set())
     points = stall.talking_points(person, finding, gaps, fw, steps, AS_OF)
     text = " ".join(points)
     assert "Ask Ada what has got in the way" in text
     assert "Stakeholder communication" in text or "System design" in text
     assert "level 1 against a mid-stage benchmark of 2" in text
     assert "Code review: not yet rated against a mid-stage benchmark of 2" in text
-    assert "min)" in text  # a concrete next step with its duration
+    # The quickest item for the next level: the 60-minute course, not the 240-minute practice task.
+    assert ("System design: level 1 against a mid-stage benchmark of 2. "
+            "A small next step: \u201cDesign level 2\u201d (60 min)") in text
     for word in ("underperform", "fail", "warning", "disciplin"):
         assert word not in text.lower()
+
+
+def test_the_suggested_next_step_is_the_quickest_item_for_the_next_level():
+    from coachwire.domain.recommender import score_candidates
+
+    fw = framework()
+    gaps = FrameworkIndex.of(fw).gaps({"design": 1}, "swe", "senior")
+    items = catalog().model_copy(deep=True)
+    practice = next(i for i in items.items if i.item_id == "design-l2-practice")
+    quick = practice.model_copy(update={"duration_minutes": 20})
+    items.items[:] = [quick if i.item_id == quick.item_id else i for i in items.items]
+    scored = score_candidates(gaps, items, flagged_skills=set(), exclude_items=set())
+    design_gap = next(g for g in gaps if g.skill_id == "design")
+    assert scored[0].item.item_id == "design-l2"  # ranks first (tie broken by id) but takes 60 minutes
+    assert stall.smallest_next_step(scored, design_gap).item.item_id == "design-l2-practice"
+    assert stall.smallest_next_step([], design_gap) is None

@@ -69,8 +69,8 @@ def talking_points(profile: EmployeeProfile, finding: StallFinding, gaps: list[S
             points.append(f"The expectation for {name} has gone up ({reason.detail}). Walk through what good "
                           f"looks like now.{example}")
     for gap in gaps[:2]:
-        step = next((s for s in next_steps if s.gap.skill_id == gap.skill_id), None)
-        suggestion = (f" One small next step: \u201c{step.item.title}\u201d ({step.item.duration_minutes} min)."
+        step = smallest_next_step(next_steps, gap)
+        suggestion = (f" A small next step: \u201c{step.item.title}\u201d ({step.item.duration_minutes} min)."
                       if step else "")
         where = f"level {gap.current_level}" if gap.current_level else "not yet rated"
         points.append(f"{gap.skill_name}: {where} against a {profile.career_stage}-stage benchmark "
@@ -78,6 +78,14 @@ def talking_points(profile: EmployeeProfile, finding: StallFinding, gaps: list[S
     points.append("Ask what support would help most (time, a mentor, a stretch task) and agree a date to "
                   "check in together.")
     return points
+
+
+def smallest_next_step(candidates: list[ScoredItem], gap: SkillGap) -> ScoredItem | None:
+    """The quickest item that builds the very next level of this skill (else the quickest for it):
+    a 1:1 should end with something doable this week."""
+    for_skill = [c for c in candidates if c.gap.skill_id == gap.skill_id]
+    next_level = [c for c in for_skill if c.item.builds_level == gap.current_level + 1] or for_skill
+    return min(next_level, key=lambda c: (c.item.duration_minutes, c.item.item_id), default=None)
 
 
 def alert_id(manager_id: str, employee_id: str, as_of: date) -> str:

@@ -271,7 +271,7 @@ def _alert_one(deps: Dependencies, employee_id: str, manager: EmployeeProfile, f
         scored = score_candidates(gaps, deps.catalog.catalog(framework.framework_id),
                                   flagged_skills=set(profile.flagged_skills),
                                   exclude_items=set(profile.completed_items))
-        points = stall.talking_points(profile, finding, gaps, framework, pick(scored, 2), as_of)
+        points = stall.talking_points(profile, finding, gaps, framework, scored, as_of)
         alert = stall.build_alert(profile, finding, points, gaps, as_of, created_at=now, source_event_id=event_id)
         note = messages.manager_alert(manager, alert, source_event_id=f"{event_id}:{employee_id}",
                                       trigger="stall_detection", created_at=now)

@@ -1,0 +1,1 @@
+"""Competency frameworks that travel: the file format, validation, importers and exporters."""

@@ -30,8 +30,25 @@ def _parser() -> argparse.ArgumentParser:
     _add_local(groups)
     _add_webhook(groups)
     _add_demo(groups)
-    # Later: _add_framework(groups), _add_data(groups), _add_model(groups), _add_audit(groups).
+    _add_feature_groups(groups)
     return parser
+
+
+# Feature packages register their own command groups; their `cli` modules import only argparse at load.
+FEATURE_CLIS = ("coachwire.frameworks.cli", "coachwire.readiness.cli")
+
+
+def _add_feature_groups(groups: argparse._SubParsersAction) -> None:
+    import importlib
+
+    for name in FEATURE_CLIS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:  # not built yet
+                continue
+            raise
+        module.register(groups)
 
 
 # -- coachwire local ... ---------------------------------------------------------------------------

@@ -20,6 +20,13 @@ class SkillLevelAnchors(InboundModel):
     anchors: list[str] = Field(min_length=1, description="Observable behaviours at this level")
 
 
+class Prerequisite(InboundModel):
+    """Another skill that should be at `level` before this one is developed."""
+
+    skill_id: Identifier
+    level: int = Field(ge=1, le=5)
+
+
 class Skill(InboundModel):
     skill_id: Identifier
     name: str = Field(min_length=1, max_length=120)
@@ -27,6 +34,7 @@ class Skill(InboundModel):
     category: str = Field(min_length=1, max_length=80)
     criticality: int = Field(ge=1, le=3, description="1 useful, 2 important, 3 critical")
     levels: list[SkillLevelAnchors]
+    prerequisites: list[Prerequisite] = Field(default_factory=list)
 
 
 class CareerStage(InboundModel):

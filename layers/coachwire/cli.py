@@ -45,7 +45,7 @@ def _add_feature_groups(groups: argparse._SubParsersAction) -> None:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as err:
-            if err.name == name:  # not built yet
+            if err.name and name.startswith(err.name):  # the feature (or its package) is not built yet
                 continue
             raise
         module.register(groups)

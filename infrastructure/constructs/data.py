@@ -48,7 +48,7 @@ class Tables(Construct):
                     index_name=index.name,
                     partition_key=_attr(index.partition_key),
                     sort_key=_attr(index.sort_key) if index.sort_key else None,
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType[index.projection],
                 )
             self.by_key[spec.key] = table
             self.specs[spec.key] = spec

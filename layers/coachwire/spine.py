@@ -19,6 +19,8 @@ ROLE_CHANGED = "employee.role.changed"
 LEARNING_COMPLETED = "learning.activity.completed"
 NOTIFICATION_QUEUED = "notification.queued"
 STALL_DETECTION_DUE = "job.stall_detection.due"
+FRAMEWORK_PUBLISHED = "framework.published"
+FRAMEWORK_RECOMPUTE_BATCH = "framework.recompute.batch"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Index:
     name: str
     partition_key: str
     sort_key: str | None = None
+    projection: str = "ALL"  # or KEYS_ONLY, for indexes that only list ids
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,10 @@ class TableSpec:
 
 
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("profiles", "pk", "sk", indexes=(Index("by_manager", "manager_pk", "sk"),), ttl_attribute="expires_at"),
+    TableSpec("profiles", "pk", "sk", ttl_attribute="expires_at", indexes=(
+        Index("by_manager", "manager_pk", "sk"),
+        Index("by_framework", "framework_pk", "sk", projection="KEYS_ONLY"),
+    )),
     TableSpec("catalog", "pk", "sk"),
     TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),)),
     TableSpec(
@@ -174,6 +180,17 @@ TRIGGERS: tuple[Trigger, ...] = (
         schedule_detail_type=STALL_DETECTION_DUE,
     ),
     Trigger(
+        name="framework_recompute",
+        summary="Framework version published → plans recomputed for its employees, fanned out in batches",
+        detail_types=(FRAMEWORK_PUBLISHED, FRAMEWORK_RECOMPUTE_BATCH),
+        sources=(EVENT_SOURCE_INTERNAL,),
+        grants=(TableGrant("profiles", READ + WRITE), TableGrant("catalog", READ)),
+        publishes_events=True,
+        timeout_seconds=300,
+        memory_mb=1024,
+        batch_size=1,
+    ),
+    Trigger(
         name="notification_delivery",
         summary="Queued notification → delivered by email exactly once",
         detail_types=(NOTIFICATION_QUEUED,),
@@ -238,7 +255,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         ),
         grants=(
             TableGrant("profiles", READ),
-            TableGrant("catalog", READ),
+            TableGrant("catalog", READ + ("dynamodb:PutItem",)),
             TableGrant("outbox", ("dynamodb:Query",)),
             TableGrant("stats", ("dynamodb:Scan",)),
             TableGrant("audit", ("dynamodb:PutItem",)),

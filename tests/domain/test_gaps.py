@@ -36,3 +36,26 @@ def test_unknown_role_or_stage_names_the_field(role, stage, field):
     with pytest.raises(UnknownReference) as err:
         FrameworkIndex.of(framework()).gaps({}, role, stage)
     assert err.value.field == field
+
+
+def test_framework_diff_names_every_change():
+    from coachwire.domain.framework_diff import diff
+
+    before = framework()
+    data = before.model_dump(mode="json")
+    data["version"] = "2026.2"
+    data["skills"] = [s for s in data["skills"] if s["skill_id"] != "comms"]
+    data["skills"][0]["criticality"] = 2
+    data["skills"].append({"skill_id": "ops", "name": "Operations", "category": "Technical", "criticality": 2,
+                           "levels": data["skills"][0]["levels"]})
+    for stage in data["roles"][0]["stages"]:
+        stage["benchmarks"].pop("comms")
+    data["roles"][0]["stages"][2]["benchmarks"]["design"] = 4
+    after = type(before).model_validate(data)
+    d = diff(before, after)
+    assert (d.from_version, d.to_version) == ("2026.1", "2026.2")
+    assert d.skills_added == ["ops"] and d.skills_removed == ["comms"]
+    assert d.skills_changed == {"design": ["criticality"]}
+    assert [(c.stage, c.skill_id, c.before, c.after) for c in d.raised_benchmarks] == [("senior", "design", 3, 4)]
+    assert {(c.skill_id, c.after) for c in d.benchmarks_changed if c.after is None} == {("comms", None)}
+    assert diff(before, before).benchmarks_changed == [] and not diff(before, before).scale_changed

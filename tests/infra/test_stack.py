@@ -434,7 +434,7 @@ def test_tables_match_spine(synth: Synth) -> None:
         for index in spec.indexes:
             schema = {k["KeyType"]: k["AttributeName"] for k in indexes[index.name]["KeySchema"]}
             assert schema == {"HASH": index.partition_key, **({"RANGE": index.sort_key} if index.sort_key else {})}
-            assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+            assert indexes[index.name]["Projection"] == {"ProjectionType": index.projection}
         # prod: never lose data by accident
         assert props["DeletionProtectionEnabled"] is True
         assert table["DeletionPolicy"] == "Retain"

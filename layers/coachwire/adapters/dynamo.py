@@ -22,7 +22,7 @@ from coachwire.models.coaching import (
     Recommendation,
 )
 from coachwire.models.framework import Catalog, Framework
-from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange
+from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
 
 RECEIPT_DAYS = 30
 
@@ -115,6 +115,7 @@ class DynamoProfileStore:
                 "version": _n(profile.version)}
         if profile.manager_id:
             item["manager_pk"] = _s(f"MGR#{profile.manager_id}")
+        item["framework_pk"] = _s(f"FW#{profile.framework_id}")
         put: dict = {"TableName": self.table, "Item": item}
         if change.expected_version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -164,6 +165,12 @@ class DynamoProfileStore:
                            KeyConditionExpression="manager_pk = :m",
                            ExpressionAttributeValues={":m": _s(f"MGR#{manager_id}")})
         return [i["pk"]["S"].removeprefix("EMP#") for i in items if i["sk"]["S"] == "PROFILE"]
+
+    def employees_in_framework(self, framework_id: str) -> Iterator[str]:
+        for item in _query_all(TableName=self.table, IndexName="by_framework",
+                               KeyConditionExpression="framework_pk = :f",
+                               ExpressionAttributeValues={":f": _s(f"FW#{framework_id}")}):
+            yield item["pk"]["S"].removeprefix("EMP#")
 
     def scan_profiles(self, segment: int = 0, total_segments: int = 1) -> Iterator[EmployeeProfile]:
         paginator = client("dynamodb").get_paginator("scan")
@@ -217,24 +224,68 @@ class DynamoCatalogStore:
         self._cache[key] = (time.monotonic(), (doc, value))
         return value
 
-    def put_framework(self, framework: Framework, catalog: Catalog) -> None:
+    def publish(self, framework: Framework, catalog: Catalog | None) -> bool:
         doc = framework.model_dump_json()
-        ops = [
+        fid, version = framework.framework_id, framework.version
+        ops: list[dict] = [
+            {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)", "Item": {
+                "pk": _s(f"FRAMEWORK#{fid}"), "sk": _s(f"VERSION#{version}"), "doc": _s(doc)}}},
             {"Put": {"TableName": self.table, "Item": {
-                "pk": _s(f"FRAMEWORK#{framework.framework_id}"), "sk": _s(f"VERSION#{framework.version}"),
-                "doc": _s(doc)}}},
+                "pk": _s(f"FRAMEWORK#{fid}"), "sk": _s("CURRENT"), "doc": _s(doc), "version": _s(version)}}},
             {"Put": {"TableName": self.table, "Item": {
-                "pk": _s(f"FRAMEWORK#{framework.framework_id}"), "sk": _s("CURRENT"), "doc": _s(doc)}}},
-            {"Put": {"TableName": self.table, "Item": {
-                "pk": _s(f"CATALOG#{framework.framework_id}"), "sk": _s("CURRENT"),
-                "doc": _s(catalog.model_dump_json())}}},
+                "pk": _s("FRAMEWORKS"), "sk": _s(fid), "doc": _s(json.dumps({
+                    "framework_id": fid, "name": framework.name, "owner": framework.owner,
+                    "current_version": version, "effective_date": framework.effective_date.isoformat()}))}}},
         ]
-        for role in framework.roles:
+        if catalog is not None:
             ops.append({"Put": {"TableName": self.table, "Item": {
-                "pk": _s(f"ROLE#{role.role_id}"), "sk": _s("FRAMEWORK"),
-                "doc": _s(json.dumps({"framework_id": framework.framework_id}))}}})
-        client("dynamodb").transact_write_items(TransactItems=ops)
-        self._cache.clear()
+                "pk": _s(f"CATALOG#{fid}"), "sk": _s("CURRENT"), "doc": _s(catalog.model_dump_json())}}})
+        role_ops = len(ops)
+        for role in framework.roles:
+            ops.append({"Put": {
+                "TableName": self.table,
+                "Item": {"pk": _s(f"ROLE#{role.role_id}"), "sk": _s("FRAMEWORK"), "framework_id": _s(fid),
+                         "doc": _s(json.dumps({"framework_id": fid}))},
+                "ConditionExpression": "attribute_not_exists(pk) OR framework_id = :fid",
+                "ExpressionAttributeValues": {":fid": _s(fid)}}})
+        try:
+            client("dynamodb").transact_write_items(TransactItems=ops)
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in err.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                existing = self.framework_version(fid, version)
+                if existing == framework:
+                    return False
+                raise VersionConflict(f"{fid} version {version} was published with other content") from err
+            taken = [framework.roles[i - role_ops].role_id for i, code in enumerate(reasons)
+                     if code == "ConditionalCheckFailed" and i >= role_ops]
+            if taken:
+                raise RoleConflict(f"roles already in another framework: {', '.join(taken)}") from err
+            raise
+        finally:
+            self._cache.clear()
+        return True
+
+    def put_framework(self, framework: Framework, catalog: Catalog) -> None:
+        self.publish(framework, catalog)
+
+    def framework_version(self, framework_id: str, version: str) -> Framework | None:
+        item = client("dynamodb").get_item(TableName=self.table, Key={
+            "pk": _s(f"FRAMEWORK#{framework_id}"), "sk": _s(f"VERSION#{version}")}).get("Item")
+        return Framework.model_validate(_doc(item)) if item else None
+
+    def versions(self, framework_id: str) -> list[str]:
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
+                           ExpressionAttributeValues={":pk": _s(f"FRAMEWORK#{framework_id}"), ":v": _s("VERSION#")},
+                           ProjectionExpression="sk")
+        return [i["sk"]["S"].removeprefix("VERSION#") for i in items]
+
+    def frameworks(self) -> list[dict]:
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk",
+                           ExpressionAttributeValues={":pk": _s("FRAMEWORKS")})
+        return [_doc(i) for i in items]
 
 
 class DynamoOutboxStore:

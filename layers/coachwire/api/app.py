@@ -6,15 +6,21 @@ import uuid
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
 from coachwire.api import authz, views
+from coachwire.domain import framework_diff
+from coachwire.domain.framework_diff import FrameworkDiff
 from coachwire.domain.gaps import FrameworkIndex
 from coachwire.models.coaching import AuditRecord
+from coachwire.models.framework import Framework
+from coachwire.ports import RoleConflict, VersionConflict
 from coachwire.services.deps import Dependencies
+from coachwire.services.frameworks import publish
 from coachwire.services.ingest import first_error
 
 OPENAPI_TITLE = "Coachwire API"
@@ -139,4 +145,61 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         accepted = views.JobAccepted(job="stall_detection", run_id=run_id, as_of=request.as_of)
         return Response(status_code=202, content_type="application/json", body=accepted.model_dump(mode="json"))
 
+    @app.post("/frameworks", summary="Publish a framework version (hr_admin); versions are immutable",
+              responses={201: {"description": "Published"}, 200: {"description": "This exact version exists"},
+                         400: {"description": "Invalid framework; `field` names the culprit"},
+                         409: {"description": "Version published before with other content, or a role clash"}})
+    def post_framework():
+        who = caller()
+        authz.require_hr_admin(who)
+        try:
+            request = views.PublishRequest.model_validate(app.current_event.json_body or {})
+        except ValidationError as err:
+            field, msg = first_error(err)
+            return _json(400, {"message": f"{field}: {msg}", "field": field})
+        except ValueError:
+            return _json(400, {"message": "body is not valid JSON", "field": "body"})
+        try:
+            published = publish(deps, request.framework, request.catalog)
+        except (VersionConflict, RoleConflict) as err:
+            return _json(409, {"message": str(err)})
+        deps.audit.append(AuditRecord(
+            event_id=published.event_id, trigger="api", subject_id=f"framework:{published.framework_id}",
+            outcome="succeeded" if published.new else "duplicate", recorded_at=deps.clock.now(),
+            framework_version=published.version, decision={"action": "framework.published",
+                                                           "requested_by": who.subject}))
+        return _json(201 if published.new else 200, {
+            "framework_id": published.framework_id, "version": published.version, "event_id": published.event_id,
+            "status": "published" if published.new else "already_published"})
+
+    @app.get("/frameworks", summary="Published frameworks and their current versions")
+    def list_frameworks() -> views.FrameworkList:
+        caller()
+        return views.FrameworkList(frameworks=[
+            views.FrameworkSummary(**f, versions=deps.catalog.versions(f["framework_id"]))
+            for f in deps.catalog.frameworks()])
+
+    @app.get("/frameworks/<framework_id>/versions/<version>", summary="One published version, as published")
+    def get_framework_version(framework_id: str, version: str) -> Framework:
+        caller()
+        found = deps.catalog.framework_version(framework_id, version)
+        if found is None:
+            raise NotFoundError(f"no version '{version}' of framework '{framework_id}'")
+        return found
+
+    @app.get("/frameworks/<framework_id>/diff", summary="What changed between two versions")
+    def get_framework_diff(framework_id: str, from_version: Annotated[str, Query(alias="from")],
+                           to_version: Annotated[str, Query(alias="to")]) -> FrameworkDiff:
+        caller()
+        before = deps.catalog.framework_version(framework_id, from_version)
+        after = deps.catalog.framework_version(framework_id, to_version)
+        missing = [v for v, fw in ((from_version, before), (to_version, after)) if fw is None]
+        if missing:
+            raise NotFoundError(f"no version {', '.join(missing)} of framework '{framework_id}'")
+        return framework_diff.diff(before, after)
+
     return app
+
+
+def _json(status: int, body: dict) -> Response:
+    return Response(status_code=status, content_type="application/json", body=body)

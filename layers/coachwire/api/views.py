@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 from coachwire.models.coaching import DevelopmentPlan, ManagerAlert, Recommendation, ScoreFactor
+from coachwire.models.framework import Catalog, Framework
 
 
 class LevelView(BaseModel):
@@ -120,3 +121,38 @@ class JobAccepted(BaseModel):
     job: str
     run_id: str
     as_of: date | None
+
+
+class PublishRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+    framework: Framework
+    catalog: Catalog | None = None
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog_fits(cls, catalog: Catalog | None, info: ValidationInfo) -> Catalog | None:
+        framework: Framework | None = info.data.get("framework")
+        if catalog is None or framework is None:
+            return catalog
+        if catalog.framework_id != framework.framework_id:
+            raise ValueError("framework_id must equal framework.framework_id")
+        skills = {s.skill_id for s in framework.skills}
+        for i, item in enumerate(catalog.items):
+            if item.skill_id not in skills:
+                raise ValueError(f"items.{i}.skill_id: unknown skill '{item.skill_id}'")
+            if item.builds_level > framework.top_level:
+                raise ValueError(f"items.{i}.builds_level: outside the scale 1..{framework.top_level}")
+        return catalog
+
+
+class FrameworkSummary(BaseModel):
+    framework_id: str
+    name: str
+    owner: str
+    current_version: str
+    effective_date: date
+    versions: list[str]
+
+
+class FrameworkList(BaseModel):
+    frameworks: list[FrameworkSummary]

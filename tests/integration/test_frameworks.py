@@ -1,0 +1,87 @@
+"""Publishing framework versions: immutable history, and plans recomputed in batches for the employees."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from coachwire.services import frameworks as framework_service
+
+from tests.factories import catalog, framework
+from tests.integration.conftest import person, role_change
+
+
+def v2_document() -> dict:
+    data = framework().model_dump(mode="json")
+    data["version"] = "2026.2"
+    data["roles"][0]["stages"][2]["benchmarks"]["design"] = 4  # senior now needs design at 4
+    return data
+
+
+def test_publishing_a_version_refreshes_plans_in_batches_and_keeps_history(stack, hris, api, deps, monkeypatch):
+    monkeypatch.setattr(framework_service, "BATCH_SIZE", 2)  # handlers run in this process: fan out visibly
+    promoted = [person(stack, hris)[0] for _ in range(3)]
+    for employee in promoted:
+        hris.send(role_change(employee, "senior", "2026-10-01"))
+    stack.wait_until_idle()
+    before = {e: api.get(f"/employees/{e}/plan", "hr_admin", "hr-1").json()["plan"] for e in promoted}
+    assert all(p["framework_version"] == "2026.1" for p in before.values())
+
+    response = api.post("/frameworks", "hr_admin", "hr-1", {"framework": v2_document(),
+                                                            "catalog": catalog().model_dump(mode="json")})
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "published"
+    stack.wait_until_idle()
+
+    for employee in promoted:
+        plan = api.get(f"/employees/{employee}/plan", "employee", employee).json()["plan"]
+        assert plan["framework_version"] == "2026.2" and plan["source_event_id"].startswith("fwpub_eng_2026.2:")
+        design = next(m for m in plan["milestones"] if m["skill_id"] == "design")
+        assert design["target_level"] == 4 and plan["effective_date"] == before[employee]["effective_date"]
+    fan_out = [r for r in deps.audit.for_event("fwpub_eng_2026.2") if r.trigger == "framework_recompute"]
+    employees = sum(1 for _ in deps.profiles.employees_in_framework("eng"))
+    assert [r.decision["batches"] for r in fan_out] == [math.ceil(employees / 2)]
+
+    listed = api.get("/frameworks", "employee", promoted[0]).json()["frameworks"]
+    assert [(f["framework_id"], f["current_version"], sorted(f["versions"])) for f in listed] == [
+        ("eng", "2026.2", ["2026.1", "2026.2"])]
+    old = api.get("/frameworks/eng/versions/2026.1", "manager", "anyone").json()
+    assert old["roles"][0]["stages"][2]["benchmarks"]["design"] == 3  # history untouched
+    diff = api.get("/frameworks/eng/diff", "hr_admin", "hr-1", **{"from": "2026.1", "to": "2026.2"}).json()
+    assert diff["benchmarks_changed"] == [{"role_id": "swe", "stage": "senior", "skill_id": "design",
+                                           "before": 3, "after": 4}]
+
+
+def test_a_version_is_immutable_and_publishing_is_for_hr_admins(stack, api):
+    body = {"framework": v2_document()}
+    body["framework"]["version"] = "2026.3"
+    assert api.post("/frameworks", "hr_admin", "hr-1", body).status_code == 201
+    again = api.post("/frameworks", "hr_admin", "hr-1", body)
+    assert (again.status_code, again.json()["status"]) == (200, "already_published")
+    body["framework"]["name"] = "Engineering (edited)"
+    conflict = api.post("/frameworks", "hr_admin", "hr-1", body)
+    assert conflict.status_code == 409 and "2026.3" in conflict.json()["message"]
+    assert api.get("/frameworks/eng/versions/2026.3", "hr_admin", "hr-1").json()["name"] == "Engineering"
+    assert api.post("/frameworks", "manager", "m-1", body).status_code == 403
+
+
+@pytest.mark.parametrize(("mutate", "field"), [
+    (lambda b: b["framework"]["roles"][0]["stages"][1]["benchmarks"].update(design=9), "framework"),
+    (lambda b: b["framework"].pop("owner"), "framework.owner"),
+    (lambda b: b.update(catalog={"framework_id": "other", "items": []}), "catalog"),
+])
+def test_an_invalid_framework_is_refused_with_the_field(stack, api, mutate, field):
+    body = {"framework": v2_document()}
+    body["framework"]["version"] = "2026.9"
+    mutate(body)
+    response = api.post("/frameworks", "hr_admin", "hr-1", body)
+    assert response.status_code == 400 and response.json()["field"].startswith(field), response.text
+    assert api.get("/frameworks/eng/versions/2026.9", "hr_admin", "hr-1").status_code == 404
+
+
+def test_a_role_cannot_move_to_another_framework(stack, api):
+    other = v2_document()
+    other.update(framework_id="eng2", version="1")
+    response = api.post("/frameworks", "hr_admin", "hr-1", {"framework": other})
+    assert response.status_code == 409 and "swe" in response.json()["message"]
+    assert api.get("/frameworks/eng2/versions/1", "hr_admin", "hr-1").status_code == 404

@@ -16,7 +16,7 @@ from coachwire.models.coaching import (
     Notification,
     Recommendation,
 )
-from coachwire.models.framework import Catalog, Framework
+from coachwire.models.framework import Catalog, Crosswalk, Framework
 
 
 class NotFound(LookupError):
@@ -98,6 +98,8 @@ class CatalogStore(Protocol):
     def framework_version(self, framework_id: str, version: str) -> Framework | None: ...
     def versions(self, framework_id: str) -> list[str]: ...
     def frameworks(self) -> list[dict]: ...
+    def put_crosswalk(self, crosswalk: Crosswalk) -> None: ...
+    def crosswalks(self, framework_id: str) -> list[Crosswalk]: ...
 
 
 class OutboxStore(Protocol):

@@ -46,9 +46,15 @@ class Api:
                             headers={"authorization": f"Bearer {token}"})
 
     def post(self, path: str, role: str, sub: str, body: dict | None = None) -> requests.Response:
+        return self._send("POST", path, role, sub, body)
+
+    def put(self, path: str, role: str, sub: str, body: dict | None = None) -> requests.Response:
+        return self._send("PUT", path, role, sub, body)
+
+    def _send(self, method: str, path: str, role: str, sub: str, body: dict | None) -> requests.Response:
         token = self.stack.mint_token(role, sub)
-        return requests.post(self.stack.base_url + path, json=body or {}, timeout=30,
-                             headers={"authorization": f"Bearer {token}"})
+        return requests.request(method, self.stack.base_url + path, json=body or {}, timeout=30,
+                                headers={"authorization": f"Bearer {token}"})
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from coachwire.services import frameworks as framework_service
 
 from tests.factories import catalog, framework
-from tests.integration.conftest import person, role_change
+from tests.integration.conftest import checkin, completed, person, role_change
 
 
 def v2_document() -> dict:
@@ -85,3 +85,33 @@ def test_a_role_cannot_move_to_another_framework(stack, api):
     response = api.post("/frameworks", "hr_admin", "hr-1", {"framework": other})
     assert response.status_code == 409 and "swe" in response.json()["message"]
     assert api.get("/frameworks/eng2/versions/1", "hr_admin", "hr-1").status_code == 404
+
+
+def test_events_in_a_vendors_ids_are_translated_through_a_crosswalk(stack, hris, api, deps):
+    employee, manager = person(stack, hris)
+    stored = api.put("/frameworks/eng/crosswalks/lms-vendor", "hr_admin", "hr-1", {
+        "source": "Example LMS skill taxonomy", "skills": {"VND-SK-17": "design"}, "items": {"COURSE-9": "design-l2"}})
+    assert stored.status_code == 200, stored.text
+    sent = hris.send(checkin(employee, manager, [{"skill_id": "VND-SK-17", "level": 1, "gap_flagged": True}]))
+    assert sent.status == 202, sent.body
+    stack.wait_until_idle()
+    recs = api.get(f"/employees/{employee}/recommendations", "employee", employee).json()["recommendations"]
+    assert recs and {r["skill_id"] for r in recs} == {"design"}
+    done = hris.send(completed(employee, "COURSE-9", "2026-10-05T10:00:00Z", score=0.9))
+    assert done.status == 202, done.body
+    stack.wait_until_idle()
+    assert "design-l2" in api.get(f"/employees/{employee}", "employee", employee).json()["completed_items"]
+
+    unmapped = hris.send(checkin(employee, manager, [{"skill_id": "VND-SK-99", "level": 1}]))
+    assert unmapped.status == 422 and unmapped.body["field"] == "data.skill_ratings.0.skill_id"
+    assert "VND-SK-99" in unmapped.body["message"] and "crosswalks" in unmapped.body["message"]
+
+
+def test_a_crosswalk_pointing_at_unknown_ids_is_refused(stack, api):
+    bad = api.put("/frameworks/eng/crosswalks/broken", "hr_admin", "hr-1",
+                  {"source": "x", "skills": {"A": "design", "B": "juggling"}, "items": {"C": "nope"}})
+    assert bad.status_code == 400
+    assert bad.json()["problems"] == ["skills.B: unknown skill 'juggling'", "items.C: unknown catalog item 'nope'"]
+    stored = [c["crosswalk_id"] for c in api.get("/frameworks/eng/crosswalks", "hr_admin", "hr-1").json()]
+    assert "broken" not in stored
+    assert api.put("/frameworks/eng/crosswalks/x", "employee", "e-1", {"source": "x"}).status_code == 403

@@ -21,7 +21,7 @@ from coachwire.models.coaching import (
     Notification,
     Recommendation,
 )
-from coachwire.models.framework import Catalog, Framework
+from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
 
 RECEIPT_DAYS = 30
@@ -281,6 +281,23 @@ class DynamoCatalogStore:
                            ExpressionAttributeValues={":pk": _s(f"FRAMEWORK#{framework_id}"), ":v": _s("VERSION#")},
                            ProjectionExpression="sk")
         return [i["sk"]["S"].removeprefix("VERSION#") for i in items]
+
+    def put_crosswalk(self, crosswalk: Crosswalk) -> None:
+        client("dynamodb").put_item(TableName=self.table, Item={
+            "pk": _s(f"CROSSWALK#{crosswalk.framework_id}"), "sk": _s(crosswalk.crosswalk_id),
+            "doc": _s(crosswalk.model_dump_json())})
+        self._cache.clear()
+
+    def crosswalks(self, framework_id: str) -> list[Crosswalk]:
+        key = ("crosswalks", framework_id)
+        hit = self._cache.get(key)
+        if hit and time.monotonic() - hit[0] < self.CACHE_SECONDS:
+            return hit[1]
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk",
+                           ExpressionAttributeValues={":pk": _s(f"CROSSWALK#{framework_id}")})
+        value = [Crosswalk.model_validate(_doc(i)) for i in items]
+        self._cache[key] = (time.monotonic(), value)
+        return value
 
     def frameworks(self) -> list[dict]:
         items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk",

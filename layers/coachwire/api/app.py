@@ -16,8 +16,9 @@ from coachwire.api import authz, views
 from coachwire.domain import framework_diff
 from coachwire.domain.framework_diff import FrameworkDiff
 from coachwire.domain.gaps import FrameworkIndex
+from coachwire.frameworks import crosswalk
 from coachwire.models.coaching import AuditRecord
-from coachwire.models.framework import Framework
+from coachwire.models.framework import Crosswalk, Framework
 from coachwire.ports import RoleConflict, VersionConflict
 from coachwire.services.deps import Dependencies
 from coachwire.services.frameworks import publish
@@ -197,6 +198,39 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         if missing:
             raise NotFoundError(f"no version {', '.join(missing)} of framework '{framework_id}'")
         return framework_diff.diff(before, after)
+
+    @app.put("/frameworks/<framework_id>/crosswalks/<crosswalk_id>",
+              summary="Map an external taxonomy's ids onto this framework (hr_admin)",
+              responses={200: {"description": "Stored"}, 400: {"description": "Invalid; `problems` lists them"}})
+    def put_crosswalk(framework_id: str, crosswalk_id: str):
+        who = caller()
+        authz.require_hr_admin(who)
+        body = app.current_event.json_body or {}
+        try:
+            mapping = Crosswalk.model_validate({**body, "framework_id": framework_id, "crosswalk_id": crosswalk_id})
+        except ValidationError as err:
+            field, msg = first_error(err)
+            return _json(400, {"message": f"{field}: {msg}", "field": field})
+        framework = deps.catalog.framework(framework_id)
+        if framework is None:
+            raise NotFoundError(f"no framework '{framework_id}'")
+        problems = crosswalk.check(mapping, framework, deps.catalog.catalog(framework_id))
+        if problems:
+            return _json(400, {"message": "the crosswalk points at ids the framework does not have",
+                               "field": problems[0].split(":", 1)[0], "problems": problems})
+        deps.catalog.put_crosswalk(mapping)
+        deps.audit.append(AuditRecord(
+            event_id=f"crosswalk:{framework_id}:{crosswalk_id}:{uuid.uuid4().hex[:8]}", trigger="api",
+            subject_id=f"framework:{framework_id}", outcome="succeeded", recorded_at=deps.clock.now(),
+            decision={"action": "crosswalk.stored", "crosswalk_id": crosswalk_id, "skills": len(mapping.skills),
+                      "items": len(mapping.items), "requested_by": who.subject}))
+        return _json(200, {"crosswalk_id": crosswalk_id, "framework_id": framework_id,
+                           "skills": len(mapping.skills), "items": len(mapping.items)})
+
+    @app.get("/frameworks/<framework_id>/crosswalks", summary="The crosswalks of a framework")
+    def list_crosswalks(framework_id: str) -> list[Crosswalk]:
+        caller()
+        return deps.catalog.crosswalks(framework_id)
 
     return app
 

@@ -29,7 +29,8 @@ def check_ratings(framework: Framework, checkin: CheckinSubmitted) -> None:
     for i, rating in enumerate(checkin.skill_ratings):
         if framework.skill(rating.skill_id) is None:
             raise UnknownReference(f"data.skill_ratings.{i}.skill_id",
-                                   f"unknown skill '{rating.skill_id}' in framework {framework.framework_id}")
+                                   f"unknown skill '{rating.skill_id}' (not in framework {framework.framework_id} "
+                                   "nor its crosswalks)")
         if not 1 <= rating.level <= framework.top_level:
             raise UnknownReference(f"data.skill_ratings.{i}.level",
                                    f"level {rating.level} is outside the scale 1..{framework.top_level}")

@@ -96,6 +96,8 @@ class CanonicalEvent(InboundModel):
     timestamp: AwareDatetime
     data: dict
     received_at: datetime
+    # External ids (vendor skill or course ids) that ingest translated through a crosswalk: external → ours.
+    translated_ids: dict[str, str] = Field(default_factory=dict)
 
     def parsed(self) -> EventData:
         return DATA_MODELS[self.type].model_validate(self.data)  # type: ignore[return-value]

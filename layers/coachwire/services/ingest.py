@@ -14,12 +14,12 @@ from standardwebhooks import Webhook
 from coachwire import spine
 from coachwire.domain.errors import DomainError, UnknownReference
 from coachwire.domain.profiles import check_ratings
+from coachwire.frameworks import crosswalk
 from coachwire.models.coaching import AuditRecord
 from coachwire.models.events import (
     DATA_MODELS,
     CanonicalEvent,
     CheckinSubmitted,
-    LearningCompleted,
     WebhookEnvelope,
 )
 from coachwire.ports import DeliveryInFlight, ReusedDeliveryId
@@ -81,24 +81,30 @@ def parse(raw: bytes) -> tuple[WebhookEnvelope, object]:
     return envelope, data
 
 
-def check_references(deps: Dependencies, event_type: str, data) -> None:
-    """Ids must exist in the organisation's data, so a typo is a clear 422 now, not a dead letter later."""
+def resolve_references(deps: Dependencies, event_type: str, data):
+    """Ids must exist in the organisation's data, so a typo is a clear 422 now, not a dead letter later.
+    External ids with a crosswalk entry are translated first. Returns (data, translated ids)."""
     if event_type == spine.EMPLOYEE_UPSERTED:
         framework_for_role(deps, data.role_id, data.career_stage)
-        return
+        return data, {}
     profile = deps.profiles.get(data.employee_id)
     if profile is None:
         raise UnknownReference("data.employee_id", f"unknown employee '{data.employee_id}'")
     if event_type == spine.ROLE_CHANGED:
         framework_for_role(deps, data.role_id, data.career_stage)
-        return
+        return data, {}
     framework = published_framework(deps, profile.framework_id, field="data.employee_id")
+    crosswalks = deps.catalog.crosswalks(framework.framework_id)
     if isinstance(data, CheckinSubmitted):
+        data, translated = crosswalk.translate_checkin(data, framework, crosswalks)
         check_ratings(framework, data)
-    elif isinstance(data, LearningCompleted):
-        items = {i.item_id for i in deps.catalog.catalog(framework.framework_id).items}
-        if data.activity_id not in items:
-            raise UnknownReference("data.activity_id", f"unknown learning activity '{data.activity_id}'")
+        return data, translated
+    catalog = deps.catalog.catalog(framework.framework_id)
+    data, translated = crosswalk.translate_completion(data, catalog, crosswalks)
+    if data.activity_id not in {i.item_id for i in catalog.items}:
+        raise UnknownReference("data.activity_id", f"unknown learning activity '{data.activity_id}' (not in the "
+                                                   f"{framework.framework_id} catalog nor its crosswalks)")
+    return data, translated
 
 
 # Publishes the delivery once per webhook id and returns the first publication's result.
@@ -122,11 +128,12 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
         event_type = envelope.type
         subject = getattr(data, "employee_id", "")
         try:
-            check_references(deps, envelope.type, data)
+            data, translated = resolve_references(deps, envelope.type, data)
         except DomainError as err:
             raise Rejected(422, str(err), err.field) from err
         event = CanonicalEvent(event_id=webhook_id, type=envelope.type, timestamp=envelope.timestamp,
-                               data=data.model_dump(mode="json"), received_at=deps.clock.now())
+                               data=data.model_dump(mode="json"), received_at=deps.clock.now(),
+                               translated_ids=translated)
         attempt = uuid.uuid4().hex
         delivery = {"webhook_id": webhook_id, "body_sha256": hashlib.sha256(raw).hexdigest(),
                     "attempt": attempt, "event": event.model_dump(mode="json")}

@@ -53,7 +53,9 @@ class ImportOptions:
     occupation: str | None = None  # O*NET-SOC code or ESCO occupation URI/code
     framework_id: str | None = None
     version: str | None = None
-    scale_levels: int = 4  # the 3-5 level scale imported levels are mapped onto
+    # The 3-5 level scale imported levels are mapped onto; None lets each source use its natural size
+    # (O*NET 3, the anchors it has; ESCO 4; a progression framework its own levels up to 5).
+    scale_levels: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 

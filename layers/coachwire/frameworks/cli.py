@@ -58,8 +58,11 @@ def register(groups: argparse._SubParsersAction) -> None:
     imp.add_argument("--framework-id", help="framework_id of the result (default: from the source)")
     imp.add_argument("--framework-version", help="version of the result (default: from the source)")
     imp.add_argument(
-        "--scale-levels", type=int, choices=[3, 4, 5], default=None,
-        help="levels of the scale to map onto (default: the source's natural size)"
+        "--scale-levels",
+        type=int,
+        choices=[3, 4, 5],
+        default=None,
+        help="levels of the scale to map onto (default: the source's natural size)",
     )
     imp.add_argument("-o", "--output", required=True, metavar="OUT", help="the framework file to write")
     imp.add_argument("--format", choices=["text", "json"], default="text", help="print the report as text or JSON")

@@ -95,18 +95,12 @@ def validate_file(path: Path | str) -> list[Problem]:
         doc = load(path)
     except FrameworkSyntaxError as e:
         return [Problem(source, ROOT_PATH, "syntax", e.reason, "", e.line, e.column)]
-    problems = [
-        _problem(
-            doc.data,
-            source,
-            _Issue(loc, "duplicate_key", f"key '{loc[-1]}' appears twice in this mapping: keep one (the last wins)"),
-        )
-        for loc, _ in doc.duplicate_keys
-    ]
-    problems += validate_document(doc.data, source)
-    problems = [replace(p, line=doc.line_of(p.loc)) for p in problems]
-    dup_lines = {loc: line for loc, line in doc.duplicate_keys}
-    problems = [replace(p, line=dup_lines.get(p.loc) or p.line) if p.code == "duplicate_key" else p for p in problems]
+    problems = []
+    for loc, line in doc.duplicate_keys:
+        message = f"key '{loc[-1]}' appears twice in this mapping: keep one (the last wins)"
+        problem = _problem(doc.data, source, _Issue(loc, "duplicate_key", message))
+        problems.append(replace(problem, line=line or doc.line_of(loc)))
+    problems += [replace(p, line=doc.line_of(p.loc)) for p in validate_document(doc.data, source)]
     return sorted(problems, key=lambda p: p.line if p.line is not None else 1 << 30)
 
 

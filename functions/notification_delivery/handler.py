@@ -1,7 +1,7 @@
 """Queued notification → delivered by email, never twice."""
 
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.triggers import notification_delivery
+from coachwire.services.delivery import notification_delivery
 
 handler = TriggerHandler("notification_delivery", notification_delivery)
 

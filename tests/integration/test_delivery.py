@@ -10,7 +10,7 @@ from coachwire.adapters.dynamo import DynamoOutboxStore
 from coachwire.clock import FixedClock
 from coachwire.local.moto_server import client
 from coachwire.models.coaching import Notification
-from coachwire.services.triggers import DeliveryInProgress, notification_delivery
+from coachwire.services.delivery import DeliveryInProgress, notification_delivery
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

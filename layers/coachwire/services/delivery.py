@@ -1,0 +1,52 @@
+"""Email delivery from the outbox: at most once per message, retried until it is sent or known failed.
+
+Kept apart from the coaching triggers so this function does not import numpy and the domain it never uses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from coachwire.domain.errors import UnknownReference
+from coachwire.services.deps import Dependencies
+from coachwire.services.results import TriggerResult
+
+
+class DeliveryInProgress(RuntimeError):
+    """Another delivery attempt holds the lease: retry after the visibility timeout."""
+
+
+LEASE_SECONDS = 120
+MAX_SEND_ATTEMPTS = 5
+
+
+def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
+    notification_id = str(detail["notification_id"])
+    now = deps.clock.now()
+    # Claim first: the common case costs one conditional write; only a refused claim needs a read.
+    claimed = deps.outbox.claim(notification_id, now, LEASE_SECONDS)
+    if claimed is None:
+        return _not_claimed(deps, notification_id, now)
+    try:
+        message_id = deps.email.send(claimed.recipient_email, claimed.subject, claimed.body)
+    except Exception:
+        deps.outbox.release(notification_id, final=claimed.attempts >= MAX_SEND_ATTEMPTS)
+        raise
+    deps.outbox.mark_sent(notification_id, message_id, deps.clock.now())
+    return TriggerResult("succeeded", claimed.recipient_id, {"notification_id": notification_id,
+                                                             "kind": claimed.kind, "attempts": claimed.attempts})
+
+
+def _not_claimed(deps: Dependencies, notification_id: str, now: datetime) -> TriggerResult:
+    note = deps.outbox.get(notification_id)
+    if note is None:
+        raise UnknownReference("notification_id", "no such notification in the outbox")
+    if note.status == "sending":
+        if note.lease_until and note.lease_until < now:
+            # A sender died between SES accepting and our bookkeeping: we cannot know, so never resend.
+            deps.outbox.mark_unknown(notification_id)
+            return TriggerResult("failed", note.recipient_id, {"notification_id": notification_id,
+                                                                "status": "delivery_unknown"})
+        raise DeliveryInProgress(notification_id)
+    outcome = "duplicate" if note.status == "sent" else "no_action"
+    return TriggerResult(outcome, note.recipient_id, {"notification_id": notification_id, "status": note.status})

@@ -120,3 +120,27 @@ def test_every_example_payload_is_accepted_and_acted_on(server):
     stats = {row["trigger"]: row for row in get(base, env, "/triggers/stats", "hr_admin", "hr-1")["triggers"]}
     assert all(row["failed"] == 0 and row["dead_lettered"] == 0 for row in stats.values())
     assert stats["ingest_webhook"]["succeeded"] == 4
+
+
+def test_a_new_framework_version_is_published_from_the_command_line(server, tmp_path):
+    import yaml
+
+    base, env = server
+    source = yaml.safe_load((REPO / "examples" / "frameworks" / "product_management.yaml").read_text())
+    source["version"] = "2026.2"
+    new_version = tmp_path / "product_management.yaml"
+    new_version.write_text(yaml.safe_dump(source))
+    env = {**env, "COACHWIRE_TOKEN": cli(env, "local", "token", "--role", "hr_admin", "--sub", "hr-1")}
+    status, body = cli(env, "framework", "publish", str(new_version), "--url", base).split(" ", 1)
+    assert status == "201" and json.loads(body)["version"] == "2026.2"
+    again = subprocess.run([*CLI, "framework", "publish", str(new_version), "--url", base], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout.startswith("200 ")
+    listed = {f["framework_id"]: f for f in get(base, env, "/frameworks", "employee", "emp-0003")["frameworks"]}
+    product = listed[source["framework_id"]]
+    assert product["current_version"] == "2026.2" and set(product["versions"]) == {"2026.1", "2026.2"}
+    source["name"] = "Edited after publishing"
+    new_version.write_text(yaml.safe_dump(source))
+    refused = subprocess.run([*CLI, "framework", "publish", str(new_version), "--url", base], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and refused.stdout.startswith("409 ")

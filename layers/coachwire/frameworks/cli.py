@@ -88,6 +88,19 @@ def register(groups: argparse._SubParsersAction) -> None:
     schema.add_argument("--check", metavar="FILE", help="compare FILE with the generated schema")
     schema.set_defaults(run=_schema)
 
+    publish = commands.add_parser(
+        "publish",
+        help="validate a framework file and publish it as a new version (POST /frameworks, hr_admin)",
+        description="Versions are immutable: publishing the same version again is a no-op, the same version with "
+        "other content is refused (409). The token is an hr_admin bearer token (COACHWIRE_TOKEN or --token; "
+        "locally: coachwire local token --role hr_admin --sub YOU).",
+    )
+    publish.add_argument("file", help="the framework file (YAML or JSON)")
+    publish.add_argument("--catalog", metavar="FILE", help="the learning catalog to publish with it (YAML or JSON)")
+    publish.add_argument("--url", default="http://127.0.0.1:8787", help="Coachwire base URL")
+    publish.add_argument("--token", help="bearer token (default: COACHWIRE_TOKEN)")
+    publish.set_defaults(run=_publish)
+
 
 # -- validate --------------------------------------------------------------------------------------
 
@@ -380,6 +393,41 @@ def _schema(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     else:
         sys.stdout.write(text)
     return OK
+
+
+def _publish(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import json
+    import os
+    from pathlib import Path
+
+    import requests
+
+    from coachwire.frameworks.format import load as load_document
+    from coachwire.frameworks.validate import validate_file
+
+    token = args.token or os.environ.get("COACHWIRE_TOKEN")
+    if not token:
+        return _usage("publish", "no token: pass --token or set COACHWIRE_TOKEN (an hr_admin bearer token)")
+    try:
+        problems = validate_file(Path(args.file))
+        if problems:
+            for problem in problems:
+                print(problem.text())
+            print(f"not published: {_plural(len(problems), 'problem')} in {args.file}")
+            return PROBLEMS
+        body: dict[str, Any] = {"framework": load_document(Path(args.file)).data}
+        if args.catalog:
+            body["catalog"] = load_document(Path(args.catalog)).data
+    except OSError as e:
+        return _usage("publish", f"{e.filename}: {e.strerror}")
+    response = requests.post(args.url.rstrip("/") + "/frameworks", json=body, timeout=60,
+                             headers={"authorization": f"Bearer {token}"})
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"message": response.text}
+    print(response.status_code, json.dumps(answer))
+    return OK if response.status_code in (200, 201) else PROBLEMS
 
 
 def _usage(command: str, message: str) -> int:

@@ -127,6 +127,7 @@ class TriggerStats(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, source: str, detail_type: str, detail: dict) -> str: ...
+    def publish_many(self, source: str, detail_type: str, details: list[dict]) -> int: ...
 
 
 class EmailSender(Protocol):

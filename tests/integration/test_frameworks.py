@@ -115,3 +115,22 @@ def test_a_crosswalk_pointing_at_unknown_ids_is_refused(stack, api):
     stored = [c["crosswalk_id"] for c in api.get("/frameworks/eng/crosswalks", "hr_admin", "hr-1").json()]
     assert "broken" not in stored
     assert api.put("/frameworks/eng/crosswalks/x", "employee", "e-1", {"source": "x"}).status_code == 403
+
+
+def test_a_catalog_in_a_vendors_skill_ids_is_translated_or_refused_by_name(stack, api):
+    stored = api.put("/frameworks/eng/crosswalks/catalog-vendor", "hr_admin", "hr-1",
+                     {"source": "Course vendor taxonomy", "skills": {"VENDOR-REVIEW": "review"}})
+    assert stored.status_code == 200, stored.text
+    body = {"framework": v2_document(), "catalog": catalog().model_dump(mode="json")}
+    body["framework"]["version"] = "2026.4"
+    body["catalog"]["items"].append({"item_id": "vendor-course-1", "title": "Reviewing for risk", "kind": "course",
+                                     "skill_id": "VENDOR-REVIEW", "builds_level": 3, "duration_minutes": 90})
+    published = api.post("/frameworks", "hr_admin", "hr-1", body)
+    assert published.status_code == 201, published.text
+    assert published.json()["translated_ids"] == {"VENDOR-REVIEW": "review"}
+
+    body["framework"]["version"] = "2026.5"
+    body["catalog"]["items"].append({"item_id": "vendor-course-2", "title": "Unmapped", "kind": "course",
+                                     "skill_id": "VENDOR-UNKNOWN", "builds_level": 2, "duration_minutes": 30})
+    refused = api.post("/frameworks", "hr_admin", "hr-1", body)
+    assert refused.status_code == 400 and "VENDOR-UNKNOWN" in refused.json()["message"]

@@ -26,6 +26,19 @@ class EventBridgePublisher:
         return entry["EventId"]
 
 
+    def publish_many(self, source: str, detail_type: str, details: list[dict]) -> int:
+        """PutEvents takes up to 10 entries a call; every entry must be accepted or this raises."""
+        for start in range(0, len(details), 10):
+            chunk = details[start:start + 10]
+            out = client("events").put_events(Entries=[{
+                "EventBusName": self.bus_name, "Source": source, "DetailType": detail_type,
+                "Detail": json.dumps(d, default=str)} for d in chunk])
+            if out.get("FailedEntryCount"):
+                codes = sorted({e.get("ErrorCode", "unknown") for e in out["Entries"] if "ErrorCode" in e})
+                raise PublishFailed(f"EventBridge rejected {out['FailedEntryCount']} events: {', '.join(codes)}")
+        return len(details)
+
+
 class SesEmailSender:
     def __init__(self, sender: str) -> None:
         self.sender = sender

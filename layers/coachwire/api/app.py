@@ -154,7 +154,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         who = caller()
         authz.require_hr_admin(who)
         try:
-            request = views.PublishRequest.model_validate(app.current_event.json_body or {})
+            body, translated = _catalog_in_our_ids(app.current_event.json_body or {})
+            request = views.PublishRequest.model_validate(body)
         except ValidationError as err:
             field, msg = first_error(err)
             return _json(400, {"message": f"{field}: {msg}", "field": field})
@@ -171,7 +172,17 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                                                            "requested_by": who.subject}))
         return _json(201 if published.new else 200, {
             "framework_id": published.framework_id, "version": published.version, "event_id": published.event_id,
-            "status": "published" if published.new else "already_published"})
+            "status": "published" if published.new else "already_published", "translated_ids": translated})
+
+    def _catalog_in_our_ids(body: dict) -> tuple[dict, dict[str, str]]:
+        """A catalog may name skills in a vendor's ids: the framework's crosswalks translate them."""
+        framework_doc, catalog_doc = body.get("framework"), body.get("catalog")
+        if not isinstance(framework_doc, dict) or not isinstance(catalog_doc, dict):
+            return body, {}
+        skills = {s.get("skill_id") for s in framework_doc.get("skills") or [] if isinstance(s, dict)}
+        crosswalks = deps.catalog.crosswalks(str(framework_doc.get("framework_id", "")))
+        catalog_doc, translated = crosswalk.translate_catalog_document(catalog_doc, skills, crosswalks)
+        return {**body, "catalog": catalog_doc}, translated
 
     @app.get("/frameworks", summary="Published frameworks and their current versions")
     def list_frameworks() -> views.FrameworkList:

@@ -50,3 +50,18 @@ def translate_completion(done: LearningCompleted, catalog: Catalog, crosswalks: 
         return done, {}
     target = mapping[done.activity_id]
     return done.model_copy(update={"activity_id": target}), {done.activity_id: target}
+
+
+def translate_catalog_document(catalog: dict, skill_ids: set[str], crosswalks: list[Crosswalk]
+                               ) -> tuple[dict, dict[str, str]]:
+    """A catalog as sent (before validation) whose items may name skills by external ids."""
+    mapping = _merged(crosswalks, "skills")
+    translated: dict[str, str] = {}
+    items = []
+    for item in catalog.get("items") or []:
+        skill = item.get("skill_id") if isinstance(item, dict) else None
+        if isinstance(skill, str) and skill not in skill_ids and skill in mapping:
+            translated[skill] = mapping[skill]
+            item = {**item, "skill_id": mapping[skill]}
+        items.append(item)
+    return {**catalog, "items": items}, translated

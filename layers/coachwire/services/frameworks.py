@@ -16,6 +16,7 @@ from coachwire.services.lookups import published_framework
 from coachwire.services.results import TriggerResult, commit_for_employee
 
 BATCH_SIZE = 100  # employees per recompute message: well inside one Lambda's time limit
+PUBLISH_CHUNK = 50  # batch messages handed to EventBridge at a time (10 per PutEvents call)
 TRIGGER = "framework_recompute"
 
 
@@ -51,12 +52,16 @@ def _fan_out(detail: dict, deps: Dependencies) -> TriggerResult:
     """One message per BATCH_SIZE employees, published in parallel-processable pieces."""
     framework_id, version, parent = detail["framework_id"], detail["version"], detail["event_id"]
     ids = deps.profiles.employees_in_framework(framework_id)
-    batches = 0
+    batches, pending = 0, []
     while chunk := list(islice(ids, BATCH_SIZE)):
-        deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.FRAMEWORK_RECOMPUTE_BATCH, {
-            "event_id": f"{parent}:{batches}", "framework_id": framework_id, "version": version,
-            "employee_ids": chunk})
+        pending.append({"event_id": f"{parent}:{batches}", "framework_id": framework_id, "version": version,
+                        "employee_ids": chunk})
         batches += 1
+        if len(pending) == PUBLISH_CHUNK:  # stream: 100,000 employees never sit in memory at once
+            deps.events.publish_many(spine.EVENT_SOURCE_INTERNAL, spine.FRAMEWORK_RECOMPUTE_BATCH, pending)
+            pending = []
+    if pending:
+        deps.events.publish_many(spine.EVENT_SOURCE_INTERNAL, spine.FRAMEWORK_RECOMPUTE_BATCH, pending)
     return TriggerResult("succeeded" if batches else "no_action", f"framework:{framework_id}",
                          {"batches": batches, "version": version}, framework_version=version)
 

@@ -21,8 +21,9 @@ LAMBDA_PYTHON_VERSION = "3.12"
 # (glibc 2.34) so both tags are safe. pip expands each to the older compatible manylinux tags.
 LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 
-# Never shipped in the layer: the laptop runtime (needs moto), caches, tests.
-PACKAGE_EXCLUDES = ("local", "__pycache__", "*.pyc", "tests", "test_*.py", ".pytest_cache", "*.egg-info")
+# Never shipped in the layer: the laptop runtime and demo (need moto), CLI-only tools, caches, tests.
+PACKAGE_EXCLUDES = ("local", "readiness", "demo.py", "webhook_client.py", "__pycache__", "*.pyc", "tests",
+                    "test_*.py", ".pytest_cache", "*.egg-info")
 
 
 def pip_command(requirements: Path, target: Path) -> list[str]:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     trigger_idempotency_days: int = 3
     plan_days_per_level: int = 45
     nudge_items: int = Field(3, ge=1, le=10)
+    # A declined plan item is not suggested again for this many days (issue #4: co-created plans).
+    decline_cooldown_days: int = Field(90, ge=0, le=3650)
     stall: StallRules = Field(default_factory=StallRules)
 
     def dead_letter_queue_urls(self) -> dict[str, str]:

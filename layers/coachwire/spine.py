@@ -248,13 +248,15 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
     ),
     HttpFunction(
         name=API_FUNCTION,
-        summary="Read API and admin jobs (JWT; hr_admin / manager / employee)",
+        summary="Read API, co-created plans, personalisation switch and admin jobs (JWT; hr_admin / manager / "
+                "employee)",
         routes=(
             ("GET", "/openapi.json", False),
             ("ANY", "/{proxy+}", True),
         ),
         grants=(
-            TableGrant("profiles", READ),
+            # PutItem: plan changes and the personalisation switch commit profile, plan and receipt together.
+            TableGrant("profiles", READ + ("dynamodb:PutItem",)),
             TableGrant("catalog", READ + ("dynamodb:PutItem",)),
             TableGrant("outbox", ("dynamodb:Query",)),
             TableGrant("stats", ("dynamodb:Scan",)),

@@ -150,9 +150,19 @@ class DynamoProfileStore:
         return sorted(recs, key=lambda r: (r.created_at, r.score), reverse=True)
 
     def plan(self, employee_id: str) -> DevelopmentPlan | None:
-        item = client("dynamodb").get_item(TableName=self.table,
+        # Consistent: a plan change reads it, then commits under the profile's version check.
+        item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True,
                                            Key={"pk": _s(emp_pk(employee_id)), "sk": _s("PLAN")}).get("Item")
         return DevelopmentPlan.model_validate(_doc(item)) if item else None
+
+    def recommendation(self, employee_id: str, recommendation_id: str) -> Recommendation | None:
+        item = client("dynamodb").get_item(
+            TableName=self.table, Key={"pk": _s(emp_pk(employee_id)), "sk": _s(f"REC#{recommendation_id}")}
+        ).get("Item")
+        if not item:
+            return None
+        rec = Recommendation.model_validate(_doc(item))
+        return rec.model_copy(update={"status": item["status"]["S"]}) if "status" in item else rec
 
     def alerts_for_manager(self, manager_id: str) -> list[ManagerAlert]:
         items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",

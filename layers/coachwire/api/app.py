@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated
 
@@ -14,12 +15,15 @@ from pydantic import ValidationError
 from coachwire import __version__, spine
 from coachwire.api import authz, views
 from coachwire.domain import framework_diff
+from coachwire.domain.errors import DomainError
 from coachwire.domain.framework_diff import FrameworkDiff
 from coachwire.domain.gaps import FrameworkIndex
 from coachwire.frameworks import crosswalk
 from coachwire.models.coaching import AuditRecord
+from coachwire.models.cocreation import PersonalisationRequest, PlanPatch
 from coachwire.models.framework import Crosswalk, Framework
-from coachwire.ports import RoleConflict, VersionConflict
+from coachwire.ports import ConcurrentUpdate, RoleConflict, VersionConflict
+from coachwire.services import cocreation
 from coachwire.services.deps import Dependencies
 from coachwire.services.frameworks import publish
 from coachwire.services.ingest import first_error
@@ -47,13 +51,13 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi():
-        return Response(status_code=200, content_type="application/json",
-                        body=app.get_openapi_json_schema(
-                            title=OPENAPI_TITLE, version=__version__,
-                            description="Coaching profiles, explained recommendations, plans, manager alerts "
-                                        "and trigger health. Webhooks: POST /webhooks/hris (Standard Webhooks).",
-                            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-                            security=[{"bearer": []}]))
+        document = app.get_openapi_json_schema(
+            title=OPENAPI_TITLE, version=__version__,
+            description="Coaching profiles, explained recommendations, plans, manager alerts "
+                        "and trigger health. Webhooks: POST /webhooks/hris (Standard Webhooks).",
+            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+            security=[{"bearer": []}])
+        return Response(status_code=200, content_type="application/json", body=_with_request_bodies(document))
 
     @app.get("/employees/<employee_id>", summary="Profile, levels and gaps against the role benchmark")
     def get_employee(employee_id: str) -> views.EmployeeView:
@@ -85,6 +89,81 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         recs = deps.profiles.recommendations(employee_id)
         return views.RecommendationList(employee_id=employee_id,
                                         recommendations=[views.RecommendationView.of(r) for r in recs])
+
+    @app.get("/employees/<employee_id>/recommendations/<recommendation_id>",
+             summary="One recommendation: explanation, score and the factor table behind it",
+             responses={404: {"description": "No such recommendation for this employee"}})
+    def get_recommendation(employee_id: str, recommendation_id: str) -> views.RecommendationDetail:
+        profile_or_404(employee_id)
+        rec = deps.profiles.recommendation(employee_id, recommendation_id)
+        if rec is None:
+            raise NotFoundError(f"no recommendation '{recommendation_id}' for this employee")
+        return views.RecommendationDetail.of(rec)
+
+    @app.put("/employees/<employee_id>/personalisation",
+             summary="Opt out of (or back into) AI personalisation; the employee only",
+             responses={200: {"description": "The switch's position",
+                              "content": {"application/json": {"model": views.PersonalisationView}}},
+                        400: {"description": "Invalid body; `field` names the culprit"},
+                        403: {"description": "Not the employee themself"}})
+    def put_personalisation(employee_id: str):
+        who = caller()
+        if not authz.may_set_personalisation(who, employee_id):
+            raise authz.NotAllowed("only the employee themself may change their personalisation setting")
+        request, error = _parse(PersonalisationRequest)
+        if error is not None:
+            return error
+        if deps.profiles.get(employee_id) is None:
+            raise authz.NotAllowed(f"no readable employee '{employee_id}'")
+        try:
+            done = cocreation.set_personalisation(deps, employee_id, request.enabled, who.subject)
+        except ConcurrentUpdate:
+            return _json(409, {"message": "the profile changed meanwhile; try again"})
+        view = views.PersonalisationView(
+            employee_id=employee_id, enabled=request.enabled, changed=done.result.outcome == "succeeded",
+            changed_at=done.profile.personalisation_changed_at if done.profile else None,
+            request_id=done.request_id)
+        return _json(200, view.model_dump(mode="json"))
+
+    @app.patch("/employees/<employee_id>/plan",
+               summary="Co-create the plan: accept, decline, reorder priorities, add agreed actions "
+                       "(the employee or their manager)",
+               responses={200: {"description": "The plan after the changes",
+                                "content": {"application/json": {"model": views.PlanChangeResult}}},
+                          400: {"description": "Invalid body; `field` names the culprit"},
+                          403: {"description": "Neither the employee nor their manager"},
+                          409: {"description": "Lost a race with another change; retry"},
+                          422: {"description": "An unknown item or skill, or a due date in the past"}})
+    def patch_plan(employee_id: str):
+        who = caller()
+        profile = profile_or_404(employee_id)
+        party = authz.plan_party(who, employee_id, profile.manager_id)
+        if party is None:
+            raise authz.NotAllowed("only the employee and their manager change the plan")
+        patch, error = _parse(PlanPatch)
+        if error is not None:
+            return error
+        try:
+            done = cocreation.change_plan(deps, employee_id, patch, who.subject, party)
+        except DomainError as err:
+            return _json(422, {"message": err.message, "field": err.field})
+        except ConcurrentUpdate:
+            return _json(409, {"message": "the plan changed meanwhile; try again"})
+        updated = deps.profiles.get(employee_id)
+        result = views.PlanChangeResult(
+            employee_id=employee_id, request_id=done.request_id, plan=done.plan,
+            declined_items=updated.declined_items if updated else {},
+            agreed_priorities=updated.agreed_priorities if updated else [])
+        return _json(200, result.model_dump(mode="json"))
+
+    def _parse(model):
+        try:
+            return model.model_validate(app.current_event.json_body or {}), None
+        except ValidationError as err:
+            field, msg = _field_of(err)
+            return None, _json(400, {"message": f"{field}: {msg}", "field": field})
+        except ValueError:
+            return None, _json(400, {"message": "body is not valid JSON", "field": "body"})
 
     @app.get("/employees/<employee_id>/plan", summary="The current development plan")
     def get_plan(employee_id: str) -> views.PlanView:
@@ -248,3 +327,34 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
 def _json(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type="application/json", body=body)
+
+
+_OPS = ("accept", "decline", "reorder", "add")
+
+
+def _field_of(err: ValidationError) -> tuple[str, str]:
+    """Like first_error, without the discriminator tag pydantic puts in the path (changes.0.decline.reason)."""
+    detail = err.errors()[0]
+    loc = [str(p) for i, p in enumerate(detail["loc"])
+           if not (p in _OPS and i > 0 and isinstance(detail["loc"][i - 1], int))]
+    return ".".join(loc) or "body", detail["msg"]
+
+
+# Bodies parsed by hand (so a 400 names the field) are added to the OpenAPI document here.
+_REQUEST_BODIES = {("/employees/{employee_id}/plan", "patch"): PlanPatch,
+                   ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest}
+
+
+def _with_request_bodies(document: str) -> dict:
+    spec = json.loads(document)
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for (path, method), model in _REQUEST_BODIES.items():
+        operation = spec.get("paths", {}).get(path, {}).get(method)
+        if operation is None:
+            continue
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+    return spec

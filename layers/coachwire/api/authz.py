@@ -47,3 +47,20 @@ def may_read_notifications(caller: Caller, recipient_id: str) -> bool:
 def require_hr_admin(caller: Caller) -> None:
     if caller.role != "hr_admin":
         raise NotAllowed("this needs the hr_admin role")
+
+
+def may_set_personalisation(caller: Caller, employee_id: str) -> bool:
+    """Only the employee themself, signed in as employee or manager: not their manager, not hr_admin."""
+    return caller.role != "hr_admin" and caller.subject == employee_id
+
+
+def plan_party(caller: Caller, employee_id: str, manager_id: str | None) -> Literal["employee", "manager"] | None:
+    """The capacity a caller changes a co-created plan in, or None. The plan is an agreement between the
+    employee and their manager: hr_admin reads it but does not change it."""
+    if caller.role == "hr_admin":
+        return None
+    if caller.subject == employee_id:
+        return "employee"
+    if caller.role == "manager" and manager_id is not None and manager_id == caller.subject:
+        return "manager"
+    return None

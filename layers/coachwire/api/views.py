@@ -63,6 +63,67 @@ class RecommendationView(BaseModel):
                    trigger=rec.trigger, created_at=rec.created_at)
 
 
+class ItemRef(BaseModel):
+    item_id: str
+    title: str
+    kind: str
+
+
+class SkillRef(BaseModel):
+    skill_id: str
+    skill_name: str
+    current_level: int
+    target_level: int
+
+
+class RecommendationDetail(BaseModel):
+    """One recommendation with its explanation and the factor table behind its score (the manager sees the
+    same as the employee). `factors` maps each factor to its contribution; they sum to `score`."""
+
+    recommendation_id: str
+    employee_id: str
+    item: ItemRef
+    skill: SkillRef
+    score: float
+    factors: dict[str, float]
+    factor_table: list[ScoreFactor]
+    explanation: str
+    basis: str
+    status: str
+    recommender_version: str
+    framework_id: str
+    framework_version: str
+    trigger: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, rec: Recommendation) -> RecommendationDetail:
+        return cls(recommendation_id=rec.recommendation_id, employee_id=rec.employee_id,
+                   item=ItemRef(item_id=rec.item_id, title=rec.item_title, kind=rec.item_kind),
+                   skill=SkillRef(skill_id=rec.skill_id, skill_name=rec.skill_name,
+                                  current_level=rec.current_level, target_level=rec.target_level),
+                   score=rec.score, factors={f.name: f.contribution for f in rec.factors},
+                   factor_table=rec.factors, explanation=rec.explanation, basis=rec.basis, status=rec.status,
+                   recommender_version=rec.recommender_version, framework_id=rec.framework_id,
+                   framework_version=rec.framework_version, trigger=rec.trigger, created_at=rec.created_at)
+
+
+class PersonalisationView(BaseModel):
+    employee_id: str
+    enabled: bool
+    changed: bool
+    changed_at: datetime | None
+    request_id: str
+
+
+class PlanChangeResult(BaseModel):
+    employee_id: str
+    request_id: str
+    plan: DevelopmentPlan
+    declined_items: dict[str, date]
+    agreed_priorities: list[str]
+
+
 class RecommendationList(BaseModel):
     employee_id: str
     recommendations: list[RecommendationView]

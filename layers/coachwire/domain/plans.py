@@ -6,7 +6,7 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 from coachwire.domain.gaps import SkillGap
-from coachwire.domain.recommender import RECOMMENDER_VERSION, score_candidates
+from coachwire.domain.recommender import RECOMMENDER_VERSION, core_curriculum, score_candidates
 from coachwire.models.coaching import DevelopmentPlan, EmployeeProfile, Milestone
 from coachwire.models.framework import Catalog, Framework
 
@@ -24,11 +24,21 @@ def transition_plan(
     days_per_level: int,
     source_event_id: str,
     created_at: datetime,
+    declined: frozenset[str] = frozenset(),
+    agreed_priorities: tuple[str, ...] = (),
 ) -> DevelopmentPlan:
     """Milestones follow the gap order (largest weighted gap first); each one's target date leaves
-    `days_per_level` days per level to close, one milestone after another."""
-    scored = score_candidates(gaps, catalog, flagged_skills=set(profile.flagged_skills),
-                              exclude_items=set(profile.completed_items))
+    `days_per_level` days per level to close, one milestone after another.
+
+    With personalisation off the caller passes the core gaps (recommender.core_gaps) and the items come
+    from the core programme; otherwise declined items are left out and agreed priorities rank items."""
+    if not profile.personalisation_enabled:
+        scored = core_curriculum(framework, catalog, profile.role_id, profile.career_stage,
+                                 skip_items=set(profile.completed_items))
+    else:
+        scored = score_candidates(gaps, catalog, flagged_skills=set(profile.flagged_skills),
+                                  exclude_items={*profile.completed_items, *declined},
+                                  agreed_priorities=agreed_priorities)
     milestones = []
     due = effective_date
     for order, gap in enumerate(gaps, start=1):

@@ -39,6 +39,13 @@ class EmployeeProfile(Record):
     hris_updated_at: datetime | None = None
     role_effective_date: date | None = None
     last_stall_alert_at: datetime | None = None
+    # Opt-out of AI personalisation (issue #4): off → recommendations come from the role's core programme.
+    personalisation_enabled: bool = True
+    personalisation_changed_at: datetime | None = None
+    # Co-created decisions that feed the recommender: item id → the date it was declined (not re-suggested
+    # within the cooldown), and the skills employee and manager agreed to prioritise, most important first.
+    declined_items: dict[str, date] = Field(default_factory=dict)
+    agreed_priorities: list[str] = Field(default_factory=list)
     version: int = 0
 
     def level_of(self, skill_id: str) -> int:
@@ -73,6 +80,8 @@ class Recommendation(Record):
     source_event_id: str
     created_at: datetime
     status: Literal["open", "done"] = "open"
+    # "core_programme": personalisation was off, so the role's default curriculum chose it.
+    basis: Literal["personalised", "core_programme"] = "personalised"
 
 
 class Milestone(Record):
@@ -85,10 +94,52 @@ class Milestone(Record):
     target_date: date
 
 
+PartyRole = Literal["employee", "manager"]
+
+
+class Attribution(Record):
+    """Who made a plan change: the caller's subject and the capacity they acted in, and when."""
+
+    subject: str
+    role: PartyRole
+    at: datetime
+
+
+class ItemDecision(Record):
+    """The latest decision on one plan item. `reason` is free text: it lives here, never in audit or logs."""
+
+    item_id: str
+    status: Literal["proposed", "accepted", "declined"]
+    decided: Attribution
+    reason: str | None = None
+
+
+class AgreedAction(Record):
+    """An action employee and manager agreed on, kept as a plan item with a due date."""
+
+    action_id: str
+    title: str = Field(max_length=200)
+    skill_id: str
+    due_date: date
+    added_by: Attribution
+    status: Literal["accepted"] = "accepted"
+
+
+class PlanChange(Record):
+    """One entry of the plan's change history (ids and codes; reasons stay on the item decision)."""
+
+    op: Literal["accept", "decline", "reorder", "add"]
+    by: Attribution
+    item_id: str | None = None
+    skill_ids: list[str] = Field(default_factory=list)
+    action_id: str | None = None
+
+
 class DevelopmentPlan(Record):
     plan_id: str
     employee_id: str
-    kind: Literal["transition"] = "transition"
+    # "agreed": started by a co-creation change before any transition plan existed.
+    kind: Literal["transition", "agreed"] = "transition"
     from_role_id: str | None
     from_stage: str | None
     to_role_id: str
@@ -100,6 +151,14 @@ class DevelopmentPlan(Record):
     recommender_version: str
     source_event_id: str
     created_at: datetime
+    item_decisions: dict[str, ItemDecision] = Field(default_factory=dict)
+    agreed_actions: list[AgreedAction] = Field(default_factory=list)
+    agreed_priorities: list[str] = Field(default_factory=list)
+    changes: list[PlanChange] = Field(default_factory=list)
+
+    def item_status(self, item_id: str) -> str:
+        decision = self.item_decisions.get(item_id)
+        return decision.status if decision else "proposed"
 
 
 class StallReason(Record):

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from itertools import islice
 
 from coachwire import spine
-from coachwire.domain import plans
+from coachwire.domain import cocreation, plans
 from coachwire.domain.gaps import FrameworkIndex
+from coachwire.domain.recommender import core_gaps
 from coachwire.models.coaching import EmployeeProfile
 from coachwire.models.framework import Catalog, Framework
 from coachwire.ports import ProfileChange
@@ -92,11 +93,18 @@ def _refresh_plan(deps: Dependencies, framework: Framework, catalog: Catalog, in
         if plan is None:  # gaps are computed on read from the current version: nothing stored to refresh
             return None, TriggerResult("no_action", profile.employee_id, {"result": "no_plan"})
         gaps = index.gaps({k: v.level for k, v in profile.levels.items()}, profile.role_id, profile.career_stage)
+        if not profile.personalisation_enabled:
+            gaps = core_gaps(framework, profile.role_id, profile.career_stage)
+        now = deps.clock.now()
+        decided = cocreation.decision_inputs(profile, now.date(), deps.settings.decline_cooldown_days)
         refreshed = plans.transition_plan(
             profile, (plan.from_role_id, plan.from_stage), gaps, framework, catalog,
             effective_date=plan.effective_date, days_per_level=deps.settings.plan_days_per_level,
-            source_event_id=event_id, created_at=deps.clock.now())
-        return (ProfileChange(profile=profile, expected_version=profile.version, write_profile=False, plan=refreshed),
+            source_event_id=event_id, created_at=now, declined=decided.declined,
+            agreed_priorities=decided.priorities)
+        refreshed = cocreation.carry_over(refreshed, plan).model_copy(update={"kind": plan.kind})
+        # The profile write carries the version check, so a plan change made meanwhile is not overwritten.
+        return (ProfileChange(profile=profile, expected_version=profile.version, plan=refreshed),
                 TriggerResult("succeeded", profile.employee_id, {"result": "plans_refreshed"},
                               framework_version=framework.version))
     return compute

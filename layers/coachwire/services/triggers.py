@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
-from coachwire.domain import messages, plans, stall
+from coachwire.domain import cocreation, messages, plans, stall
 from coachwire.domain.errors import UnknownReference
 from coachwire.domain.gaps import FrameworkIndex, SkillGap
 from coachwire.domain.profiles import (
@@ -15,7 +15,15 @@ from coachwire.domain.profiles import (
     apply_upsert,
     new_profile,
 )
-from coachwire.domain.recommender import RECOMMENDER_VERSION, pick, score_candidates, to_recommendation
+from coachwire.domain.recommender import (
+    RECOMMENDER_VERSION,
+    ScoredItem,
+    core_curriculum,
+    core_gaps,
+    pick,
+    score_candidates,
+    to_recommendation,
+)
 from coachwire.models.coaching import EmployeeProfile, Notification
 from coachwire.models.events import (
     CanonicalEvent,
@@ -25,7 +33,7 @@ from coachwire.models.events import (
     RoleChanged,
     ScheduledJob,
 )
-from coachwire.models.framework import Framework
+from coachwire.models.framework import Catalog, Framework
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import framework_for_role, published_framework
@@ -81,6 +89,23 @@ def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
     return commit_for_employee(deps, data.employee_id, "profile_sync", event.event_id, compute)
 
 
+def _ranked(deps: Dependencies, profile: EmployeeProfile, gaps: list[SkillGap], catalog: Catalog,
+            framework: Framework, flagged: set[str], today: date) -> list[ScoredItem]:
+    """Candidates for the next recommendations. Personalised: scored on gaps, flags and what employee and
+    manager decided (declines in cooldown left out, agreed priorities as a factor). Opted out: the role's
+    core programme, in its fixed order, skipping only steps already completed or assigned."""
+    skip = {*profile.completed_items, *profile.open_items}
+    if not profile.personalisation_enabled:
+        return core_curriculum(framework, catalog, profile.role_id, profile.career_stage, skip_items=skip)
+    decided = cocreation.decision_inputs(profile, today, deps.settings.decline_cooldown_days)
+    return score_candidates(gaps, catalog, flagged_skills=flagged, exclude_items=skip | decided.declined,
+                            agreed_priorities=decided.priorities)
+
+
+def _basis(profile: EmployeeProfile) -> str:
+    return "personalised" if profile.personalisation_enabled else "core_programme"
+
+
 def _flagged_gaps(gaps: list[SkillGap], flagged: list[str], framework: Framework, levels: dict[str, int]
                   ) -> list[SkillGap]:
     """Gaps for the skills the manager flagged. A flagged skill already at its benchmark still gets a
@@ -117,11 +142,11 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
         targets = _flagged_gaps(index.gaps(levels, updated.role_id, updated.career_stage), flagged, framework,
                                 levels)
         updated = updated.model_copy(update={"benchmark_snapshot": _benchmarks(index, updated)})
-        scored = score_candidates(targets, deps.catalog.catalog(framework.framework_id),
-                                  flagged_skills=set(flagged),
-                                  exclude_items={*updated.completed_items, *updated.open_items})
-        chosen = pick(scored, deps.settings.nudge_items, per_skill=2)
-        decision = {"applied_ratings": len(applied), "flagged_skills": flagged}
+        scored = _ranked(deps, updated, targets, deps.catalog.catalog(framework.framework_id), framework,
+                         set(flagged), now.date())
+        chosen = (pick(scored, deps.settings.nudge_items, per_skill=2) if updated.personalisation_enabled
+                  else scored[:deps.settings.nudge_items])
+        decision = {"applied_ratings": len(applied), "flagged_skills": flagged, "basis": _basis(updated)}
         if not chosen:
             return (ProfileChange(profile=updated, expected_version=profile.version),
                     TriggerResult("no_action", profile.employee_id, decision,
@@ -151,19 +176,24 @@ def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
                                        {"reason": "effective_date_not_newer"})
         index = FrameworkIndex.of(framework)
         gaps = index.gaps(_levels(updated), updated.role_id, updated.career_stage)
+        if not updated.personalisation_enabled:
+            gaps = core_gaps(framework, updated.role_id, updated.career_stage)
+        decided = cocreation.decision_inputs(updated, now.date(), deps.settings.decline_cooldown_days)
         plan = plans.transition_plan(
             updated,
             (change.previous_role_id or profile.role_id, change.previous_career_stage or profile.career_stage),
             gaps, framework, deps.catalog.catalog(framework.framework_id),
             effective_date=change.effective_date, days_per_level=deps.settings.plan_days_per_level,
-            source_event_id=event.event_id, created_at=now)
+            source_event_id=event.event_id, created_at=now, declined=decided.declined,
+            agreed_priorities=decided.priorities)
+        plan = cocreation.carry_over(plan, deps.profiles.plan(profile.employee_id))
         updated = updated.model_copy(update={"benchmark_snapshot": _benchmarks(index, updated)})
         role = framework.role(change.role_id)
         note = messages.plan_ready(updated, plan, role.name if role else change.role_id,
                                    **_meta(event, "role_change_plan", now))
         decision = {"plan_id": plan.plan_id, "milestones": len(plan.milestones),
                     "gap_skills": [g.skill_id for g in gaps], "role_id": change.role_id,
-                    "career_stage": change.career_stage}
+                    "career_stage": change.career_stage, "basis": _basis(updated)}
         return _acted(profile, updated, note, decision, framework, plan=plan)
 
     return commit_for_employee(deps, change.employee_id, "role_change_plan", event.event_id, compute)
@@ -190,11 +220,10 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
         updated = updated.model_copy(update={"open_items": open_items})
         index = FrameworkIndex.of(framework)
         gaps = index.gaps(_levels(updated), updated.role_id, updated.career_stage)
-        scored = score_candidates(gaps, catalog, flagged_skills=set(updated.flagged_skills),
-                                  exclude_items={*updated.completed_items, *updated.open_items})
+        scored = _ranked(deps, updated, gaps, catalog, framework, set(updated.flagged_skills), now.date())
         chosen = pick(scored, 1)
         decision = {"completed_item": item.item_id, "level_raised": raised,
-                    "closed_recommendation": closed or ""}
+                    "closed_recommendation": closed or "", "basis": _basis(updated)}
         change = ProfileChange(profile=updated, expected_version=profile.version,
                                completed_recommendation_ids=(closed,) if closed else ())
         if not chosen:

@@ -47,6 +47,7 @@ lint: install
 ## Figures for docs/performance.md (a benchmark, not a test).
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.engine
 
 synth: install node_modules/.installed
 	npx cdk synth --quiet $(CDK_CONTEXT)

@@ -47,7 +47,7 @@ lint: install
 ## Figures for docs/performance.md (a benchmark, not a test).
 bench: install
 	$(PY) -m bench
-	$(PY) -m bench.engine
+	$(PY) -m bench.engine --doc docs/performance.md
 
 synth: install node_modules/.installed
 	npx cdk synth --quiet $(CDK_CONTEXT)

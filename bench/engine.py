@@ -11,6 +11,7 @@ import platform
 import time
 import tracemalloc
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 from coachwire.engine.efficacy import EfficacyEntry, EfficacyTable
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skills", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=2000)
     parser.add_argument("--chunk-rows", type=int, default=2048)
+    parser.add_argument("--doc", help="append the table to this Markdown file (make bench: docs/performance.md)")
     args = parser.parse_args(argv)
 
     framework, catalog, version = synthetic(args.items, args.skills)
@@ -89,15 +91,24 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.stop()
     assert result.items.shape == (n, version.config.k)
 
-    print(f"Engine benchmark on {platform.python_implementation()} {platform.python_version()}, numpy "
-          f"{np.__version__}, {platform.machine()}; catalog {args.items} items / {args.skills} skills\n")
-    print("| measure | value |")
-    print("|---|---:|")
-    print(f"| score_one p50 (one employee, {args.items} items) | {p50:.2f} ms |")
-    print(f"| score_one p99 | {p99:.2f} ms |")
-    print(f"| score_batch {n:,} employees x {args.items} items, top-{version.config.k} | {wall:.2f} s |")
-    print(f"| score_batch throughput | {n / wall:,.0f} employees/s |")
-    print(f"| score_batch peak traced memory (chunk {args.chunk_rows} rows) | {peak / 2**20:.0f} MiB |")
+    lines = [
+        f"Engine benchmark on {platform.python_implementation()} {platform.python_version()}, numpy "
+        f"{np.__version__}, {platform.machine()}; catalog {args.items} items / {args.skills} skills",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| score_one p50 (one employee, {args.items} items) | {p50:.2f} ms |",
+        f"| score_one p99 | {p99:.2f} ms |",
+        f"| score_batch {n:,} employees x {args.items} items, top-{version.config.k} | {wall:.2f} s |",
+        f"| score_batch throughput | {n / wall:,.0f} employees/s |",
+        f"| score_batch peak traced memory (chunk {args.chunk_rows} rows) | {peak / 2**20:.0f} MiB |",
+    ]
+    print("\n".join(lines))
+    if args.doc:
+        # `python -m bench` rewrites the document first; this section follows it.
+        doc = Path(args.doc)
+        doc.write_text(doc.read_text().rstrip() + "\n\n## Recommendation engine scoring (`python -m bench.engine`)\n\n"
+                       + "\n".join(lines) + "\n")
     return 0
 
 

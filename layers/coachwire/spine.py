@@ -46,7 +46,9 @@ class TableSpec:
 TABLES: tuple[TableSpec, ...] = (
     TableSpec("profiles", "pk", "sk", ttl_attribute="expires_at", indexes=(
         Index("by_manager", "manager_pk", "sk"),
-        Index("by_framework", "framework_pk", "sk", projection="KEYS_ONLY"),
+        # Only profile items carry framework_pk, so this index holds profiles alone: stall detection and
+        # the framework recompute read it instead of scanning receipts, recommendations and alerts.
+        Index("by_framework", "framework_pk", "sk"),
     )),
     TableSpec("catalog", "pk", "sk"),
     TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),)),
@@ -168,7 +170,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         detail_types=(STALL_DETECTION_DUE,),
         sources=(EVENT_SOURCE_SCHEDULER,),
         grants=(
-            TableGrant("profiles", READ + WRITE + ("dynamodb:Scan",)),
+            TableGrant("profiles", READ + WRITE),
             TableGrant("catalog", READ),
             TableGrant("outbox", ("dynamodb:PutItem",)),
         ),

@@ -177,18 +177,17 @@ class DynamoProfileStore:
         return [i["pk"]["S"].removeprefix("EMP#") for i in items if i["sk"]["S"] == "PROFILE"]
 
     def employees_in_framework(self, framework_id: str) -> Iterator[str]:
-        for item in _query_all(TableName=self.table, IndexName="by_framework",
+        for item in _query_all(TableName=self.table, IndexName="by_framework", ProjectionExpression="pk",
                                KeyConditionExpression="framework_pk = :f",
                                ExpressionAttributeValues={":f": _s(f"FW#{framework_id}")}):
             yield item["pk"]["S"].removeprefix("EMP#")
 
-    def scan_profiles(self, segment: int = 0, total_segments: int = 1) -> Iterator[EmployeeProfile]:
-        paginator = client("dynamodb").get_paginator("scan")
-        for page in paginator.paginate(TableName=self.table, Segment=segment, TotalSegments=total_segments,
-                                       FilterExpression="sk = :p",
-                                       ExpressionAttributeValues={":p": _s("PROFILE")}):
-            for item in page["Items"]:
-                yield EmployeeProfile.model_validate(_doc(item))
+    def profiles_in_framework(self, framework_id: str) -> Iterator[EmployeeProfile]:
+        """Eventually consistent (an index): fine for daily jobs, never for read-modify-write."""
+        for item in _query_all(TableName=self.table, IndexName="by_framework",
+                               KeyConditionExpression="framework_pk = :f",
+                               ExpressionAttributeValues={":f": _s(f"FW#{framework_id}")}):
+            yield EmployeeProfile.model_validate(_doc(item))
 
 
 class DynamoCatalogStore:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 
 from coachwire.domain import cocreation, messages, plans, stall
@@ -252,7 +252,7 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
     frameworks: dict[str, tuple[Framework, FrameworkIndex]] = {}
     counts = {"scanned": 0, "stalled": 0, "in_cooldown": 0, "alerted": 0, "no_manager": 0}
     managers: dict[str, EmployeeProfile | None] = {}
-    for candidate in deps.profiles.scan_profiles():
+    for candidate in _all_profiles(deps):
         counts["scanned"] += 1
         if candidate.framework_id not in frameworks:
             framework = published_framework(deps, candidate.framework_id)
@@ -283,6 +283,11 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
             counts["in_cooldown"] += 1
     return TriggerResult("succeeded" if counts["alerted"] else "no_action", "job:stall_detection",
                          {**counts, "as_of": as_of.isoformat()}, recommender_version=RECOMMENDER_VERSION)
+
+
+def _all_profiles(deps: Dependencies) -> Iterator[EmployeeProfile]:
+    for published in deps.catalog.frameworks():
+        yield from deps.profiles.profiles_in_framework(published["framework_id"])
 
 
 def _alerted_at(as_of: date) -> datetime:

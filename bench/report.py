@@ -352,7 +352,8 @@ def observations(run: Run) -> list[str]:
             described.append(text)
         notes.append("**Every trigger firing pays the same bookkeeping:** " + "; ".join(described) + ".")
     stall = by_name.get(f"{STALL} (per run)")
-    if stall and run.scan_profiles:
+    scans = stall is not None and any("Scan" in label for label, _ in stall.breakdown)
+    if stall and run.scan_profiles and scans:
         notes.append(
             f"**Stall detection scans the whole profiles table.** At the end of this run it holds "
             f"{run.scan_items} items of which {run.scan_profiles} are profiles (receipts, recommendations, plans "

@@ -44,7 +44,7 @@ class Row:
     name: str
     spec_memory: int
     samples: list[Sample]
-    per_profile: bool = False  # each sample divided by the profiles its Scan returned
+    per_profile: bool = False  # each sample divided by the profiles it examined
 
     def _per(self, sample: Sample) -> int:
         return sample.profiles_scanned if self.per_profile else 1

@@ -55,7 +55,7 @@ class Sample:
     calls: Counter[str]  # ApiCall.label → count
     capacity: dict[str, Capacity]  # ApiCall.label → DynamoDB request units
     cost: Cost
-    profiles_scanned: int  # items a Scan returned (stall detection: profiles examined)
+    profiles_scanned: int  # stall detection: profiles examined (returned by its index queries)
 
 
 @dataclass
@@ -243,4 +243,6 @@ class Workload:
 
 
 def _profiles_scanned(calls: list[ApiCall]) -> int:
-    return sum(int((c.response or {}).get("Count", 0)) for c in calls if c.operation == "Scan")
+    """Profiles stall detection examined: what its index queries (or, in older code, its Scan) returned."""
+    return sum(int((c.response or {}).get("Count", 0)) for c in calls
+               if c.operation == "Scan" or (c.operation == "Query" and c.params.get("IndexName") == "by_framework"))

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
+from coachwire.domain.profiles import new_profile
 from coachwire.models.coaching import EmployeeProfile, SkillAssessment
+from coachwire.models.events import EmployeeUpserted
 from coachwire.models.framework import Framework
 from coachwire.ports import CatalogStore, ConcurrentUpdate, ProfileChange, ProfileStore
 from coachwire.sample_org import framework_for_role, load_catalogs, load_frameworks
@@ -39,21 +41,19 @@ def profile_for(person: Person, framework: Framework, *, assessed_at: datetime |
     if unknown:
         raise KeyError(f"{person.employee_id}: levels for skills outside {framework.framework_id}: {unknown}")
     when = assessed_at or datetime.combine(max(framework.effective_date, person.hire_date), time(9), UTC)
-    return EmployeeProfile(
-        employee_id=person.employee_id,
-        manager_id=person.manager_id,
-        role_id=person.role_id,
-        career_stage=person.career_stage,
-        framework_id=framework.framework_id,
-        email=person.email,
-        display_name=person.display_name,
-        hire_date=person.hire_date,
-        levels={
+    # The same construction an HRIS employee.upserted gets, then the seeded levels on top.
+    hris_record = EmployeeUpserted(
+        employee_id=person.employee_id, manager_id=person.manager_id, role_id=person.role_id,
+        career_stage=person.career_stage, email=person.email, display_name=person.display_name,
+        hire_date=person.hire_date)
+    return new_profile(hris_record, framework, when).model_copy(update={
+        "hris_updated_at": None,
+        "levels": {
             skill_id: SkillAssessment(level=level, assessed_at=when, source="seed", evidence_id=SEED_EVIDENCE_ID)
             for skill_id, level in person.levels.items()
         },
-        benchmark_snapshot=dict(stage.benchmarks),
-    )
+        "benchmark_snapshot": dict(stage.benchmarks),
+    })
 
 
 def sample_profiles(frameworks: list[Framework] | None = None) -> list[EmployeeProfile]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 import jsii
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
@@ -18,7 +18,7 @@ from coachwire import spine
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
-from infrastructure.constructs.function import RETENTION, CoachwireFunction, FunctionDeps
+from infrastructure.constructs.function import CoachwireFunction, FunctionDeps, log_group
 from infrastructure.constructs.triggers import TriggerFunction, construct_id
 
 THROTTLE_RATE_LIMIT = 50  # requests/s across the stage; HRIS bursts are small, abuse is not
@@ -126,12 +126,7 @@ class Api(Construct):
             description="Coachwire: HRIS webhooks and the coaching read/admin API",
             create_default_stage=False,  # the default stage has no access-log/throttle options
         )
-        self.access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=RETENTION[config.log_retention_days],
-            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
-        )
+        self.access_logs = log_group(self, "AccessLogs", config)
         self.stage = apigw.HttpStage(
             self,
             "DefaultStage",

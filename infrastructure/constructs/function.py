@@ -73,6 +73,16 @@ class FunctionDeps:
         }
 
 
+def log_group(scope: Construct, construct_id: str, config: CoachwireConfig) -> logs.LogGroup:
+    """Every log group: the configured retention, kept on destroy unless the stage drops its data."""
+    return logs.LogGroup(
+        scope,
+        construct_id,
+        retention=RETENTION[config.log_retention_days],
+        removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+    )
+
+
 def function_asset_dir(name: str) -> str:
     folder = REPO_ROOT / "functions" / name
     if not (folder / "handler.py").is_file():
@@ -102,12 +112,7 @@ class CoachwireFunction(Construct):
         self.name = name
         self.timeout = Duration.seconds(timeout_seconds)
 
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=RETENTION[config.log_retention_days],
-            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
-        )
+        self.log_group = log_group(self, "Logs", config)
         # Own role instead of AWSLambdaBasicExecutionRole: logs only to this function's group.
         self.role = iam.Role(
             self,

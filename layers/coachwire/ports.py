@@ -16,6 +16,7 @@ from coachwire.models.coaching import (
     Notification,
     Recommendation,
 )
+from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 
 
@@ -139,3 +140,10 @@ class EmailSender(Protocol):
 
 class DeadLetterDepth(Protocol):
     def depth(self) -> dict[str, int]: ...
+
+
+class DemographicsStore(Protocol):
+    """The isolated demographics table. Only the audit function is granted read; its writer may only put."""
+
+    def put(self, record: DemographicRecord) -> None: ...
+    def all_records(self) -> Iterator[DemographicRecord]: ...

@@ -57,3 +57,20 @@ def profile(levels: dict[str, int] | None = None, stage: str = "mid", **override
             "hire_date": date(2024, 1, 15), "levels": assessed}
     data.update(overrides)
     return EmployeeProfile.model_validate(data)
+
+
+def ranked_items(levels: dict[str, int], *, stage: str = "senior", priorities: tuple[str, ...] = (),
+                 flagged: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(), items: Catalog | None = None,
+                 model=None, only_skills: set[str] | None = None, fw: Framework | None = None):
+    """The engine's ranking for one employee of the test framework, through the domain bridge the triggers use."""
+    from coachwire.domain.recommender import rank
+    from coachwire.engine.features import EmployeeState
+    from coachwire.engine.model import EngineIndex
+    from coachwire.engine.registry import DEFAULT_VERSION
+
+    fw = fw or framework()
+    items = items or catalog()
+    index = EngineIndex.build(model or DEFAULT_VERSION, fw, items)
+    state = EmployeeState(employee_id="emp-1", role_id="swe", stage=stage, levels=levels, priorities=priorities,
+                          flagged_skills=frozenset(flagged))
+    return rank(state, fw, items, index, T0.date(), exclude=exclude, only_skills=only_skills)

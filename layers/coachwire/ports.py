@@ -6,18 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
+    HistoryEntry,
     ManagerAlert,
     Notification,
     Recommendation,
 )
 from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
+
+if TYPE_CHECKING:  # the engine needs numpy; functions that never score (e.g. delivery) must not load it
+    from coachwire.engine.model import ModelVersion
+    from coachwire.engine.registry import ModelEntry, RegistryPointer
 
 
 class NotFound(LookupError):
@@ -70,6 +75,9 @@ class ProfileChange:
     notifications: tuple[Notification, ...] = ()
     receipt: Receipt | None = None
     write_profile: bool = True
+    # Scored by the shadow candidate model: stored for comparison and review, never delivered.
+    shadow_recommendations: tuple[Recommendation, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
 
 
 class ProfileStore(Protocol):
@@ -85,6 +93,10 @@ class ProfileStore(Protocol):
     def direct_reports(self, manager_id: str) -> list[str]: ...
     def employees_in_framework(self, framework_id: str) -> Iterator[str]: ...
     def profiles_in_framework(self, framework_id: str) -> Iterator[EmployeeProfile]: ...
+    def history(self, months: list[str]) -> Iterator[HistoryEntry]:
+        """Every employee's history entries in the given "YYYY-MM" months (training reads these)."""
+        ...
+    def shadow_recommendations(self, model_version: str) -> Iterator[Recommendation]: ...
 
 
 class CatalogStore(Protocol):
@@ -147,3 +159,17 @@ class DemographicsStore(Protocol):
 
     def put(self, record: DemographicRecord) -> None: ...
     def all_records(self) -> Iterator[DemographicRecord]: ...
+
+
+class ModelRegistry(Protocol):
+    """Immutable model versions plus one pointer (active, shadow, history) changed only by compare-and-swap."""
+
+    def get(self, version: str) -> ModelVersion | None: ...
+    def put(self, model: ModelVersion, entry: ModelEntry) -> bool:
+        """Store a version once; False when it was stored before (same id = same content)."""
+        ...
+    def entries(self) -> list[ModelEntry]: ...
+    def pointer(self) -> RegistryPointer: ...
+    def swap_pointer(self, new: RegistryPointer, expected_revision: int) -> None:
+        """Raises ConcurrentUpdate when the stored pointer's revision is not ``expected_revision``."""
+        ...

@@ -49,6 +49,9 @@ TABLES: tuple[TableSpec, ...] = (
         # Only profile items carry framework_pk, so this index holds profiles alone: stall detection and
         # the framework recompute read it instead of scanning receipts, recommendations and alerts.
         Index("by_framework", "framework_pk", "sk"),
+        # Only training history (HIST#<month>) and shadow recommendations (SHADOW#<model>) carry collection_pk:
+        # the weekly training and the model review read these across employees without a scan.
+        Index("by_collection", "collection_pk", "sk"),
     )),
     TableSpec("catalog", "pk", "sk"),
     TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),)),

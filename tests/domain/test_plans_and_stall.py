@@ -6,7 +6,7 @@ from coachwire.domain.plans import transition_plan
 from coachwire.models.coaching import SkillAssessment
 from coachwire.settings import StallRules
 
-from tests.factories import T0, catalog, framework, profile
+from tests.factories import T0, catalog, framework, profile, ranked_items
 
 RULES = StallRules(window_days=30, min_activities=1, cooldown_days=14)
 AS_OF = date(2026, 11, 1)
@@ -16,8 +16,10 @@ def test_transition_plan_orders_milestones_and_spaces_target_dates():
     fw = framework()
     person = profile({"design": 1, "review": 2, "comms": 3}, stage="senior")
     gaps = FrameworkIndex.of(fw).gaps({"design": 1, "review": 2, "comms": 3}, "swe", "senior")
-    plan = transition_plan(person, ("swe", "mid"), gaps, fw, catalog(), effective_date=date(2026, 10, 1),
-                           days_per_level=45, source_event_id="msg_1", created_at=T0)
+    scored = ranked_items({"design": 1, "review": 2, "comms": 3}, only_skills={g.skill_id for g in gaps})
+    plan = transition_plan(person, ("swe", "mid"), gaps, fw, scored, recommender_version=scored[0].model_version,
+                           effective_date=date(2026, 10, 1), days_per_level=45, source_event_id="msg_1",
+                           created_at=T0)
     assert [m.skill_id for m in plan.milestones] == ["design", "review"]
     first, second = plan.milestones
     assert (first.current_level, first.target_level) == (1, 3)
@@ -70,8 +72,7 @@ def test_talking_points_are_concrete_and_supportive():
     fw = framework()
     person = profile({"design": 1})
     finding, gaps = assess(person)
-    from coachwire.domain.recommender import score_candidates
-    steps = score_candidates(gaps, catalog(), flagged_skills=set(), exclude_items=set())
+    steps = ranked_items({"design": 1}, stage="mid")
     points = stall.talking_points(person, finding, gaps, fw, steps, AS_OF)
     text = " ".join(points)
     assert "Ask Ada what has got in the way" in text
@@ -86,15 +87,13 @@ def test_talking_points_are_concrete_and_supportive():
 
 
 def test_the_suggested_next_step_is_the_quickest_item_for_the_next_level():
-    from coachwire.domain.recommender import score_candidates
-
     fw = framework()
     gaps = FrameworkIndex.of(fw).gaps({"design": 1}, "swe", "senior")
     items = catalog().model_copy(deep=True)
     practice = next(i for i in items.items if i.item_id == "design-l2-practice")
     quick = practice.model_copy(update={"duration_minutes": 20})
     items.items[:] = [quick if i.item_id == quick.item_id else i for i in items.items]
-    scored = score_candidates(gaps, items, flagged_skills=set(), exclude_items=set())
+    scored = ranked_items({"design": 1}, items=items)
     design_gap = next(g for g in gaps if g.skill_id == "design")
     assert scored[0].item.item_id == "design-l2"  # ranks first (tie broken by id) but takes 60 minutes
     assert stall.smallest_next_step(scored, design_gap).item.item_id == "design-l2-practice"

@@ -1,80 +1,82 @@
-from dataclasses import replace
+"""The bridge from the engine's scores to recommendations: exclusions, picking, explanations that cite the data."""
 
-import pytest
-from coachwire.domain.gaps import FrameworkIndex
+from datetime import date, timedelta
+
 from coachwire.domain.recommender import (
-    WEIGHTS,
-    level_fit,
+    explain_evidence,
     pick,
     recommendation_id,
-    score_candidates,
     to_recommendation,
 )
+from coachwire.engine.efficacy import CompletionLog, CompletionRecord, fit_efficacy
+from coachwire.engine.model import ModelConfig, ModelVersion
 
-from tests.factories import T0, catalog, framework, profile
-
-
-def scored_for(levels, flagged=frozenset(), exclude=frozenset(), weights=WEIGHTS):
-    index = FrameworkIndex.of(framework())
-    gaps = index.gaps(levels, "swe", "senior")
-    return score_candidates(gaps, catalog(), flagged_skills=set(flagged), exclude_items=set(exclude),
-                            weights=weights)
+from tests.factories import T0, framework, profile, ranked_items
 
 
-def test_contributions_sum_exactly_to_the_score():
-    for s in scored_for({"design": 1, "review": 2}, flagged={"review"}):
+def trained(n: int, successes: int, item: str = "design-l2", level: int = 1) -> ModelVersion:
+    """A model fitted on n completions of `item` at `level`, `successes` of which rose a level within 90 days."""
+    start = date(2026, 1, 5)
+    records = [CompletionRecord(employee_id=f"e{i}", item_id=item, skill_id=item.split("-")[0],
+                                level_at_completion=level, completed_at=start,
+                                later_assessments=((start + timedelta(days=40), level + 1),) if i < successes else ())
+               for i in range(n)]
+    table = fit_efficacy(CompletionLog.from_records(records), window_days=90, prior_strength=20, as_of=date(2026, 6, 1))
+    return ModelVersion(config=ModelConfig(), efficacy=table)
+
+
+def test_every_item_carries_the_models_factor_table_and_its_exact_total():
+    for s in ranked_items({"design": 1, "review": 2}, flagged=("review",)):
         assert s.score == round(sum(f.contribution for f in s.factors), 4)
-        for f in s.factors:
-            assert f.contribution == round(f.value * f.weight, 4)
+        assert [f.name for f in s.factors][:3] == ["gap_priority", "level_fit", "efficacy"]
+        assert s.model_version.startswith("engine-default.")
 
 
-def test_next_level_up_beats_two_levels_up_and_lower_levels_never_appear():
-    scored = scored_for({"design": 1, "review": 3, "comms": 3})
-    ids = [s.item.item_id for s in scored]
-    assert ids.index("design-l2") < ids.index("design-l3")
-    assert "design-l1" not in ids  # at the current level: nothing to build
-    assert level_fit(1, 2) == 1.0 and level_fit(1, 3) == 0.5 and level_fit(1, 1) == 0.0
-
-
-def test_flag_adds_exactly_its_weighted_contribution():
-    plain = {s.item.item_id: s.score for s in scored_for({"design": 1, "review": 1})}
-    flagged = {s.item.item_id: s.score for s in scored_for({"design": 1, "review": 1}, flagged={"review"})}
-    assert flagged["review-l2"] == pytest.approx(plain["review-l2"] + WEIGHTS.flagged_in_checkin)
-    assert flagged["design-l2"] == plain["design-l2"]
-
-
-def test_changing_a_weight_moves_the_score_by_that_factor_alone():
-    base = {s.item.item_id: s for s in scored_for({"design": 1})}
-    heavier = {s.item.item_id: s for s in scored_for({"design": 1}, weights=replace(WEIGHTS, level_fit=0.6))}
-    item = "design-l2"
-    fit = next(f for f in base[item].factors if f.name == "level_fit")
-    assert heavier[item].score == pytest.approx(base[item].score + fit.value * 0.3)
-
-
-def test_completed_items_are_never_recommended_again():
-    ids = [s.item.item_id for s in scored_for({"design": 1}, exclude={"design-l2"})]
+def test_exclusions_and_skill_filter_are_hard_rules_on_top_of_the_scores():
+    ids = [s.item.item_id for s in ranked_items({"design": 1}, exclude=frozenset({"design-l2"}))]
     assert "design-l2" not in ids and "design-l2-practice" in ids
+    only = ranked_items({"design": 1, "review": 1}, only_skills={"review"})
+    assert only and {s.item.skill_id for s in only} == {"review"}
 
 
-def test_pick_spreads_across_skills_before_doubling_up():
-    chosen = pick(scored_for({"design": 1, "review": 1, "comms": 1}), 3)
-    assert len({c.item.skill_id for c in chosen}) == 3
-    two_per_skill = pick(scored_for({"design": 1, "review": 3, "comms": 3}), 2, per_skill=2)
-    assert [c.item.skill_id for c in two_per_skill] == ["design", "design"]
+def test_a_flagged_skill_at_its_benchmark_still_gets_a_next_step():
+    at_benchmark = {"design": 3, "review": 3, "comms": 3}
+    assert ranked_items(at_benchmark) == []
+    flagged = ranked_items(at_benchmark, flagged=("comms",))
+    assert flagged[0].item.item_id == "comms-l4"
 
 
-def test_explanation_cites_the_data_behind_the_suggestion():
+def test_pick_caps_items_per_skill():
+    chosen = pick(ranked_items({"design": 1, "review": 3, "comms": 3}), 3, per_skill=2)
+    assert [c.item.skill_id for c in chosen] == ["design", "design"]
+
+
+def test_explanation_cites_the_check_in_the_benchmark_and_the_efficacy_evidence():
+    model = trained(140, 90)
     person = profile({"design": 1}, stage="senior", flagged_skills=["design"])
-    best = scored_for({"design": 1}, flagged={"design"})[0]
+    best = next(s for s in ranked_items({"design": 1}, flagged=("design",), model=model)
+                if s.item.item_id == "design-l2")
     rec = to_recommendation(best, person, framework(), trigger="checkin_gap_nudge", source_event_id="msg_1",
                             created_at=T0)
     assert "2026-09-01 check-in put System design at level 1" in rec.explanation
     assert "the Software Engineer benchmark at the senior stage is level 3" in rec.explanation
-    assert "flagged" in rec.explanation
-    assert rec.framework_version == "2026.1" and rec.recommender_version
-    assert {f.name for f in rec.factors} == {"gap_priority", "level_fit", "flagged_in_checkin"}
+    assert "64% of 140 colleagues at level 1 who completed this reached level 2 in System design within 90 days" \
+        in rec.explanation
+    assert rec.recommender_version == model.version and rec.framework_version == "2026.1"
+    efficacy = next(f for f in rec.factors if f.name == "efficacy")
+    assert efficacy.value == round((90 + 20 * 90 / 140) / 160, 4)  # shrunk toward the skill's pooled rate
 
 
-def test_recommendation_ids_are_stable_per_event_and_item():
+def test_thin_or_missing_evidence_is_said_plainly():
+    few = next(s for s in ranked_items({"design": 1}, model=trained(4, 3)) if s.item.item_id == "design-l2")
+    assert few.evidence.n == 4
+    assert "Only 4 colleagues at level 1 completed it so far, too few to judge alone" in explain_evidence(
+        few.evidence, "System design")
+    none = next(s for s in ranked_items({"design": 1}, model=trained(4, 3)) if s.item.item_id == "design-l3")
+    assert "No colleague at level 1 has completed it yet" in explain_evidence(none.evidence, "System design")
+
+
+def test_recommendation_ids_are_stable_per_event_and_item_and_distinct_for_a_shadow_model():
     assert recommendation_id("e", "i", "msg", "t") == recommendation_id("e", "i", "msg", "t")
     assert recommendation_id("e", "i", "msg", "t") != recommendation_id("e", "i", "msg2", "t")
+    assert recommendation_id("e", "i", "msg", "t") != recommendation_id("e", "i", "msg", "t", "engine@x")

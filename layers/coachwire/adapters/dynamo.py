@@ -17,6 +17,7 @@ from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
+    HistoryEntry,
     ManagerAlert,
     Notification,
     Recommendation,
@@ -47,6 +48,14 @@ def _query_all(**kwargs: Any) -> Iterator[dict]:
     paginator = client("dynamodb").get_paginator("query")
     for page in paginator.paginate(**kwargs):
         yield from page["Items"]
+
+
+def history_collection(month: str) -> str:
+    return f"HIST#{month}"
+
+
+def shadow_collection(model_version: str) -> str:
+    return f"SHADOW#{model_version}"
 
 
 class DynamoProfileStore:
@@ -92,6 +101,15 @@ class DynamoProfileStore:
                 "UpdateExpression": "SET #st = :done", "ConditionExpression": "attribute_exists(pk)",
                 "ExpressionAttributeNames": {"#st": "status"}, "ExpressionAttributeValues": {":done": _s("done")},
             }})
+        for rec in change.shadow_recommendations:
+            ops.append({"Put": {"TableName": self.table, "Item": {
+                "pk": _s(pk), "sk": _s(f"SHADOW#{rec.recommender_version}#{rec.recommendation_id}"),
+                "collection_pk": _s(shadow_collection(rec.recommender_version)), "doc": _s(rec.model_dump_json())}}})
+        for entry in change.history:
+            ops.append({"Put": {"TableName": self.table, "Item": {
+                "pk": _s(pk), "sk": _s(f"HIST#{entry.at.isoformat()}#{entry.entry_id}"),
+                "collection_pk": _s(history_collection(entry.at.strftime("%Y-%m"))),
+                "doc": _s(entry.model_dump_json())}}})
         if change.plan is not None:
             ops.append({"Put": {"TableName": self.table, "Item": {
                 "pk": _s(pk), "sk": _s("PLAN"), "doc": _s(change.plan.model_dump_json())}}})
@@ -188,6 +206,22 @@ class DynamoProfileStore:
                                KeyConditionExpression="framework_pk = :f",
                                ExpressionAttributeValues={":f": _s(f"FW#{framework_id}")}):
             yield EmployeeProfile.model_validate(_doc(item))
+
+    def _collection(self, collection: str) -> Iterator[dict]:
+        # A sparse index: only history and shadow items carry collection_pk.
+        for item in _query_all(TableName=self.table, IndexName="by_collection",
+                               KeyConditionExpression="collection_pk = :c",
+                               ExpressionAttributeValues={":c": _s(collection)}):
+            yield _doc(item)
+
+    def history(self, months: list[str]) -> Iterator[HistoryEntry]:
+        for month in months:
+            for doc in self._collection(history_collection(month)):
+                yield HistoryEntry.model_validate(doc)
+
+    def shadow_recommendations(self, model_version: str) -> Iterator[Recommendation]:
+        for doc in self._collection(shadow_collection(model_version)):
+            yield Recommendation.model_validate(doc)
 
 
 class DynamoCatalogStore:

@@ -6,9 +6,9 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 from coachwire.domain.gaps import SkillGap
-from coachwire.domain.recommender import RECOMMENDER_VERSION, core_curriculum, score_candidates
+from coachwire.domain.recommender import ScoredItem
 from coachwire.models.coaching import DevelopmentPlan, EmployeeProfile, Milestone
-from coachwire.models.framework import Catalog, Framework
+from coachwire.models.framework import Framework
 
 ITEMS_PER_MILESTONE = 2
 
@@ -18,27 +18,20 @@ def transition_plan(
     previous_role: tuple[str | None, str | None],
     gaps: list[SkillGap],
     framework: Framework,
-    catalog: Catalog,
+    scored: list[ScoredItem],
     *,
+    recommender_version: str,
     effective_date: date,
     days_per_level: int,
     source_event_id: str,
     created_at: datetime,
-    declined: frozenset[str] = frozenset(),
-    agreed_priorities: tuple[str, ...] = (),
 ) -> DevelopmentPlan:
     """Milestones follow the gap order (largest weighted gap first); each one's target date leaves
     `days_per_level` days per level to close, one milestone after another.
 
-    With personalisation off the caller passes the core gaps (recommender.core_gaps) and the items come
-    from the core programme; otherwise declined items are left out and agreed priorities rank items."""
-    if not profile.personalisation_enabled:
-        scored = core_curriculum(framework, catalog, profile.role_id, profile.career_stage,
-                                 skip_items=set(profile.completed_items))
-    else:
-        scored = score_candidates(gaps, catalog, flagged_skills=set(profile.flagged_skills),
-                                  exclude_items={*profile.completed_items, *declined},
-                                  agreed_priorities=agreed_priorities)
+    `scored` is the ranked candidates (services.ranking): the model's with personalisation on (declines in their
+    cooldown already left out, agreed priorities among its factors), the core programme's with it off, when the
+    caller also passes the core gaps (recommender.core_gaps). Each milestone takes its skill's best items."""
     milestones = []
     due = effective_date
     for order, gap in enumerate(gaps, start=1):
@@ -59,7 +52,7 @@ def transition_plan(
         milestones=milestones,
         framework_id=framework.framework_id,
         framework_version=framework.version,
-        recommender_version=RECOMMENDER_VERSION,
+        recommender_version=recommender_version,
         source_event_id=source_event_id,
         created_at=created_at,
     )

@@ -1,33 +1,37 @@
-"""First recommender: rank catalog items for an employee's open gaps with named, additive factors.
+"""Recommendations from the engine's scores: ranked candidates as ScoredItems, picking, explanations.
 
-score = Σ weight × value over the factors below; each factor's contribution is stored with the
-recommendation so a manager can see exactly why an item ranks where it does.
+Personalised: the active model version (coachwire.engine) scores every candidate as a sum of named factors; each
+factor's contribution is stored with the recommendation so a manager can see exactly why an item ranks where it
+does. Personalisation off: the role's core programme, in a fixed order, reading nothing about the person.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from coachwire.domain.gaps import SkillGap
+from coachwire.engine.features import EmployeeState
+from coachwire.engine.model import EngineIndex, score_one
 from coachwire.models.coaching import EmployeeProfile, Recommendation, ScoreFactor
 from coachwire.models.framework import Catalog, CatalogItem, Framework
 
-RECOMMENDER_VERSION = "rules-1.1.0"
+CORE_PROGRAMME_VERSION = "core-programme-1"  # recorded on recommendations made with personalisation off
+PRECISION = 4
+MIN_EVIDENCE = 10  # fewer completions than this: the explanation says the evidence is thin
 
 
 @dataclass(frozen=True)
-class FactorWeights:
-    gap_priority: float = 0.5
-    level_fit: float = 0.3
-    flagged_in_checkin: float = 0.2
-    # Present only for employees with agreed priorities: 1 for the first agreed skill, 1/2 the second, …
-    agreed_priority: float = 0.3
+class Evidence:
+    """The history behind the efficacy factor: of `n` colleagues at `level` who completed the item, `successes`
+    rose at least one level on its skill within `window_days`."""
 
-
-WEIGHTS = FactorWeights()
-PRECISION = 4
+    level: int
+    n: int
+    successes: int
+    window_days: int
+    expected: float  # the efficacy value used (shrunk toward the skill's pooled rate)
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,15 @@ class ScoredItem:
     item: CatalogItem
     gap: SkillGap
     factors: tuple[ScoreFactor, ...]
+    model_version: str = CORE_PROGRAMME_VERSION
+    evidence: Evidence | None = None
+    engine_score: float | None = None  # the engine's own total (its rounding), when it scored the item
 
     @property
     def score(self) -> float:
+        if self.engine_score is not None:
+            return self.engine_score
         return round(sum(f.contribution for f in self.factors), PRECISION)
-
-
-def level_fit(current_level: int, builds_level: int) -> float:
-    """1 for the next level up, 0.5 for two up, 0.1 beyond; items at or below the current level never fit."""
-    step = builds_level - current_level
-    if step <= 0:
-        return 0.0
-    return {1: 1.0, 2: 0.5}.get(step, 0.1)
 
 
 def _factor(name: str, value: float, weight: float) -> ScoreFactor:
@@ -55,60 +56,56 @@ def _factor(name: str, value: float, weight: float) -> ScoreFactor:
     return ScoreFactor(name=name, value=value, weight=weight, contribution=round(value * weight, PRECISION))
 
 
-def score_candidates(
-    gaps: list[SkillGap],
-    catalog: Catalog,
-    *,
-    flagged_skills: set[str],
-    exclude_items: set[str],
-    agreed_priorities: list[str] | tuple[str, ...] = (),
-    weights: FactorWeights = WEIGHTS,
-) -> list[ScoredItem]:
-    """Every eligible item for the given gaps, best first (ties broken by item id for stable output).
-
-    `agreed_priorities` (skills employee and manager agreed on, most important first) adds the
-    `agreed_priority` factor to every candidate: its value is 1/rank for a prioritised skill, 0 otherwise."""
-    if not gaps:
-        return []
-    by_skill = {g.skill_id: g for g in gaps}
-    top_weight = max(g.weighted_gap for g in gaps)
-    rank = {skill: i for i, skill in enumerate(dict.fromkeys(agreed_priorities))}
-    scored = []
-    for item in catalog.items:
-        gap = by_skill.get(item.skill_id)
-        if gap is None or item.item_id in exclude_items:
+def rank(state: EmployeeState, framework: Framework, catalog: Catalog, index: EngineIndex, as_of: date, *,
+         exclude: frozenset[str] = frozenset(), only_skills: set[str] | None = None) -> list[ScoredItem]:
+    """Every candidate the model scores for this employee, best first, minus `exclude` (hard rules such as
+    declines still in their cooldown) and, when given, limited to `only_skills`."""
+    items = {i.item_id: i for i in catalog.items}
+    ranked = []
+    for c in score_one(state, framework, catalog, index.version, as_of, index=index):
+        if c.item_id in exclude or (only_skills is not None and c.skill_id not in only_skills):
             continue
-        fit = level_fit(gap.current_level, item.builds_level)
-        if fit == 0.0:
-            continue
-        factors = (
-            _factor("gap_priority", gap.weighted_gap / top_weight, weights.gap_priority),
-            _factor("level_fit", fit, weights.level_fit),
-            _factor("flagged_in_checkin", 1.0 if item.skill_id in flagged_skills else 0.0,
-                    weights.flagged_in_checkin),
-        )
-        if rank:
-            position = rank.get(item.skill_id)
-            factors += (_factor("agreed_priority", 0.0 if position is None else 1.0 / (position + 1),
-                                weights.agreed_priority),)
-        scored.append(ScoredItem(item, gap, factors))
-    scored.sort(key=lambda s: (-s.score, s.item.item_id))
-    return scored
+        skill = framework.skill(c.skill_id)
+        assert skill is not None  # the index is built from this framework
+        size = max(0, c.target_level - c.current_level)
+        gap = SkillGap(c.skill_id, skill.name, c.current_level, c.target_level, size, skill.criticality,
+                       float(size * skill.criticality))
+        factors = tuple(ScoreFactor(name=f.name, value=f.value, weight=f.weight, contribution=f.contribution)
+                        for f in c.factors)
+        efficacy = next(f.value for f in c.factors if f.name == "efficacy")
+        evidence = Evidence(c.current_level, c.efficacy_n, c.efficacy_successes, index.config.window_days, efficacy)
+        ranked.append(ScoredItem(items[c.item_id], gap, factors, c.model_version, evidence, c.score))
+    return ranked
 
 
-def pick(scored: list[ScoredItem], limit: int, per_skill: int = 1) -> list[ScoredItem]:
-    """Take the best items, spreading across skills first, then filling up to `limit`."""
+def pick(scored: list[ScoredItem], limit: int, per_skill: int) -> list[ScoredItem]:
+    """The first `limit` items, at most `per_skill` per skill (the engine's variety factor already spreads them;
+    this is the hard cap on top)."""
     chosen: list[ScoredItem] = []
     per: dict[str, int] = {}
-    for cap in range(1, per_skill + 1):
-        for candidate in scored:
-            if len(chosen) == limit:
-                return chosen
-            if candidate in chosen or per.get(candidate.item.skill_id, 0) >= cap:
-                continue
-            chosen.append(candidate)
-            per[candidate.item.skill_id] = per.get(candidate.item.skill_id, 0) + 1
+    for candidate in scored:
+        if len(chosen) == limit:
+            break
+        if per.get(candidate.item.skill_id, 0) >= per_skill:
+            continue
+        chosen.append(candidate)
+        per[candidate.item.skill_id] = per.get(candidate.item.skill_id, 0) + 1
     return chosen
+
+
+def explain_evidence(evidence: Evidence, skill_name: str) -> str:
+    window, level = evidence.window_days, evidence.level
+    if evidence.n >= MIN_EVIDENCE:
+        share = round(100 * evidence.successes / evidence.n)
+        return (f"{share}% of {evidence.n} colleagues at level {level} who completed this reached level {level + 1} "
+                f"in {skill_name} within {window} days.")
+    expected = round(100 * evidence.expected)
+    if evidence.n == 0:
+        return (f"No colleague at level {level} has completed it yet, so its expected effect ({expected}% reaching "
+                f"the next level within {window} days) comes from other {skill_name} items.")
+    return (f"Only {evidence.n} colleague{'s' if evidence.n != 1 else ''} at level {level} completed it so far, "
+            f"too few to judge alone; blended with other {skill_name} items, {expected}% are expected to reach "
+            f"the next level within {window} days.")
 
 
 def explain(scored: ScoredItem, profile: EmployeeProfile, framework: Framework) -> str:
@@ -136,12 +133,16 @@ def explain(scored: ScoredItem, profile: EmployeeProfile, framework: Framework) 
         parts.append(f"You and your manager agreed to prioritise {gap.skill_name}.")
     crit = {3: "critical", 2: "important", 1: "useful"}[gap.criticality]
     parts.append(f"The framework rates {gap.skill_name} as {crit} for your role.")
+    if scored.evidence is not None:
+        parts.append(explain_evidence(scored.evidence, gap.skill_name))
     return " ".join(parts)
 
 
-def recommendation_id(employee_id: str, item_id: str, source_event_id: str, trigger: str) -> str:
-    """Deterministic, so a redelivered event writes the same record instead of a second one."""
-    digest = hashlib.sha256(f"{employee_id}|{item_id}|{source_event_id}|{trigger}".encode()).hexdigest()
+def recommendation_id(employee_id: str, item_id: str, source_event_id: str, trigger: str, shadow_of: str = "") -> str:
+    """Deterministic, so a redelivered event writes the same record instead of a second one. A shadow model's
+    suggestion for the same item gets its own id."""
+    key = f"{employee_id}|{item_id}|{source_event_id}|{trigger}" + (f"|shadow:{shadow_of}" if shadow_of else "")
+    digest = hashlib.sha256(key.encode()).hexdigest()
     return f"rec_{digest[:20]}"
 
 
@@ -153,9 +154,11 @@ def to_recommendation(
     trigger: str,
     source_event_id: str,
     created_at: datetime,
+    shadow: bool = False,
 ) -> Recommendation:
     return Recommendation(
-        recommendation_id=recommendation_id(profile.employee_id, scored.item.item_id, source_event_id, trigger),
+        recommendation_id=recommendation_id(profile.employee_id, scored.item.item_id, source_event_id, trigger,
+                                            scored.model_version if shadow else ""),
         employee_id=profile.employee_id,
         item_id=scored.item.item_id,
         item_title=scored.item.title,
@@ -167,7 +170,7 @@ def to_recommendation(
         score=scored.score,
         factors=list(scored.factors),
         explanation=explain(scored, profile, framework),
-        recommender_version=RECOMMENDER_VERSION,
+        recommender_version=scored.model_version,
         framework_id=framework.framework_id,
         framework_version=framework.version,
         trigger=trigger,

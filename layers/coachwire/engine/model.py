@@ -89,7 +89,7 @@ class ModelVersion(_Frozen):
     @property
     def version(self) -> str:
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return f"{self.config.name}@{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+        return f"{self.config.name}.{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
 
     def to_json(self) -> str:
         return json.dumps({"version": self.version, **self.model_dump(mode="json")}, indent=2, sort_keys=True)
@@ -120,6 +120,7 @@ class Candidate(_Frozen):
     score: float
     factors: tuple[Factor, ...]
     efficacy_n: int
+    efficacy_successes: int = 0  # raw count behind efficacy_n, for explanations ("64% of 140 colleagues")
     model_version: str
     framework_id: str
     framework_version: str
@@ -164,6 +165,7 @@ class EngineIndex:
     benchmarks: np.ndarray  # (rolestages, skills)
     efficacy: np.ndarray  # (items, top+1) posterior mean
     efficacy_n: np.ndarray  # (items, top+1)
+    efficacy_successes: np.ndarray  # (items, top+1)
     prerequisites: tuple[tuple[tuple[int, int], ...], ...]  # per skill: ((skill pos, level), ...)
 
     @classmethod
@@ -181,11 +183,12 @@ class EngineIndex:
         entries, priors = version.efficacy.maps()
         eff = np.zeros((len(items), top + 1))
         eff_n = np.zeros((len(items), top + 1), dtype=np.int64)
+        eff_s = np.zeros((len(items), top + 1), dtype=np.int64)
         for row, item in enumerate(items):
             for level in range(top + 1):
                 entry = entries.get((item.item_id, level))
                 if entry is not None:
-                    eff[row, level], eff_n[row, level] = entry.posterior, entry.n
+                    eff[row, level], eff_n[row, level], eff_s[row, level] = entry.posterior, entry.n, entry.successes
                 else:
                     eff[row, level] = priors.get((item.skill_id, level), version.efficacy.global_rate)
         prereqs = tuple(
@@ -208,6 +211,7 @@ class EngineIndex:
             benchmarks=bench,
             efficacy=eff,
             efficacy_n=eff_n,
+            efficacy_successes=eff_s,
             prerequisites=prereqs,
         )
 
@@ -245,7 +249,8 @@ def score_one(
         raise KeyError(f"unknown role/stage {state.role_id}/{state.stage} in framework {framework.framework_id}")
     levels = np.array([[state.level(s) for s in ix.skill_ids]], dtype=np.int64)
     prereq = ix.prerequisite_share(levels)[0]
-    rows: list[tuple[int, list[float], int, int, int]] = []  # (item pos, values without variety, cur, tgt, n)
+    # (item pos, values without variety, current, target, efficacy n, efficacy successes)
+    rows: list[tuple[int, list[float], int, int, int, int]] = []
     for pos, item_id in enumerate(ix.item_ids):
         if item_id in state.completed or item_id in state.open_items:
             continue
@@ -255,7 +260,9 @@ def score_one(
         step = int(ix.item_builds[pos]) - current
         priority = state.priority_value(skill_id)
         gap = max(0, target - current)
-        if step <= 0 or (gap == 0 and priority == 0):
+        flagged = skill_id in state.flagged_skills
+        # A flagged skill already at its benchmark stays a candidate: the manager asked for growth there.
+        if step <= 0 or (gap == 0 and priority == 0 and not flagged):
             continue
         declined = state.declined.get(item_id)
         values = [
@@ -263,13 +270,13 @@ def score_one(
             {1: 1.0, 2: 0.5}.get(step, 0.1),  # = level_fit(step)
             float(ix.efficacy[pos, min(current, ix.efficacy.shape[1] - 1)]),
             priority,
-            1.0 if skill_id in state.flagged_skills else 0.0,
+            1.0 if flagged else 0.0,
             float(prereq[skill]),
             0.0,  # variety, filled in below
             0.0 if declined is None else float(decline_value((as_of - declined).days, cfg.decline_cooldown_days)),
         ]
-        n = int(ix.efficacy_n[pos, min(current, ix.efficacy_n.shape[1] - 1)])
-        rows.append((pos, values, current, target, n))
+        at = min(current, ix.efficacy_n.shape[1] - 1)
+        rows.append((pos, values, current, target, int(ix.efficacy_n[pos, at]), int(ix.efficacy_successes[pos, at])))
 
     variety_at = FEATURE_NAMES.index("variety")
 
@@ -300,7 +307,7 @@ def score_one(
             better[pos] = rank
 
     candidates = []
-    for pos, values, current, target, n in rows:
+    for pos, values, current, target, n, successes in rows:
         values[variety_at] = 1.0 / (1 + better[pos])
         table = contributions(values)
         factors = tuple(
@@ -317,6 +324,7 @@ def score_one(
                 score=total([c for _, c in table]),
                 factors=factors,
                 efficacy_n=n,
+                efficacy_successes=successes,
                 model_version=ix.version_id,
                 framework_id=framework.framework_id,
                 framework_version=framework.version,
@@ -411,7 +419,8 @@ def score_matrix(ix: EngineIndex, batch: BatchInput, lo: int, hi: int) -> tuple[
     gap = np.clip(tgt - cur, 0, None)
     step = ix.item_builds[None, :] - cur
     prio = batch.priority[lo:hi][:, ix.item_skill] if batch.priority is not None else np.zeros(cur.shape)
-    eligible = (step > 0) & ((gap > 0) | (prio > 0))
+    flagged = batch.flagged[lo:hi][:, ix.item_skill] if batch.flagged is not None else np.zeros(cur.shape, dtype=bool)
+    eligible = (step > 0) & ((gap > 0) | (prio > 0) | flagged)
     excluded = _rows(batch.excluded, lo, hi)
     if excluded is not None:
         eligible[excluded[0], excluded[1]] = False
@@ -425,7 +434,7 @@ def score_matrix(ix: EngineIndex, batch: BatchInput, lo: int, hi: int) -> tuple[
         level_fit(step),
         ix.efficacy[np.arange(len(ix.item_ids))[None, :], eff_level],
         prio,
-        batch.flagged[lo:hi][:, ix.item_skill].astype(np.float64) if batch.flagged is not None else np.zeros(cur.shape),
+        flagged.astype(np.float64),
         ix.prerequisite_share(levels)[:, ix.item_skill],
         None,
         declined,

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from coachwire.domain import cocreation
 from coachwire.domain.errors import UnknownReference
-from coachwire.domain.recommender import RECOMMENDER_VERSION
 from coachwire.models.coaching import Attribution, AuditRecord, DevelopmentPlan, EmployeeProfile, PartyRole
 from coachwire.models.cocreation import PlanPatch
 from coachwire.ports import ProfileChange
@@ -57,8 +56,7 @@ def set_personalisation(deps: Dependencies, employee_id: str, enabled: bool, req
             return None, TriggerResult("no_action", employee_id, {**decision, "changed": False})
         seen["profile"] = updated.model_copy(update={"version": profile.version + 1})
         return (ProfileChange(profile=updated, expected_version=profile.version),
-                TriggerResult("succeeded", employee_id, {**decision, "changed": True},
-                              recommender_version=RECOMMENDER_VERSION))
+                TriggerResult("succeeded", employee_id, {**decision, "changed": True}))
 
     result = commit_for_employee(deps, employee_id, PERSONALISATION, request_id, compute)
     _audit(deps, request_id, result)
@@ -75,7 +73,7 @@ def change_plan(deps: Dependencies, employee_id: str, patch: PlanPatch, subject:
         framework = published_framework(deps, profile.framework_id)
         catalog = deps.catalog.catalog(framework.framework_id)
         plan = deps.profiles.plan(employee_id) or cocreation.empty_plan(
-            profile, framework, RECOMMENDER_VERSION, now.date(), request_id, now)
+            profile, framework, deps.models.pointer().active, now.date(), request_id, now)
         by = Attribution(subject=subject, role=role, at=now)
         applied = cocreation.apply_changes(profile, plan, list(patch.changes), by, framework, catalog, request_id)
         seen["plan"] = applied.plan
@@ -83,7 +81,7 @@ def change_plan(deps: Dependencies, employee_id: str, patch: PlanPatch, subject:
                     **applied.summary}
         return (ProfileChange(profile=applied.profile, expected_version=profile.version, plan=applied.plan),
                 TriggerResult("succeeded", employee_id, decision, framework_version=framework.version,
-                              recommender_version=RECOMMENDER_VERSION))
+                              recommender_version=plan.recommender_version))
 
     result = commit_for_employee(deps, employee_id, PLAN_CHANGE, request_id, compute)
     _audit(deps, request_id, result)

@@ -11,6 +11,7 @@ from coachwire.ports import (
     DeadLetterDepth,
     EmailSender,
     EventPublisher,
+    ModelRegistry,
     OutboxStore,
     ProfileStore,
     TriggerStats,
@@ -30,6 +31,7 @@ class Dependencies:
     events: EventPublisher
     email: EmailSender
     dead_letters: DeadLetterDepth
+    models: ModelRegistry
 
 
 def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
@@ -42,6 +44,7 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         DynamoTriggerStats,
     )
     from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth
+    from coachwire.adapters.model_registry import DynamoModelRegistry
 
     return Dependencies(
         settings=settings,
@@ -54,4 +57,5 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         events=EventBridgePublisher(settings.event_bus_name),
         email=SesEmailSender(settings.sender_email),
         dead_letters=SqsDeadLetterDepth(settings.dead_letter_queue_urls()),
+        models=DynamoModelRegistry(settings.catalog_table),
     )

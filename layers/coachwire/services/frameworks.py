@@ -14,6 +14,8 @@ from coachwire.models.framework import Catalog, Framework
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
+from coachwire.services.models import scorers
+from coachwire.services.ranking import ranked, version_of
 from coachwire.services.results import TriggerResult, commit_for_employee
 
 BATCH_SIZE = 100  # employees per recompute message: well inside one Lambda's time limit
@@ -96,12 +98,13 @@ def _refresh_plan(deps: Dependencies, framework: Framework, catalog: Catalog, in
         if not profile.personalisation_enabled:
             gaps = core_gaps(framework, profile.role_id, profile.career_stage)
         now = deps.clock.now()
-        decided = cocreation.decision_inputs(profile, now.date(), deps.settings.decline_cooldown_days)
+        active = scorers(deps, framework, catalog).active
+        scored = ranked(deps.settings, profile, framework, catalog, active, now.date(),
+                        only_skills={g.skill_id for g in gaps}, skip_open=False)
         refreshed = plans.transition_plan(
-            profile, (plan.from_role_id, plan.from_stage), gaps, framework, catalog,
-            effective_date=plan.effective_date, days_per_level=deps.settings.plan_days_per_level,
-            source_event_id=event_id, created_at=now, declined=decided.declined,
-            agreed_priorities=decided.priorities)
+            profile, (plan.from_role_id, plan.from_stage), gaps, framework, scored,
+            recommender_version=version_of(profile, active), effective_date=plan.effective_date,
+            days_per_level=deps.settings.plan_days_per_level, source_event_id=event_id, created_at=now)
         refreshed = cocreation.carry_over(refreshed, plan).model_copy(update={"kind": plan.kind})
         # The profile write carries the version check, so a plan change made meanwhile is not overwritten.
         return (ProfileChange(profile=profile, expected_version=profile.version, plan=refreshed),

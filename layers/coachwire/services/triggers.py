@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from coachwire.domain import cocreation, messages, plans, stall
 from coachwire.domain.errors import UnknownReference
-from coachwire.domain.gaps import FrameworkIndex, SkillGap
+from coachwire.domain.gaps import FrameworkIndex
 from coachwire.domain.profiles import (
     apply_checkin,
     apply_completion,
@@ -15,16 +15,15 @@ from coachwire.domain.profiles import (
     apply_upsert,
     new_profile,
 )
-from coachwire.domain.recommender import (
-    RECOMMENDER_VERSION,
-    ScoredItem,
-    core_curriculum,
-    core_gaps,
-    pick,
-    score_candidates,
-    to_recommendation,
+from coachwire.domain.recommender import core_gaps, pick, to_recommendation
+from coachwire.models.coaching import (
+    AssessmentFact,
+    CompletionFact,
+    EmployeeProfile,
+    HistoryEntry,
+    Notification,
+    Recommendation,
 )
-from coachwire.models.coaching import EmployeeProfile, Notification
 from coachwire.models.events import (
     CanonicalEvent,
     CheckinSubmitted,
@@ -37,6 +36,8 @@ from coachwire.models.framework import Catalog, Framework
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import framework_for_role, published_framework
+from coachwire.services.models import Scorers, scorers
+from coachwire.services.ranking import ranked, version_of
 from coachwire.services.results import TriggerResult, commit_for_employee
 
 
@@ -60,11 +61,30 @@ def _meta(event: CanonicalEvent, trigger: str, at: datetime) -> dict:
 
 
 def _acted(before: EmployeeProfile, after: EmployeeProfile, note: Notification, decision: dict,
-           framework: Framework, **effects) -> tuple[ProfileChange, TriggerResult]:
+           framework: Framework, model_version: str, **effects) -> tuple[ProfileChange, TriggerResult]:
     """A firing that changed the profile, wrote its effects and queued one message."""
     return (ProfileChange(profile=after, expected_version=before.version, notifications=(note,), **effects),
             TriggerResult("succeeded", before.employee_id, decision, (note.notification_id,), framework.version,
-                          RECOMMENDER_VERSION))
+                          model_version))
+
+
+def _shadow(deps: Dependencies, models: Scorers, profile: EmployeeProfile, framework: Framework, catalog: Catalog,
+            today: date, count: int, per_skill: int, meta: dict, **filters) -> tuple[Recommendation, ...]:
+    """What the shadow candidate would have recommended in the same firing: stored beside the real ones for
+    comparison and the review audit, never delivered (no open item, no message). Opted-out employees have none."""
+    if models.shadow is None or not profile.personalisation_enabled:
+        return ()
+    chosen = pick(ranked(deps.settings, profile, framework, catalog, models.shadow, today, **filters), count,
+                  per_skill)
+    return tuple(to_recommendation(s, profile, framework, shadow=True, **meta) for s in chosen)
+
+
+def _history(profile: EmployeeProfile, event: CanonicalEvent, at: datetime, **facts) -> tuple[HistoryEntry, ...]:
+    """Behavioural history for training the efficacy model. Nothing is kept while the employee has opted out of
+    personalisation: their data must not feed the model."""
+    if not profile.personalisation_enabled:
+        return ()
+    return (HistoryEntry(employee_id=profile.employee_id, entry_id=event.event_id, at=at, **facts),)
 
 
 def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
@@ -89,40 +109,8 @@ def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
     return commit_for_employee(deps, data.employee_id, "profile_sync", event.event_id, compute)
 
 
-def _ranked(deps: Dependencies, profile: EmployeeProfile, gaps: list[SkillGap], catalog: Catalog,
-            framework: Framework, flagged: set[str], today: date) -> list[ScoredItem]:
-    """Candidates for the next recommendations. Personalised: scored on gaps, flags and what employee and
-    manager decided (declines in cooldown left out, agreed priorities as a factor). Opted out: the role's
-    core programme, in its fixed order, skipping only steps already completed or assigned."""
-    skip = {*profile.completed_items, *profile.open_items}
-    if not profile.personalisation_enabled:
-        return core_curriculum(framework, catalog, profile.role_id, profile.career_stage, skip_items=skip)
-    decided = cocreation.decision_inputs(profile, today, deps.settings.decline_cooldown_days)
-    return score_candidates(gaps, catalog, flagged_skills=flagged, exclude_items=skip | decided.declined,
-                            agreed_priorities=decided.priorities)
-
-
 def _basis(profile: EmployeeProfile) -> str:
     return "personalised" if profile.personalisation_enabled else "core_programme"
-
-
-def _flagged_gaps(gaps: list[SkillGap], flagged: list[str], framework: Framework, levels: dict[str, int]
-                  ) -> list[SkillGap]:
-    """Gaps for the skills the manager flagged. A flagged skill already at its benchmark still gets a
-    one-level stretch target: the manager asked for growth there."""
-    by_skill = {g.skill_id: g for g in gaps}
-    result = []
-    for skill_id in flagged:
-        if skill_id in by_skill:
-            result.append(by_skill[skill_id])
-            continue
-        skill = framework.skill(skill_id)
-        current = levels.get(skill_id, 0)
-        if skill is None or current >= framework.top_level:
-            continue
-        result.append(SkillGap(skill_id, skill.name, current, current + 1, 1, skill.criticality,
-                               float(skill.criticality)))
-    return result
 
 
 def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
@@ -137,27 +125,40 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
         if not applied:
             return None, TriggerResult("stale_ignored", profile.employee_id, {"reason": "ratings_not_newer"})
         index = FrameworkIndex.of(framework)
-        levels = _levels(updated)
         flagged = [r.skill_id for r in checkin.skill_ratings if r.gap_flagged and r.skill_id in applied]
-        targets = _flagged_gaps(index.gaps(levels, updated.role_id, updated.career_stage), flagged, framework,
-                                levels)
         updated = updated.model_copy(update={"benchmark_snapshot": _benchmarks(index, updated)})
-        scored = _ranked(deps, updated, targets, deps.catalog.catalog(framework.framework_id), framework,
-                         set(flagged), now.date())
-        chosen = (pick(scored, deps.settings.nudge_items, per_skill=2) if updated.personalisation_enabled
-                  else scored[:deps.settings.nudge_items])
+        catalog = deps.catalog.catalog(framework.framework_id)
+        models = scorers(deps, framework, catalog)
+        history = _history(profile, event, checkin.submitted_at, assessments=[
+            AssessmentFact(skill_id=r.skill_id, level=r.level)
+            for r in checkin.skill_ratings if r.skill_id in applied])
+        today, count = now.date(), deps.settings.nudge_items
+        per_skill = models.active.config.variety_cap
+        if updated.personalisation_enabled:
+            # Only the flagged skills: the manager asked for these, now.
+            filters = {"only_skills": set(flagged), "flagged": flagged}
+            chosen = pick(ranked(deps.settings, updated, framework, catalog, models.active, today, **filters), count,
+                          per_skill)
+        else:
+            filters = {}
+            chosen = ranked(deps.settings, updated, framework, catalog, models.active, today)[:count]
+        version = version_of(updated, models.active)
         decision = {"applied_ratings": len(applied), "flagged_skills": flagged, "basis": _basis(updated)}
         if not chosen:
-            return (ProfileChange(profile=updated, expected_version=profile.version),
+            return (ProfileChange(profile=updated, expected_version=profile.version, history=history),
                     TriggerResult("no_action", profile.employee_id, decision,
-                                  framework_version=framework.version))
-        recs = [to_recommendation(s, updated, framework, trigger="checkin_gap_nudge",
-                                  source_event_id=event.event_id, created_at=now) for s in chosen]
+                                  framework_version=framework.version, recommender_version=version))
+        meta = {"trigger": "checkin_gap_nudge", "source_event_id": event.event_id, "created_at": now}
+        recs = [to_recommendation(s, updated, framework, **meta) for s in chosen]
+        shadow = _shadow(deps, models, updated, framework, catalog, today, count, per_skill, meta, **filters)
         updated = updated.model_copy(update={
             "open_items": {**updated.open_items, **{r.item_id: r.recommendation_id for r in recs}}})
         note = messages.nudge(updated, recs, **_meta(event, "checkin_gap_nudge", now))
         decision["recommended_items"] = [r.item_id for r in recs]
-        return _acted(profile, updated, note, decision, framework, recommendations=tuple(recs))
+        if shadow:
+            decision["shadow_items"] = [r.item_id for r in shadow]
+        return _acted(profile, updated, note, decision, framework, version, recommendations=tuple(recs),
+                      shadow_recommendations=shadow, history=history)
 
     return commit_for_employee(deps, checkin.employee_id, "checkin_gap_nudge", event.event_id, compute)
 
@@ -178,14 +179,17 @@ def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
         gaps = index.gaps(_levels(updated), updated.role_id, updated.career_stage)
         if not updated.personalisation_enabled:
             gaps = core_gaps(framework, updated.role_id, updated.career_stage)
-        decided = cocreation.decision_inputs(updated, now.date(), deps.settings.decline_cooldown_days)
+        catalog = deps.catalog.catalog(framework.framework_id)
+        active = scorers(deps, framework, catalog).active
+        scored = ranked(deps.settings, updated, framework, catalog, active, now.date(),
+                        only_skills={g.skill_id for g in gaps}, skip_open=False)
+        version = version_of(updated, active)
         plan = plans.transition_plan(
             updated,
             (change.previous_role_id or profile.role_id, change.previous_career_stage or profile.career_stage),
-            gaps, framework, deps.catalog.catalog(framework.framework_id),
+            gaps, framework, scored, recommender_version=version,
             effective_date=change.effective_date, days_per_level=deps.settings.plan_days_per_level,
-            source_event_id=event.event_id, created_at=now, declined=decided.declined,
-            agreed_priorities=decided.priorities)
+            source_event_id=event.event_id, created_at=now)
         plan = cocreation.carry_over(plan, deps.profiles.plan(profile.employee_id))
         updated = updated.model_copy(update={"benchmark_snapshot": _benchmarks(index, updated)})
         role = framework.role(change.role_id)
@@ -194,7 +198,7 @@ def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
         decision = {"plan_id": plan.plan_id, "milestones": len(plan.milestones),
                     "gap_skills": [g.skill_id for g in gaps], "role_id": change.role_id,
                     "career_stage": change.career_stage, "basis": _basis(updated)}
-        return _acted(profile, updated, note, decision, framework, plan=plan)
+        return _acted(profile, updated, note, decision, framework, version, plan=plan)
 
     return commit_for_employee(deps, change.employee_id, "role_change_plan", event.event_id, compute)
 
@@ -218,25 +222,32 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
         closed = updated.open_items.get(item.item_id)
         open_items = {k: v for k, v in updated.open_items.items() if k != item.item_id}
         updated = updated.model_copy(update={"open_items": open_items})
-        index = FrameworkIndex.of(framework)
-        gaps = index.gaps(_levels(updated), updated.role_id, updated.career_stage)
-        scored = _ranked(deps, updated, gaps, catalog, framework, set(updated.flagged_skills), now.date())
-        chosen = pick(scored, 1)
+        before = profile.levels.get(item.skill_id)
+        history = _history(profile, event, done.completed_at, completions=[CompletionFact(
+            item_id=item.item_id, skill_id=item.skill_id, level_at_completion=before.level if before else 0)])
+        models = scorers(deps, framework, catalog)
+        today, per_skill = now.date(), models.active.config.variety_cap
+        chosen = pick(ranked(deps.settings, updated, framework, catalog, models.active, today), 1, per_skill)
+        version = version_of(updated, models.active)
         decision = {"completed_item": item.item_id, "level_raised": raised,
                     "closed_recommendation": closed or "", "basis": _basis(updated)}
         change = ProfileChange(profile=updated, expected_version=profile.version,
-                               completed_recommendation_ids=(closed,) if closed else ())
+                               completed_recommendation_ids=(closed,) if closed else (), history=history)
         if not chosen:
             decision["next_item"] = ""
             return change, TriggerResult("succeeded", profile.employee_id, decision,
-                                         framework_version=framework.version)
-        rec = to_recommendation(chosen[0], updated, framework, trigger="learning_next_step",
-                                source_event_id=event.event_id, created_at=now)
+                                         framework_version=framework.version, recommender_version=version)
+        meta = {"trigger": "learning_next_step", "source_event_id": event.event_id, "created_at": now}
+        rec = to_recommendation(chosen[0], updated, framework, **meta)
+        shadow = _shadow(deps, models, updated, framework, catalog, today, 1, per_skill, meta)
         updated = updated.model_copy(update={"open_items": {**open_items, rec.item_id: rec.recommendation_id}})
         note = messages.next_step(updated, [rec], item.title, **_meta(event, "learning_next_step", now))
         decision["next_item"] = rec.item_id
-        return _acted(profile, updated, note, decision, framework, recommendations=(rec,),
-                      completed_recommendation_ids=change.completed_recommendation_ids)
+        if shadow:
+            decision["shadow_items"] = [r.item_id for r in shadow]
+        return _acted(profile, updated, note, decision, framework, version, recommendations=(rec,),
+                      completed_recommendation_ids=change.completed_recommendation_ids,
+                      shadow_recommendations=shadow, history=history)
 
     return commit_for_employee(deps, done.employee_id, "learning_next_step", event.event_id, compute)
 
@@ -282,7 +293,7 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
         else:
             counts["in_cooldown"] += 1
     return TriggerResult("succeeded" if counts["alerted"] else "no_action", "job:stall_detection",
-                         {**counts, "as_of": as_of.isoformat()}, recommender_version=RECOMMENDER_VERSION)
+                         {**counts, "as_of": as_of.isoformat()})
 
 
 def _all_profiles(deps: Dependencies) -> Iterator[EmployeeProfile]:
@@ -302,9 +313,9 @@ def _alert_one(deps: Dependencies, employee_id: str, manager: EmployeeProfile, f
         finding = stall.assess(profile, gaps, _benchmarks(index, profile), as_of, deps.settings.stall)
         if not finding.reasons or finding.in_cooldown:
             return None, TriggerResult("no_action", employee_id, {"reason": "no_longer_stalled_or_cooling_down"})
-        scored = score_candidates(gaps, deps.catalog.catalog(framework.framework_id),
-                                  flagged_skills=set(profile.flagged_skills),
-                                  exclude_items=set(profile.completed_items))
+        catalog = deps.catalog.catalog(framework.framework_id)
+        active = scorers(deps, framework, catalog).active
+        scored = ranked(deps.settings, profile, framework, catalog, active, as_of, skip_open=False)
         points = stall.talking_points(profile, finding, gaps, framework, scored, as_of)
         alert = stall.build_alert(profile, finding, points, gaps, as_of, created_at=now, source_event_id=event_id)
         note = messages.manager_alert(manager, alert, source_event_id=f"{event_id}:{employee_id}",
@@ -312,6 +323,6 @@ def _alert_one(deps: Dependencies, employee_id: str, manager: EmployeeProfile, f
         updated = profile.model_copy(update={"last_stall_alert_at": _alerted_at(as_of)})
         decision = {"alert_id": alert.alert_id, "manager_id": manager.employee_id,
                     "reasons": [r.code for r in finding.reasons]}
-        return _acted(profile, updated, note, decision, framework, alert=alert)
+        return _acted(profile, updated, note, decision, framework, version_of(profile, active), alert=alert)
 
     return commit_for_employee(deps, employee_id, "stall_detection", event_id, compute)

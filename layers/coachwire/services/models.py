@@ -1,0 +1,102 @@
+"""The model registry in use: the versions triggers score with (active and shadow), training, promotion and
+rollback. Promotion and rollback are hr_admin decisions and land in the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from coachwire.engine.model import EngineIndex, ModelVersion
+from coachwire.engine.registry import (
+    DEFAULT_VERSION,
+    DEFAULT_VERSION_ID,
+    ModelEntry,
+    RegistryPointer,
+    promoted,
+    rolled_back,
+    status_of,
+)
+from coachwire.models.coaching import AuditRecord
+from coachwire.models.framework import Catalog, Framework
+from coachwire.services.deps import Dependencies
+
+
+@dataclass(frozen=True)
+class Scorers:
+    """What one firing scores with: the active model, and the shadow candidate if one is running."""
+
+    active: EngineIndex
+    shadow: EngineIndex | None
+
+
+def model_version(deps: Dependencies, version: str) -> ModelVersion | None:
+    return DEFAULT_VERSION if version == DEFAULT_VERSION_ID else deps.models.get(version)
+
+
+def _fingerprint(framework: Framework, catalog: Catalog) -> str:
+    parts = [framework.framework_id, framework.version,
+             *(f"{i.item_id}:{i.skill_id}:{i.builds_level}" for i in catalog.items)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+_COMPILED: dict[tuple[str, str], EngineIndex] = {}  # (model version, framework+catalog fingerprint)
+_COMPILED_MAX = 32
+
+
+def compile_model(model: ModelVersion, framework: Framework, catalog: Catalog) -> EngineIndex:
+    """Compiling a model against a framework and catalog costs milliseconds: a warm Lambda reuses it."""
+    key = (model.version, _fingerprint(framework, catalog))
+    if key not in _COMPILED:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = EngineIndex.build(model, framework, catalog)
+    return _COMPILED[key]
+
+
+def scorers(deps: Dependencies, framework: Framework, catalog: Catalog) -> Scorers:
+    pointer = deps.models.pointer()
+    active = model_version(deps, pointer.active)
+    if active is None:
+        raise RuntimeError(f"the active model version '{pointer.active}' is not in the registry")
+    shadow = model_version(deps, pointer.shadow) if pointer.shadow else None
+    return Scorers(compile_model(active, framework, catalog),
+                   compile_model(shadow, framework, catalog) if shadow is not None else None)
+
+
+def listing(deps: Dependencies) -> tuple[RegistryPointer, list[ModelEntry]]:
+    pointer = deps.models.pointer()
+    entries = [e.model_copy(update={"status": status_of(e.version, pointer)}) for e in deps.models.entries()]
+    if not any(e.version == DEFAULT_VERSION_ID for e in entries):
+        entries.insert(0, ModelEntry(version=DEFAULT_VERSION_ID, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                                     origin="built_in", status=status_of(DEFAULT_VERSION_ID, pointer)))
+    return pointer, entries
+
+
+def promote(deps: Dependencies, version: str, *, by: str, reason: str, request_id: str) -> RegistryPointer:
+    """Make `version` active. Raises RegistryRefused (unknown or already active) or ConcurrentUpdate."""
+    now = deps.clock.now()
+    pointer = deps.models.pointer()
+    new = promoted(pointer, version, by=by, reason=reason, at=now, known=model_version(deps, version) is not None)
+    deps.models.swap_pointer(new, pointer.revision)
+    _audit(deps, request_id, "model.promoted", new, pointer, by)
+    return new
+
+
+def rollback(deps: Dependencies, *, by: str, reason: str, request_id: str) -> RegistryPointer:
+    now = deps.clock.now()
+    pointer = deps.models.pointer()
+    new = rolled_back(pointer, by=by, reason=reason, at=now)
+    deps.models.swap_pointer(new, pointer.revision)
+    _audit(deps, request_id, "model.rolled_back", new, pointer, by)
+    return new
+
+
+def _audit(deps: Dependencies, request_id: str, action: str, new: RegistryPointer, old: RegistryPointer,
+           by: str) -> None:
+    # The reason is free text an admin typed: it stays on the pointer record, not in the audit log.
+    deps.audit.append(AuditRecord(
+        event_id=request_id, trigger="api", subject_id="model_registry", outcome="succeeded",
+        recorded_at=deps.clock.now(), recommender_version=new.active,
+        decision={"action": action, "requested_by": by, "from_version": old.active, "to_version": new.active,
+                  "revision": new.revision}))

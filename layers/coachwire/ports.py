@@ -12,13 +12,13 @@ from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
-    HistoryEntry,
     ManagerAlert,
     Notification,
     Recommendation,
 )
 from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
+from coachwire.models.history import HistoryEntry
 
 if TYPE_CHECKING:  # the engine needs numpy; functions that never score (e.g. delivery) must not load it
     from coachwire.engine.model import ModelVersion

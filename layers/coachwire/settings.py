@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     nudge_items: int = Field(3, ge=1, le=10)
     # A declined plan item is not suggested again for this many days (issue #4: co-created plans).
     decline_cooldown_days: int = Field(90, ge=0, le=3650)
+    # Weekly model training fits on this many days of history before the run (issue #4).
+    training_window_days: int = Field(365, ge=30, le=3650)
     stall: StallRules = Field(default_factory=StallRules)
 
     def dead_letter_queue_urls(self) -> dict[str, str]:

@@ -19,6 +19,7 @@ ROLE_CHANGED = "employee.role.changed"
 LEARNING_COMPLETED = "learning.activity.completed"
 NOTIFICATION_QUEUED = "notification.queued"
 STALL_DETECTION_DUE = "job.stall_detection.due"
+MODEL_TRAINING_DUE = "job.model_training.due"
 FRAMEWORK_PUBLISHED = "framework.published"
 FRAMEWORK_RECOMPUTE_BATCH = "framework.recompute.batch"
 
@@ -183,6 +184,19 @@ TRIGGERS: tuple[Trigger, ...] = (
         batch_size=1,
         schedule="cron(0 6 * * ? *)",
         schedule_detail_type=STALL_DETECTION_DUE,
+    ),
+    Trigger(
+        name="model_training",
+        summary="Weekly: fit a candidate model version from history; it runs in shadow until an hr_admin promotes it",
+        detail_types=(MODEL_TRAINING_DUE,),
+        sources=(EVENT_SOURCE_SCHEDULER,),
+        # Reads history and profiles through indexes only; writes model versions and the registry pointer.
+        grants=(TableGrant("profiles", ("dynamodb:Query",)), TableGrant("catalog", READ + ("dynamodb:PutItem",))),
+        timeout_seconds=900,
+        memory_mb=2048,
+        batch_size=1,
+        schedule="cron(0 3 ? * MON *)",
+        schedule_detail_type=MODEL_TRAINING_DUE,
     ),
     Trigger(
         name="framework_recompute",

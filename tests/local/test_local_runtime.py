@@ -15,6 +15,7 @@ import pytest
 import requests
 from coachwire import spine
 from coachwire.local import tokens
+from coachwire.local.dispatcher import _cron_days
 from coachwire.local.moto_server import client
 from coachwire.local.provision import provision, resource_name
 from coachwire.local.stack import LocalStack
@@ -248,11 +249,17 @@ def test_fire_schedule_puts_the_schedule_event(stack, trigger):
 
 
 @pytest.mark.parametrize("trigger", SCHEDULED, ids=lambda t: t.name)
-def test_the_local_scheduler_fires_stored_daily_schedules(stack, trigger):
-    minute, hour = (int(x) for x in trigger.schedule.removeprefix("cron(").split()[:2])
-    at = datetime(2026, 5, 4, hour, minute, tzinfo=UTC)
+def test_the_local_scheduler_fires_stored_schedules_on_their_days_only(stack, trigger):
+    minute, hour, days, months, weekdays = _cron_days(trigger.schedule)
+    day = date(2026, 5, 2)
+    while not ((days is None or day.day in days) and (months is None or day.month in months)
+               and (weekdays is None or day.weekday() in weekdays)):
+        day += timedelta(days=1)
+    at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
     before = len(received(stack, trigger.name))
     assert stack.dispatcher.run_due_schedules(at - timedelta(hours=2), at - timedelta(minutes=1)) == []
+    if (days, months, weekdays) != (None, None, None):  # not daily: the same time a day earlier fires nothing
+        assert stack.dispatcher.run_due_schedules(at - timedelta(days=1, minutes=1), at - timedelta(days=1)) == []
     fired = stack.dispatcher.run_due_schedules(at - timedelta(minutes=1), at + timedelta(seconds=30))
     assert fired == [stack.provisioned.schedule_names[trigger.name]]
     stack.wait_until_idle(timeout=20)

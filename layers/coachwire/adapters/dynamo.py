@@ -17,12 +17,12 @@ from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
-    HistoryEntry,
     ManagerAlert,
     Notification,
     Recommendation,
 )
 from coachwire.models.framework import Catalog, Crosswalk, Framework
+from coachwire.models.history import HistoryEntry
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
 
 RECEIPT_DAYS = 30

@@ -4,7 +4,7 @@ One polling thread per trigger queue receives up to `batch_size` messages, hands
 SQS event, deletes the records it did not report in `batchItemFailures`, and makes the failed ones
 visible again after 1 s. moto itself moves a message to the trigger's DLQ once its receive count
 passes the queue's maxReceiveCount (checked at receive time, as SQS does), so no redrive code here.
-moto never fires EventBridge Scheduler schedules, so a small thread does that for daily cron ones.
+moto never fires EventBridge Scheduler schedules, so a small thread does that for their cron expressions.
 """
 
 from __future__ import annotations
@@ -36,8 +36,11 @@ _QUEUE_DEPTH = (
     "ApproximateNumberOfMessagesNotVisible",
     "ApproximateNumberOfMessagesDelayed",
 )
-# EventBridge Scheduler daily form: cron(minutes hours * * ? *)
-_DAILY_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$")
+# The EventBridge Scheduler cron forms Coachwire uses: cron(minutes hours day-of-month month day-of-week *), with
+# fixed minutes and hours, and day-of-month / month as * ? or a comma list of numbers, day-of-week as * ? or a
+# comma list of names (MON..SUN): daily, weekly, quarterly and yearly schedules.
+_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) ([\d,]+|\*|\?) ([\d,]+|\*) ([A-Z,]+|\*|\?) \*\)$")
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
 class Dispatcher:
@@ -267,12 +270,12 @@ class Dispatcher:
         return entry["EventId"]
 
     def run_due_schedules(self, since: datetime, until: datetime) -> list[str]:
-        """Fire every enabled daily schedule stored in moto whose time falls in (since, until]."""
+        """Fire every enabled schedule stored in moto whose time falls in (since, until]."""
         scheduler = client("scheduler")
         fired = []
         for summary in scheduler.list_schedules(State="ENABLED").get("Schedules", []):
             schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=summary.get("GroupName", "default"))
-            if not _daily_due(schedule, since, until):
+            if not _schedule_due(schedule, since, until):
                 continue
             target = schedule["Target"]
             params = target.get("EventBridgeParameters", {})
@@ -294,17 +297,34 @@ class Dispatcher:
             last = now
 
 
-def _daily_due(schedule: dict[str, Any], since: datetime, until: datetime) -> bool:
-    match = _DAILY_CRON.match(schedule.get("ScheduleExpression", ""))
+def _cron_days(expression: str) -> tuple[int, int, set[int] | None, set[int] | None, set[int] | None] | None:
+    """(minute, hour, days of month, months, weekdays); None for a set means every one. None if unsupported."""
+    match = _CRON.match(expression)
     if not match:
-        log.debug("local scheduler only fires daily cron(M H * * ? *) schedules; skipping %s", schedule["Name"])
+        return None
+    minute, hour, dom, month, dow = match.groups()
+
+    def numbers(field: str) -> set[int] | None:
+        return None if field in ("*", "?") else {int(x) for x in field.split(",")}
+
+    weekdays = None if dow in ("*", "?") else {_WEEKDAYS.index(d) for d in dow.split(",") if d in _WEEKDAYS}
+    return int(minute), int(hour), numbers(dom), numbers(month), weekdays
+
+
+def _schedule_due(schedule: dict[str, Any], since: datetime, until: datetime) -> bool:
+    parsed = _cron_days(schedule.get("ScheduleExpression", ""))
+    if parsed is None:
+        log.debug("local scheduler does not understand %s; skipping %s", schedule.get("ScheduleExpression"),
+                  schedule["Name"])
         return False
-    minute, hour = int(match.group(1)), int(match.group(2))
+    minute, hour, days, months, weekdays = parsed
     zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
     day = since.astimezone(zone).date()
     while day <= until.astimezone(zone).date():
         at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-        if since < at <= until:
+        matches = ((days is None or day.day in days) and (months is None or day.month in months)
+                   and (weekdays is None or day.weekday() in weekdays))
+        if matches and since < at <= until:
             return True
         day += timedelta(days=1)
     return False

@@ -219,24 +219,3 @@ class AuditRecord(Record):
     decision: dict[str, str | int | float | bool | list[str]] = Field(default_factory=dict)
     error_type: str | None = None
 
-
-class CompletionFact(Record):
-    item_id: str
-    skill_id: str
-    level_at_completion: int
-
-
-class AssessmentFact(Record):
-    skill_id: str
-    level: int
-
-
-class HistoryEntry(Record):
-    """Behavioural history the efficacy model trains on: completions and check-in ratings, ids and levels only.
-    Written only while the employee has personalisation on."""
-
-    employee_id: str
-    entry_id: str  # the event that produced it
-    at: datetime
-    completions: list[CompletionFact] = Field(default_factory=list)
-    assessments: list[AssessmentFact] = Field(default_factory=list)

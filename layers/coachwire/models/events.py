@@ -110,7 +110,7 @@ class CanonicalEvent(InboundModel):
 class ScheduledJob(InboundModel):
     """Detail of a scheduled job event (from EventBridge Scheduler or `POST /jobs/...`)."""
 
-    job: Literal["stall_detection"]
+    job: Literal["stall_detection", "model_training"]
     as_of: date | None = None
     requested_by: str = "schedule"
     run_id: Identifier | None = None

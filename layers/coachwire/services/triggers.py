@@ -17,10 +17,7 @@ from coachwire.domain.profiles import (
 )
 from coachwire.domain.recommender import core_gaps, pick, to_recommendation
 from coachwire.models.coaching import (
-    AssessmentFact,
-    CompletionFact,
     EmployeeProfile,
-    HistoryEntry,
     Notification,
     Recommendation,
 )
@@ -33,6 +30,7 @@ from coachwire.models.events import (
     ScheduledJob,
 )
 from coachwire.models.framework import Catalog, Framework
+from coachwire.models.history import AssessmentFact, CompletionFact, HistoryEntry
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import framework_for_role, published_framework

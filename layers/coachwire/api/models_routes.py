@@ -1,0 +1,156 @@
+"""Model registry routes: list and read versions (anyone signed in: the model card is public inside the
+organisation), promote and roll back (hr_admin, audit-logged), and run training now (hr_admin)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from coachwire import spine
+from coachwire.api import authz
+from coachwire.engine.features import FEATURES
+from coachwire.engine.model import MetricRow, ModelConfig
+from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
+from coachwire.models.coaching import AuditRecord
+from coachwire.ports import ConcurrentUpdate
+from coachwire.services import models
+from coachwire.services.deps import Dependencies
+from coachwire.services.ingest import first_error
+
+
+class ModelDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=3, max_length=500, description="Why; kept on the registry record")
+
+
+class TrainingRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    as_of: date | None = None
+
+
+class ModelList(BaseModel):
+    active: str
+    shadow: str | None
+    previous: list[str]
+    changed_at: datetime | None
+    changed_by: str | None
+    versions: list[ModelEntry]
+
+
+class FeatureView(BaseModel):
+    name: str
+    description: str
+    inputs: list[str]
+
+
+class ModelCard(BaseModel):
+    version: str
+    status: str
+    config: ModelConfig
+    features: list[FeatureView]
+    training_window_start: date | None
+    training_window_end: date | None
+    completions: int
+    completions_used: int
+    employees: int
+    item_level_pairs: int
+    evaluation: list[MetricRow]
+
+
+REQUEST_BODIES = {("/models/{version}/promote", "post"): ModelDecisionRequest,
+                  ("/models/rollback", "post"): ModelDecisionRequest,
+                  ("/jobs/model-training/run", "post"): TrainingRunRequest}
+
+
+def _json(status: int, body: dict) -> Response:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], authz.Caller]) -> None:
+    def parse(model: type[BaseModel]) -> tuple[BaseModel | None, Response | None]:
+        try:
+            return model.model_validate(app.current_event.json_body or {}), None
+        except ValidationError as err:
+            field, msg = first_error(err)
+            return None, _json(400, {"message": f"{field}: {msg}", "field": field})
+        except ValueError:
+            return None, _json(400, {"message": "body is not valid JSON", "field": "body"})
+
+    def pointer_view(pointer: RegistryPointer) -> dict:
+        return {"active": pointer.active, "shadow": pointer.shadow, "previous": list(pointer.history),
+                "revision": pointer.revision, "changed_by": pointer.changed_by}
+
+    @app.get("/models", summary="Model versions: the active one, the shadow candidate, earlier ones")
+    def list_models() -> ModelList:
+        caller()
+        pointer, entries = models.listing(deps)
+        return ModelList(active=pointer.active, shadow=pointer.shadow, previous=list(pointer.history),
+                         changed_at=pointer.changed_at, changed_by=pointer.changed_by, versions=entries)
+
+    @app.get("/models/<version>", summary="A model version's card: features, training window, data, evaluation",
+             responses={404: {"description": "No such model version"}})
+    def get_model(version: str) -> ModelCard:
+        caller()
+        model = models.model_version(deps, version)
+        if model is None:
+            raise NotFoundError(f"no model version '{version}'")
+        counts, window = model.data_counts, model.training_window
+        return ModelCard(version=model.version, status=status_of(model.version, deps.models.pointer()),
+                         config=model.config, features=[FeatureView(name=f.name, description=f.description,
+                                                                    inputs=list(f.inputs)) for f in FEATURES],
+                         training_window_start=window.start, training_window_end=window.end,
+                         completions=counts.completions, completions_used=counts.completions_used,
+                         employees=counts.employees, item_level_pairs=counts.item_level_pairs,
+                         evaluation=list(model.evaluation))
+
+    def decide(action: Callable[[str, str], RegistryPointer]) -> Response:
+        who = caller()
+        authz.require_hr_admin(who)
+        request, error = parse(ModelDecisionRequest)
+        if error is not None:
+            return error
+        try:
+            pointer = action(who.subject, request.reason)  # type: ignore[union-attr]
+        except RegistryRefused as err:
+            return _json(409, {"message": str(err), "field": err.field})
+        except ConcurrentUpdate:
+            return _json(409, {"message": "the model registry changed meanwhile; read it again and retry"})
+        return _json(200, pointer_view(pointer))
+
+    @app.post("/models/<version>/promote", summary="Make a version active (hr_admin; audit-logged)",
+              responses={200: {"description": "The registry after the change"},
+                         400: {"description": "Invalid body; `field` names the culprit"},
+                         409: {"description": "Unknown or already active version, or a concurrent change"}})
+    def promote_model(version: str):
+        return decide(lambda by, reason: models.promote(deps, version, by=by, reason=reason,
+                                                        request_id=f"model_{uuid.uuid4().hex[:20]}"))
+
+    @app.post("/models/rollback", summary="Re-activate the previously active version (hr_admin; audit-logged)",
+              responses={200: {"description": "The registry after the change"},
+                         409: {"description": "No previous version, or a concurrent change"}})
+    def rollback_model():
+        return decide(lambda by, reason: models.rollback(deps, by=by, reason=reason,
+                                                         request_id=f"model_{uuid.uuid4().hex[:20]}"))
+
+    @app.post("/jobs/model-training/run", summary="Fit a candidate model version now (hr_admin)",
+              responses={202: {"description": "Queued"}, 400: {"description": "Invalid body"}})
+    def run_training():
+        who = caller()
+        authz.require_hr_admin(who)
+        request, error = parse(TrainingRunRequest)
+        if error is not None:
+            return error
+        run_id = f"run_{uuid.uuid4().hex[:20]}"
+        detail = {"job": "model_training", "requested_by": f"api:{who.subject}", "run_id": run_id}
+        if request.as_of:  # type: ignore[union-attr]
+            detail["as_of"] = request.as_of.isoformat()  # type: ignore[union-attr]
+        deps.events.publish(spine.EVENT_SOURCE_SCHEDULER, spine.MODEL_TRAINING_DUE, detail)
+        deps.audit.append(AuditRecord(event_id=run_id, trigger="api", subject_id="job:model_training",
+                                      outcome="succeeded", recorded_at=deps.clock.now(),
+                                      decision={"action": "model_training.requested", "requested_by": who.subject}))
+        return _json(202, {"job": "model_training", "run_id": run_id, "as_of": detail.get("as_of")})

@@ -72,8 +72,9 @@ def recorded_history(entries: list[HistoryEntry], people: list[PersonNow], frame
     produces), so real data is evaluated exactly like the planted-signal data."""
     known = {p.employee_id for p in people}
     records = [r for r in completion_records(entries) if r.employee_id in known]
-    changes = sorted((e.employee_id, a.skill_id, day_number(e.at.date()), a.level)
-                     for e in entries if e.employee_id in known for a in e.assessments)
+    changes = sorted(((e.employee_id, a.skill_id, day_number(e.at.date()), a.level)
+                      for e in entries if e.employee_id in known for a in e.assessments),
+                     key=lambda c: (c[2], c[0], c[1]))  # chronological, for the replay below
     levels: dict[str, dict[str, int]] = defaultdict(dict)
     snapshots, pos = [], 0
     for r in records:  # chronological: apply every rating before the completion day

@@ -76,6 +76,13 @@ def test_thin_or_missing_evidence_is_said_plainly():
     assert "No colleague at level 1 has completed it yet" in explain_evidence(none.evidence, "System design")
 
 
+def test_an_untrained_model_says_efficacy_did_not_count():
+    untrained = next(s for s in ranked_items({"design": 1}) if s.item.item_id == "design-l2")
+    assert not untrained.evidence.trained
+    assert explain_evidence(untrained.evidence, "System design").startswith(
+        "The model in use has not learned from completion history yet")
+
+
 def test_recommendation_ids_are_stable_per_event_and_item_and_distinct_for_a_shadow_model():
     assert recommendation_id("e", "i", "msg", "t") == recommendation_id("e", "i", "msg", "t")
     assert recommendation_id("e", "i", "msg", "t") != recommendation_id("e", "i", "msg2", "t")

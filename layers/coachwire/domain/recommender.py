@@ -32,6 +32,7 @@ class Evidence:
     successes: int
     window_days: int
     expected: float  # the efficacy value used (shrunk toward the skill's pooled rate)
+    trained: bool = True  # False for a model version that has not learned from any history yet
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def rank(state: EmployeeState, framework: Framework, catalog: Catalog, index: En
         factors = tuple(ScoreFactor(name=f.name, value=f.value, weight=f.weight, contribution=f.contribution)
                         for f in c.factors)
         efficacy = next(f.value for f in c.factors if f.name == "efficacy")
-        evidence = Evidence(c.current_level, c.efficacy_n, c.efficacy_successes, index.config.window_days, efficacy)
+        evidence = Evidence(c.current_level, c.efficacy_n, c.efficacy_successes, index.config.window_days, efficacy,
+                            trained=index.version.efficacy.completions_used > 0)
         ranked.append(ScoredItem(items[c.item_id], gap, factors, c.model_version, evidence, c.score))
     return ranked
 
@@ -95,6 +97,9 @@ def pick(scored: list[ScoredItem], limit: int, per_skill: int) -> list[ScoredIte
 
 def explain_evidence(evidence: Evidence, skill_name: str) -> str:
     window, level = evidence.window_days, evidence.level
+    if not evidence.trained:
+        return ("The model in use has not learned from completion history yet, so how well this item works did "
+                "not count toward its rank.")
     if evidence.n >= MIN_EVIDENCE:
         share = round(100 * evidence.successes / evidence.n)
         return (f"{share}% of {evidence.n} colleagues at level {level} who completed this reached level {level + 1} "

@@ -23,7 +23,11 @@ def _snapshot(table: Any, keys: list[dict[str, Any]]) -> Any:
 
     snap = copy.copy(table)
     index = table.items  # defaultdict: hash → Item, or hash → {range → Item}
-    rows = index.items() if table.range_key_attr is None else ((h, dict(r)) for h, r in index.items())
+    # list() and dict() copy in C without running Python code, so a request changing the table meanwhile (a
+    # plain PutItem is not under our lock) cannot interleave with the copy.
+    rows = list(index.items())
+    if table.range_key_attr is not None:
+        rows = [(h, dict(r)) for h, r in rows]
     snap.items = type(index)(index.default_factory, rows)
     for key in keys:
         hash_value = DynamoType(key[table.hash_key_attr])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from coachwire.domain.retention import ScannedItem
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
@@ -18,6 +19,7 @@ from coachwire.models.coaching import (
 )
 from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
+from coachwire.models.rights import Correction
 
 
 class NotFound(LookupError):
@@ -70,6 +72,8 @@ class ProfileChange:
     notifications: tuple[Notification, ...] = ()
     receipt: Receipt | None = None
     write_profile: bool = True
+    # Correction requests written with the change, each on condition its stored revision is the one before.
+    corrections: tuple[Correction, ...] = ()
 
 
 class ProfileStore(Protocol):
@@ -85,6 +89,12 @@ class ProfileStore(Protocol):
     def direct_reports(self, manager_id: str) -> list[str]: ...
     def employees_in_framework(self, framework_id: str) -> Iterator[str]: ...
     def profiles_in_framework(self, framework_id: str) -> Iterator[EmployeeProfile]: ...
+    def correction(self, employee_id: str, correction_id: str) -> Correction | None: ...
+    def corrections(self, employee_id: str) -> list[Correction]: ...
+    def open_corrections(self, opened_before: datetime | None = None) -> Iterator[Correction]: ...
+    def held_about(self, employee_id: str) -> dict[str, list[dict]]:
+        """Everything stored in the employee's own partition, by kind, with the manager alerts about them."""
+        ...
 
 
 class CatalogStore(Protocol):
@@ -120,6 +130,18 @@ class AuditLog(Protocol):
         """Append one record; `counted` also counts it in the trigger stats, atomically."""
         ...
     def for_subject(self, subject_id: str) -> list[AuditRecord]: ...
+
+
+class RetentionStore(Protocol):
+    """Deletion, for the retention sweep alone (the only function granted DeleteItem on personal data)."""
+
+    def scan(self, table: str) -> Iterator[ScannedItem]: ...
+    def delete(self, item: ScannedItem) -> None: ...
+    def profile_exists(self, employee_id: str) -> bool: ...
+    def erase_person(self, employee_id: str) -> dict[str, int]:
+        """Delete everything held about the person (profile last, so an interrupted erasure is resumed by the
+        next sweep); returns counts per data class."""
+        ...
 
 
 class TriggerStats(Protocol):

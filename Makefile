@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Deploy-time context, e.g. `make deploy stage=prod jwt_issuer=https://idp.example.com/ ...`
-CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days
+CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days hr_admin_email \
+	policy_effective_date
 CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1
 

@@ -5,10 +5,15 @@ Kept free of aws_cdk imports so it is cheap to unit-test and fails before any sy
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from coachwire.settings import RetentionRules
+from pydantic import ValidationError
 
 # CloudWatch Logs only accepts these retention periods.
 ALLOWED_RETENTION_DAYS = (
@@ -42,6 +47,7 @@ PLACEHOLDER_STAGES = frozenset({"dev"})
 PLACEHOLDER_JWT_ISSUER = "https://issuer.invalid/"
 PLACEHOLDER_JWT_AUDIENCE = ("coachwire-placeholder-audience",)
 PLACEHOLDER_SENDER_EMAIL = "coachwire@example.com"
+PLACEHOLDER_HR_ADMIN_EMAIL = "people-team@example.com"
 
 _STAGE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,6 +65,12 @@ class CoachwireConfig:
     sender_email: str
     alarm_email: str | None = None
     log_retention_days: int = DEFAULT_RETENTION_DAYS
+    # The employee's data rights: where overdue corrections escalate, the policy's effective date, and retention
+    # periods overriding RetentionRules' defaults. Every function gets the same values (settings_environment), so
+    # the policy the API publishes and the TTLs and sweep that enforce it read one configuration.
+    hr_admin_email: str = PLACEHOLDER_HR_ADMIN_EMAIL
+    policy_effective_date: str | None = None
+    retention: tuple[tuple[str, int], ...] = ()
     # Human-readable notes about placeholders in use; app.py prints them.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -119,6 +131,20 @@ class CoachwireConfig:
         if alarm is not None and not _EMAIL_RE.match(alarm):
             raise ConfigError(f"context 'alarm_email'={alarm!r} is not an email address")
 
+        hr_admin = text("hr_admin_email")
+        if hr_admin is None:
+            missing.append("hr_admin_email")
+            hr_admin = PLACEHOLDER_HR_ADMIN_EMAIL
+        elif not _EMAIL_RE.match(hr_admin):
+            raise ConfigError(f"context 'hr_admin_email'={hr_admin!r} is not an email address")
+
+        effective = text("policy_effective_date")
+        if effective is not None:
+            try:
+                date.fromisoformat(effective)
+            except ValueError:
+                raise ConfigError(f"context 'policy_effective_date'={effective!r} must be YYYY-MM-DD") from None
+
         if missing:
             hint = " ".join(f"-c {k}=..." for k in missing)
             if stage not in PLACEHOLDER_STAGES:
@@ -146,8 +172,41 @@ class CoachwireConfig:
             sender_email=sender,
             alarm_email=alarm,
             log_retention_days=retention,
+            hr_admin_email=hr_admin,
+            policy_effective_date=effective,
+            retention=_data_retention(lookup("retention")),
             warnings=tuple(warnings),
         )
+
+    def settings_environment(self) -> dict[str, str]:
+        env = {"COACHWIRE_HR_ADMIN_EMAIL": self.hr_admin_email}
+        if self.policy_effective_date:
+            env["COACHWIRE_POLICY_EFFECTIVE_DATE"] = self.policy_effective_date
+        env.update({f"COACHWIRE_RETENTION_{name.upper()}": str(days) for name, days in self.retention})
+        return env
+
+
+def _data_retention(value: Any) -> tuple[tuple[str, int], ...]:
+    """`retention` context: {"alerts_days": 90, ...} in cdk.json, or the same as a JSON string with -c."""
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError("context 'retention' must be a JSON object such as {\"alerts_days\": 90}") from None
+    if not isinstance(value, Mapping):
+        raise ConfigError("context 'retention' must be an object of <field>: days")
+    unknown = sorted(set(value) - set(RetentionRules.model_fields))
+    if unknown:
+        raise ConfigError(f"context 'retention.{unknown[0]}' is not a retention setting; known: "
+                          f"{', '.join(RetentionRules.model_fields)}")
+    try:
+        checked = RetentionRules(**value)
+    except ValidationError as err:
+        where = ".".join(str(p) for p in err.errors()[0]["loc"])
+        raise ConfigError(f"context 'retention.{where}': {err.errors()[0]['msg']}") from None
+    return tuple((name, int(getattr(checked, name))) for name in sorted(value))
 
 
 def _audience(value: Any) -> tuple[str, ...]:

@@ -70,6 +70,7 @@ class FunctionDeps:
             # All table names, so no function ever falls back to Settings' `coachwire-local-*` defaults;
             # IAM (below) still limits what each one may do.
             **self.tables.environment(),
+            **self.config.settings_environment(),
         }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from coachwire.domain.retention import ScannedItem
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
@@ -23,6 +24,7 @@ from coachwire.models.history import HistoryEntry
 if TYPE_CHECKING:  # the engine needs numpy; functions that never score (e.g. delivery) must not load it
     from coachwire.engine.model import ModelVersion
     from coachwire.engine.registry import ModelEntry, RegistryPointer
+from coachwire.models.rights import Correction
 
 
 class NotFound(LookupError):
@@ -78,6 +80,8 @@ class ProfileChange:
     # Scored by the shadow candidate model: stored for comparison and review, never delivered.
     shadow_recommendations: tuple[Recommendation, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
+    # Correction requests written with the change, each on condition its stored revision is the one before.
+    corrections: tuple[Correction, ...] = ()
 
 
 class ProfileStore(Protocol):
@@ -97,6 +101,12 @@ class ProfileStore(Protocol):
         """Every employee's history entries in the given "YYYY-MM" months (training reads these)."""
         ...
     def shadow_recommendations(self, model_version: str) -> Iterator[Recommendation]: ...
+    def correction(self, employee_id: str, correction_id: str) -> Correction | None: ...
+    def corrections(self, employee_id: str) -> list[Correction]: ...
+    def open_corrections(self, opened_before: datetime | None = None) -> Iterator[Correction]: ...
+    def held_about(self, employee_id: str) -> dict[str, list[dict]]:
+        """Everything stored in the employee's own partition, by kind, with the manager alerts about them."""
+        ...
 
 
 class CatalogStore(Protocol):
@@ -132,6 +142,18 @@ class AuditLog(Protocol):
         """Append one record; `counted` also counts it in the trigger stats, atomically."""
         ...
     def for_subject(self, subject_id: str) -> list[AuditRecord]: ...
+
+
+class RetentionStore(Protocol):
+    """Deletion, for the retention sweep alone (the only function granted DeleteItem on personal data)."""
+
+    def scan(self, table: str) -> Iterator[ScannedItem]: ...
+    def delete(self, item: ScannedItem) -> None: ...
+    def profile_exists(self, employee_id: str) -> bool: ...
+    def erase_person(self, employee_id: str) -> dict[str, int]:
+        """Delete everything held about the person (profile last, so an interrupted erasure is resumed by the
+        next sweep); returns counts per data class."""
+        ...
 
 
 class TriggerStats(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,6 +16,27 @@ class StallRules(BaseSettings):
     window_days: int = Field(30, ge=1, le=365)
     min_activities: int = Field(1, ge=1, le=100)
     cooldown_days: int = Field(14, ge=0, le=365)
+
+
+class RetentionRules(BaseSettings):
+    """How long each class of personal data is kept (days). The data-use policy (coachwire.policy), the TTL each
+    store writes and the daily retention sweep all read these same fields."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWIRE_RETENTION_", frozen=True)
+
+    recommendations_days: int = Field(730, ge=1, le=3650, description="after the recommendation was made")
+    plans_days: int = Field(730, ge=1, le=3650, description="after the plan's last change")
+    alerts_days: int = Field(365, ge=1, le=3650, description="after the manager alert was raised")
+    notifications_days: int = Field(180, ge=1, le=3650, description="after the message was queued")
+    receipts_days: int = Field(30, ge=1, le=365, description="after the processing receipt was written")
+    corrections_days: int = Field(730, ge=1, le=3650, description="after the correction request was decided")
+    audit_days: int = Field(2190, ge=30, le=3650, description="after the audit entry was recorded")
+    # Completions and check-in ratings the weekly training fits on (it reads the last training_window_days).
+    training_history_days: int = Field(730, ge=30, le=3650, description="after the completion or rating")
+    shadow_recommendations_days: int = Field(180, ge=1, le=3650, description="after the shadow model scored it")
+    leaver_grace_days: int = Field(30, ge=0, le=365, description="after the leaving date, then everything is erased")
+    # Used by the isolated demographics table (bias audits): re-collected at least this often, erased on leaving.
+    demographics_days: int = Field(1095, ge=30, le=3650, description="after the demographic record was updated")
 
 
 class Settings(BaseSettings):
@@ -47,6 +70,11 @@ class Settings(BaseSettings):
     # Weekly model training fits on this many days of history before the run (issue #4).
     training_window_days: int = Field(365, ge=30, le=3650)
     stall: StallRules = Field(default_factory=StallRules)
+    # The employee's data rights (issue #5): retention, corrections and the published data-use policy.
+    retention: RetentionRules = Field(default_factory=RetentionRules)
+    correction_escalation_days: int = Field(30, ge=1, le=365)
+    hr_admin_email: str = "people-team@example.com"  # escalations go here (a shared HR mailbox)
+    policy_effective_date: date = date(2026, 12, 1)  # set when a configuration change takes effect
 
     def dead_letter_queue_urls(self) -> dict[str, str]:
         pairs = [p for p in self.dead_letter_queues.split(",") if "=" in p]

@@ -16,10 +16,12 @@ EVENT_SOURCE_SCHEDULER = "coachwire.scheduler"
 EMPLOYEE_UPSERTED = "employee.upserted"
 CHECKIN_SUBMITTED = "performance.checkin.submitted"
 ROLE_CHANGED = "employee.role.changed"
+EMPLOYEE_LEFT = "employee.left"
 LEARNING_COMPLETED = "learning.activity.completed"
 NOTIFICATION_QUEUED = "notification.queued"
 STALL_DETECTION_DUE = "job.stall_detection.due"
 MODEL_TRAINING_DUE = "job.model_training.due"
+RETENTION_SWEEP_DUE = "job.retention_sweep.due"
 FRAMEWORK_PUBLISHED = "framework.published"
 FRAMEWORK_RECOMPUTE_BATCH = "framework.recompute.batch"
 
@@ -53,15 +55,19 @@ TABLES: tuple[TableSpec, ...] = (
         # Only training history (HIST#<month>) and shadow recommendations (SHADOW#<model>) carry collection_pk:
         # the weekly training and the model review read these across employees without a scan.
         Index("by_collection", "collection_pk", "sk"),
+        # Sparse: only open correction requests carry open_correction, so HR's queue and escalation read it alone.
+        Index("by_open_correction", "open_correction", "opened_at"),
     )),
     TableSpec("catalog", "pk", "sk"),
-    TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),)),
+    TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),),
+              ttl_attribute="expires_at"),
     TableSpec(
         "audit",
         "event_id",
         "recorded_key",
         indexes=(Index("by_subject", "subject_id", "recorded_key"),),
         append_only=True,
+        ttl_attribute="expires_at",  # append-only: retention is DynamoDB TTL alone, no function may delete
     ),
     TableSpec("stats", "trigger"),
     TableSpec("idempotency", "id", ttl_attribute="expiration"),
@@ -127,8 +133,9 @@ class Trigger:
 TRIGGERS: tuple[Trigger, ...] = (
     Trigger(
         name="profile_sync",
-        summary="Employee created or changed in the HRIS → coaching profile kept current",
-        detail_types=(EMPLOYEE_UPSERTED,),
+        summary="Employee created, changed or left in the HRIS → coaching profile kept current (leavers: marked "
+                "for erasure)",
+        detail_types=(EMPLOYEE_UPSERTED, EMPLOYEE_LEFT),
         sources=(EVENT_SOURCE_HRIS,),
         grants=(TableGrant("profiles", READ + WRITE), TableGrant("catalog", READ)),
     ),
@@ -197,6 +204,26 @@ TRIGGERS: tuple[Trigger, ...] = (
         batch_size=1,
         schedule="cron(0 3 ? * MON *)",
         schedule_detail_type=MODEL_TRAINING_DUE,
+    ),
+    Trigger(
+        name="retention_sweep",
+        summary="Daily: expired records deleted, leavers erased after the grace period, overdue corrections "
+                "escalated to HR",
+        detail_types=(RETENTION_SWEEP_DUE,),
+        sources=(EVENT_SOURCE_SCHEDULER,),
+        # The only function that may delete personal data; the audit log stays append-only (TTL expires it).
+        grants=(
+            TableGrant("profiles", ("dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
+                                    "dynamodb:DeleteItem")),
+            TableGrant("outbox", ("dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem")),
+            TableGrant("idempotency", ("dynamodb:Scan",)),
+        ),
+        publishes_events=True,
+        timeout_seconds=900,
+        memory_mb=1024,
+        batch_size=1,
+        schedule="cron(30 3 * * ? *)",
+        schedule_detail_type=RETENTION_SWEEP_DUE,
     ),
     Trigger(
         name="framework_recompute",
@@ -271,6 +298,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
                 "employee)",
         routes=(
             ("GET", "/openapi.json", False),
+            ("GET", "/policy", False),  # the data-use policy is public
             ("ANY", "/{proxy+}", True),
         ),
         grants=(
@@ -280,6 +308,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
             TableGrant("outbox", ("dynamodb:Query",)),
             TableGrant("stats", ("dynamodb:Scan",)),
             TableGrant("audit", ("dynamodb:PutItem",)),
+            TableGrant("audit", ("dynamodb:Query",)),  # a person's entries, for their data export
         ),
         publishes_events=True,
         reads_dead_letter_depth=True,

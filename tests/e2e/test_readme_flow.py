@@ -144,3 +144,21 @@ def test_a_new_framework_version_is_published_from_the_command_line(server, tmp_
     refused = subprocess.run([*CLI, "framework", "publish", str(new_version), "--url", base], cwd=REPO, env=env,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and refused.stdout.startswith("409 ")
+
+
+def test_the_policy_is_public_and_a_leaver_sees_their_erasure_date_in_their_export(server):
+    base, env = server
+    policy = requests.get(base + "/policy", params={"format": "markdown"}, timeout=30)
+    assert policy.status_code == 200 and "## How long data is kept" in policy.text
+    left = json.loads((EXAMPLES / "employee.left.json").read_text())["data"]
+    employee = left["employee_id"]
+    send(base, env, "employee.left")
+
+    def marked():
+        export = get(base, env, f"/employees/{employee}/export", "employee", employee)
+        assert export["profile"]["leaving_date"] == left["leaving_date"]
+        return export
+
+    export = eventually(marked)
+    assert export["profile"]["erase_after"] > left["leaving_date"]
+    assert export["policy_version"] == requests.get(base + "/policy", timeout=30).json()["version"]

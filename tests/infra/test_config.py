@@ -17,6 +17,7 @@ FULL = {
     "jwt_issuer": "https://login.example.test/",
     "jwt_audience": "a, b",
     "sender_email": "coach@example.test",
+    "hr_admin_email": "people@example.test",
 }
 
 
@@ -59,11 +60,26 @@ def test_audience_accepts_a_list_from_cdk_json() -> None:
         ("alarm_email", "nope"),
         ("log_retention_days", "31"),
         ("log_retention_days", "a month"),
+        ("hr_admin_email", "people"),
+        ("policy_effective_date", "next month"),
+        ("retention", '{"alerts_days": 0}'),
+        ("retention", '{"alert_days": 90}'),
+        ("retention", "90 days"),
     ],
 )
 def test_bad_values_name_the_key(key: str, value: str) -> None:
     with pytest.raises(ConfigError, match=key):
         CoachwireConfig.from_context(FULL | {key: value})
+
+
+def test_data_rights_settings_reach_every_function_as_settings_variables() -> None:
+    config = CoachwireConfig.from_context(FULL | {"policy_effective_date": "2027-01-01",
+                                                  "retention": {"alerts_days": 90, "leaver_grace_days": 14}})
+    assert config.settings_environment() == {
+        "COACHWIRE_HR_ADMIN_EMAIL": "people@example.test", "COACHWIRE_POLICY_EFFECTIVE_DATE": "2027-01-01",
+        "COACHWIRE_RETENTION_ALERTS_DAYS": "90", "COACHWIRE_RETENTION_LEAVER_GRACE_DAYS": "14"}
+    as_string = CoachwireConfig.from_context(FULL | {"retention": '{"alerts_days": 90}'})
+    assert as_string.settings_environment()["COACHWIRE_RETENTION_ALERTS_DAYS"] == "90"
 
 
 def test_every_allowed_retention_maps_to_a_cdk_value() -> None:

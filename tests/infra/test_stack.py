@@ -7,6 +7,7 @@ spine change the infrastructure does not follow makes these tests fail.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Any
 
 import pytest
 from coachwire import spine
-from coachwire.settings import Settings
+from coachwire.policy import data_classes
+from coachwire.settings import RetentionRules, Settings
 
 pytestmark = pytest.mark.infra
 
@@ -32,6 +34,9 @@ CONTEXT = {
     "sender_email": "coach@example.test",
     "alarm_email": ALARM_EMAIL,
     "log_retention_days": LOG_RETENTION_DAYS,
+    "hr_admin_email": "people@example.test",
+    "policy_effective_date": "2027-01-04",
+    "retention": {"alerts_days": 90},
 }
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -351,9 +356,11 @@ def test_append_only_tables_are_only_ever_put_to(synth: Synth) -> None:
         touching = [(roles, st) for roles, st in iam_statements(synth) if ids[key] in refs(st["Resource"])]
         assert touching, f"nobody writes the {key} table"
         for roles, st in touching:
-            assert set(as_list(st["Action"])) == {"dynamodb:PutItem"}, (
-                f"{roles} may do more than PutItem on {key}: {st}"
+            # Put, and read back (a person's entries for their export); never update or delete.
+            assert set(as_list(st["Action"])) <= {"dynamodb:PutItem", "dynamodb:Query"}, (
+                f"{roles} may do more than PutItem and Query on {key}: {st}"
             )
+        assert any("dynamodb:PutItem" in as_list(st["Action"]) for _, st in touching)
         writers = {role for roles, _ in touching for role in roles}
         declared = sum(
             1
@@ -410,6 +417,50 @@ def test_schedules_put_job_events_on_the_bus(synth: Synth) -> None:
         assert {a for st in statements for a in as_list(st["Action"])} == {"events:PutEvents", "sqs:SendMessage"}
         assert actions_on(statements, bus_id(synth)) == {"events:PutEvents"}
         assert actions_on(statements, dlq_id) == {"sqs:SendMessage"}
+
+
+# ---------------------------------------------------------------- the employee's data rights (retention)
+
+
+def test_the_retention_sweep_is_scheduled_daily_in_utc(synth: Synth) -> None:
+    sweep = spine.TRIGGERS_BY_NAME["retention_sweep"]
+    (schedule,) = [r["Properties"] for r in synth.of_type("AWS::Scheduler::Schedule").values()
+                   if json.loads(r["Properties"]["Target"]["Input"]).get("job") == "retention_sweep"]
+    assert schedule["ScheduleExpression"] == sweep.schedule
+    assert re.fullmatch(r"cron\(\d{1,2} \d{1,2} \* \* \? \*\)", schedule["ScheduleExpression"])  # every day
+    assert schedule["ScheduleExpressionTimezone"] == "UTC" and schedule["State"] == "ENABLED"
+    w = trigger_wiring(synth, sweep)
+    assert synth.props(w.function_id)["Timeout"] == 900  # Lambda's maximum: room for a full table scan
+    assert w.mapping["BatchSize"] == 1
+
+
+def test_only_the_retention_sweep_may_delete_personal_data(synth: Synth) -> None:
+    ids = table_ids(synth)
+    sweep_role = trigger_wiring(synth, spine.TRIGGERS_BY_NAME["retention_sweep"]).role_id
+    personal = {c.table for c in data_classes.DATA_CLASSES if c.enforcement != "kept" and c.table in ids}
+    personal.discard("idempotency")  # powertools' own records (ids and hashes): every trigger's base grant
+    for key in personal:
+        deleters = {role for roles, st in iam_statements(synth) if ids[key] in refs(st["Resource"])
+                    and "dynamodb:DeleteItem" in as_list(st["Action"]) for role in roles}
+        expected = set() if key == "audit" else {sweep_role}
+        assert deleters == expected, f"{key}: DeleteItem held by {deleters}"
+
+
+def test_erasure_can_reach_every_table_holding_a_leavers_data(synth: Synth) -> None:
+    sweep_role = trigger_wiring(synth, spine.TRIGGERS_BY_NAME["retention_sweep"]).role_id
+    actions = dynamodb_actions_by_table(synth, sweep_role)
+    for c in data_classes.DATA_CLASSES:
+        if c.erased_on_leaving and c.table in table_ids(synth):
+            assert "dynamodb:DeleteItem" in actions.get(c.table, set()), f"the sweep cannot erase {c.key}"
+
+
+def test_every_function_reads_the_same_data_rights_configuration(synth: Synth) -> None:
+    expected = {"COACHWIRE_HR_ADMIN_EMAIL": CONTEXT["hr_admin_email"],
+                "COACHWIRE_POLICY_EFFECTIVE_DATE": CONTEXT["policy_effective_date"],
+                "COACHWIRE_RETENTION_ALERTS_DAYS": "90"}
+    for fn_id in synth.of_type("AWS::Lambda::Function"):
+        env = env_of(synth, fn_id)
+        assert {k: env.get(k) for k in expected} == expected, fn_id
 
 
 # ---------------------------------------------------------------- data
@@ -470,7 +521,9 @@ def test_functions_are_arm64_traced_json_logged_with_retention(synth: Synth) -> 
         assert env["COACHWIRE_STAGE"] == STAGE
         assert ref_id(env["COACHWIRE_EVENT_BUS_NAME"]) == bus_id(synth)
         for name in env:
-            if name.startswith("COACHWIRE_"):
+            if name.startswith("COACHWIRE_RETENTION_"):
+                assert name.removeprefix("COACHWIRE_RETENTION_").lower() in RetentionRules.model_fields, name
+            elif name.startswith("COACHWIRE_"):
                 assert name.removeprefix("COACHWIRE_").lower() in Settings.model_fields, (
                     f"{fn_id}: {name} is not a Settings field"
                 )

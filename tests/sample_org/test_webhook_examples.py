@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,8 @@ from coachwire.webhook_client import sign
 from standardwebhooks import Webhook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "webhooks"
-TYPES = ("employee.upserted", "performance.checkin.submitted", "employee.role.changed", "learning.activity.completed")
+TYPES = ("employee.upserted", "performance.checkin.submitted", "employee.role.changed", "learning.activity.completed",
+         "employee.left")
 
 
 def example(event_type: str) -> dict:
@@ -34,7 +35,7 @@ def test_example_validates_and_is_named_after_its_type(event_type: str) -> None:
     assert envelope.data["employee_id"] in SAMPLE_PEOPLE_BY_ID
 
 
-def test_only_the_four_examples_are_present() -> None:
+def test_only_the_listed_examples_are_present() -> None:
     assert sorted(p.stem for p in EXAMPLES.glob("*.json")) == sorted(TYPES)
 
 
@@ -80,6 +81,11 @@ def test_learning_completion_is_a_catalog_item_for_a_gap_skill() -> None:
     ratings = example("performance.checkin.submitted")["data"]["skill_ratings"]
     flagged = [r["skill_id"] for r in ratings if r["gap_flagged"]]
     assert item.skill_id in flagged
+
+
+def test_leaver_example_leaves_after_it_was_sent() -> None:
+    payload = example("employee.left")
+    assert date.fromisoformat(payload["data"]["leaving_date"]) >= datetime.fromisoformat(payload["timestamp"]).date()
 
 
 def test_signed_headers_verify_with_standard_webhooks() -> None:

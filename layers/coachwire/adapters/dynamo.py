@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from coachwire.adapters.aws import client
+from coachwire.domain.retention import epoch, expires_at
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
@@ -23,9 +24,11 @@ from coachwire.models.coaching import (
 )
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.models.history import HistoryEntry
+from coachwire.models.rights import Correction
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
+from coachwire.settings import RetentionRules
 
-RECEIPT_DAYS = 30
+OPEN_CORRECTION = "OPEN"  # partition of the sparse by_open_correction index
 
 
 def _s(value: str) -> dict:
@@ -62,9 +65,12 @@ class DynamoProfileStore:
     """Profiles, recommendations, plans, alerts and receipts (single table); outbox writes join the
     same transaction so a firing's effects land together or not at all."""
 
-    def __init__(self, table_name: str, outbox_table_name: str | None = None) -> None:
+    def __init__(self, table_name: str, outbox_table_name: str | None = None,
+                 retention: RetentionRules | None = None) -> None:
         self.table = table_name
         self.outbox_table = outbox_table_name
+        # Every item is written with its TTL (`expires_at`), from the same settings the policy publishes.
+        self.retention = retention or RetentionRules()
 
     def get(self, employee_id: str) -> EmployeeProfile | None:
         item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True,
@@ -83,7 +89,7 @@ class DynamoProfileStore:
         receipt_index = None
         if change.receipt is not None:
             receipt_index = len(ops)
-            expires = int(time.time()) + RECEIPT_DAYS * 86400
+            expires = int(time.time()) + self.retention.receipts_days * 86400
             ops.append({"Put": {
                 "TableName": self.table,
                 "Item": {"pk": _s(pk), "sk": _s(f"RECEIPT#{change.receipt.trigger}#{change.receipt.event_id}"),
@@ -92,10 +98,12 @@ class DynamoProfileStore:
             }})
         if change.write_profile:
             ops.append(self._profile_put(change))
+        days = self.retention
         for rec in change.recommendations:
             ops.append({"Put": {"TableName": self.table, "Item": {
-                "pk": _s(pk), "sk": _s(f"REC#{rec.recommendation_id}"), "doc": _s(rec.model_dump_json())}}})
-        for rec_id in change.completed_recommendation_ids:
+                "pk": _s(pk), "sk": _s(f"REC#{rec.recommendation_id}"), "doc": _s(rec.model_dump_json()),
+                "expires_at": _n(expires_at(rec.created_at, days.recommendations_days))}}})
+        for rec_id in self._still_held(pk, change.completed_recommendation_ids):
             ops.append({"Update": {
                 "TableName": self.table, "Key": {"pk": _s(pk), "sk": _s(f"REC#{rec_id}")},
                 "UpdateExpression": "SET #st = :done", "ConditionExpression": "attribute_exists(pk)",
@@ -104,28 +112,71 @@ class DynamoProfileStore:
         for rec in change.shadow_recommendations:
             ops.append({"Put": {"TableName": self.table, "Item": {
                 "pk": _s(pk), "sk": _s(f"SHADOW#{rec.recommender_version}#{rec.recommendation_id}"),
-                "collection_pk": _s(shadow_collection(rec.recommender_version)), "doc": _s(rec.model_dump_json())}}})
+                "collection_pk": _s(shadow_collection(rec.recommender_version)), "doc": _s(rec.model_dump_json()),
+                "expires_at": _n(expires_at(rec.created_at, days.shadow_recommendations_days))}}})
         for entry in change.history:
             ops.append({"Put": {"TableName": self.table, "Item": {
                 "pk": _s(pk), "sk": _s(f"HIST#{entry.at.isoformat()}#{entry.entry_id}"),
                 "collection_pk": _s(history_collection(entry.at.strftime("%Y-%m"))),
-                "doc": _s(entry.model_dump_json())}}})
+                "doc": _s(entry.model_dump_json()),
+                "expires_at": _n(expires_at(entry.at, days.training_history_days))}}})
         if change.plan is not None:
+            last_change = max([change.plan.created_at, *(c.by.at for c in change.plan.changes)])
             ops.append({"Put": {"TableName": self.table, "Item": {
-                "pk": _s(pk), "sk": _s("PLAN"), "doc": _s(change.plan.model_dump_json())}}})
+                "pk": _s(pk), "sk": _s("PLAN"), "doc": _s(change.plan.model_dump_json()),
+                "expires_at": _n(expires_at(last_change, days.plans_days))}}})
         if change.alert is not None:
-            alert = change.alert
-            ops.append({"Put": {"TableName": self.table, "Item": {
-                "pk": _s(f"MGR#{alert.manager_id}"), "sk": _s(f"ALERT#{alert.as_of}#{alert.employee_id}"),
-                "doc": _s(alert.model_dump_json())}}})
+            ops += self._alert_puts(change)
+        ops += [self._correction_put(c) for c in change.corrections]
         for note in change.notifications:
             if not self.outbox_table:
                 raise ValueError("this store was built without an outbox table")
-            ops.append({"Put": {"TableName": self.outbox_table, "Item": DynamoOutboxStore.item(note),
+            item = DynamoOutboxStore.item(note, expires_at(note.created_at, days.notifications_days))
+            ops.append({"Put": {"TableName": self.outbox_table, "Item": item,
                                 "ConditionExpression": "attribute_not_exists(notification_id)"}})
         if not ops:
             return
         self._transact(ops, receipt_index)
+
+    def _alert_puts(self, change: ProfileChange) -> list[dict]:
+        """The alert lives in the manager's partition; a pointer in the employee's own partition lets their
+        export and their erasure find it (and the message that carried it)."""
+        alert = change.alert
+        assert alert is not None
+        expires = _n(expires_at(alert.created_at, self.retention.alerts_days))
+        key = {"pk": f"MGR#{alert.manager_id}", "sk": f"ALERT#{alert.as_of}#{alert.employee_id}"}
+        pointer = {**key, "notification_ids": [n.notification_id for n in change.notifications
+                                               if n.recipient_id != alert.employee_id]}
+        return [
+            {"Put": {"TableName": self.table, "Item": {"pk": _s(key["pk"]), "sk": _s(key["sk"]),
+                                                       "doc": _s(alert.model_dump_json()), "expires_at": expires}}},
+            {"Put": {"TableName": self.table, "Item": {
+                "pk": _s(emp_pk(alert.employee_id)), "sk": _s(f"ALERTREF#{alert.as_of}#{alert.manager_id}"),
+                "doc": _s(json.dumps(pointer)), "expires_at": expires}}},
+        ]
+
+    def _correction_put(self, correction: Correction) -> dict:
+        """Written at `revision`, on condition the stored one is the revision before (or absent, for a new one)."""
+        item = {"pk": _s(emp_pk(correction.employee_id)), "sk": _s(f"CORR#{correction.correction_id}"),
+                "doc": _s(correction.model_dump_json()), "revision": _n(correction.revision)}
+        if correction.status == "open":
+            item["open_correction"] = _s(OPEN_CORRECTION)
+            item["opened_at"] = _s(correction.requested_at.isoformat())
+        elif correction.decided_at is not None:
+            item["expires_at"] = _n(expires_at(correction.decided_at, self.retention.corrections_days))
+        put: dict = {"TableName": self.table, "Item": item}
+        if correction.revision == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "revision = :expected"
+            put["ExpressionAttributeValues"] = {":expected": _n(correction.revision - 1)}
+        return {"Put": put}
+
+    def _still_held(self, pk: str, recommendation_ids: tuple[str, ...]) -> list[str]:
+        """Closing a recommendation that retention already deleted is a no-op, not a failed transaction."""
+        return [rec_id for rec_id in recommendation_ids if "Item" in client("dynamodb").get_item(
+            TableName=self.table, ConsistentRead=True, ProjectionExpression="pk",
+            Key={"pk": _s(pk), "sk": _s(f"REC#{rec_id}")})]
 
     def _profile_put(self, change: ProfileChange) -> dict:
         profile = change.profile.model_copy(update={"version": (change.expected_version or 0) + 1})
@@ -133,7 +184,12 @@ class DynamoProfileStore:
                 "version": _n(profile.version)}
         if profile.manager_id:
             item["manager_pk"] = _s(f"MGR#{profile.manager_id}")
-        item["framework_pk"] = _s(f"FW#{profile.framework_id}")
+        if profile.erase_after is not None:
+            # A leaver: the TTL is the erasure date, and leaving the framework index takes them out of stall
+            # detection and framework recomputes.
+            item["expires_at"] = _n(epoch(profile.erase_after))
+        else:
+            item["framework_pk"] = _s(f"FW#{profile.framework_id}")
         put: dict = {"TableName": self.table, "Item": item}
         if change.expected_version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -222,6 +278,45 @@ class DynamoProfileStore:
     def shadow_recommendations(self, model_version: str) -> Iterator[Recommendation]:
         for doc in self._collection(shadow_collection(model_version)):
             yield Recommendation.model_validate(doc)
+    def correction(self, employee_id: str, correction_id: str) -> Correction | None:
+        item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True, Key={
+            "pk": _s(emp_pk(employee_id)), "sk": _s(f"CORR#{correction_id}")}).get("Item")
+        return Correction.model_validate(_doc(item)) if item else None
+
+    def corrections(self, employee_id: str) -> list[Correction]:
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+                           ExpressionAttributeValues={":pk": _s(emp_pk(employee_id)), ":p": _s("CORR#")})
+        return sorted((Correction.model_validate(_doc(i)) for i in items), key=lambda c: c.requested_at)
+
+    def open_corrections(self, opened_before: datetime | None = None) -> Iterator[Correction]:
+        """Open requests across the organisation, oldest first (eventually consistent: an index)."""
+        condition, values = "open_correction = :o", {":o": _s(OPEN_CORRECTION)}
+        if opened_before is not None:
+            condition += " AND opened_at < :before"
+            values[":before"] = _s(opened_before.isoformat())
+        for item in _query_all(TableName=self.table, IndexName="by_open_correction",
+                               KeyConditionExpression=condition, ExpressionAttributeValues=values):
+            yield Correction.model_validate(_doc(item))
+
+    def held_about(self, employee_id: str) -> dict[str, list[dict]]:
+        """Every item in the employee's partition, by sort-key kind (PROFILE, PLAN, REC, RECEIPT, CORR, ...),
+        plus the manager alerts its ALERTREF pointers lead to (under "ALERT")."""
+        held: dict[str, list[dict]] = {}
+        for item in _query_all(TableName=self.table, KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                               ExpressionAttributeValues={":pk": _s(emp_pk(employee_id))}):
+            kind = item["sk"]["S"].split("#", 1)[0]
+            doc = _doc(item)
+            if kind == "REC" and "status" in item:
+                doc["status"] = item["status"]["S"]
+            if kind == "RECEIPT":  # the key says which trigger processed which event
+                doc = {"receipt": item["sk"]["S"].removeprefix("RECEIPT#"), "result": doc}
+            held.setdefault(kind, []).append(doc)
+        for pointer in held.get("ALERTREF", []):
+            alert = client("dynamodb").get_item(TableName=self.table, Key={
+                "pk": _s(pointer["pk"]), "sk": _s(pointer["sk"])}).get("Item")
+            if alert:
+                held.setdefault("ALERT", []).append(_doc(alert))
+        return held
 
 
 class DynamoCatalogStore:
@@ -353,10 +448,13 @@ class DynamoOutboxStore:
         self.table = table_name
 
     @staticmethod
-    def item(note: Notification) -> dict:
-        return {"notification_id": _s(note.notification_id), "recipient_id": _s(note.recipient_id),
+    def item(note: Notification, expires: int | None = None) -> dict:
+        item = {"notification_id": _s(note.notification_id), "recipient_id": _s(note.recipient_id),
                 "created_at": _s(note.created_at.isoformat()), "status": _s(note.status),
                 "attempts": _n(note.attempts), "doc": _s(note.model_dump_json())}
+        if expires is not None:
+            item["expires_at"] = _n(expires)
+        return item
 
     @staticmethod
     def _from_item(item: dict) -> Notification:
@@ -420,14 +518,17 @@ class DynamoAuditLog:
     """Append-only: the writer's IAM policy allows PutItem alone, and every put refuses to overwrite.
     A counted firing bumps its trigger's counters in the same transaction, so stats match the log."""
 
-    def __init__(self, table_name: str, stats_table_name: str | None = None) -> None:
+    def __init__(self, table_name: str, stats_table_name: str | None = None, retention_days: int | None = None) -> None:
         self.table = table_name
         self.stats_table = stats_table_name
+        # Append-only, so nothing in Coachwire deletes entries: DynamoDB TTL expires them after this many days.
+        self.retention_days = retention_days or RetentionRules().audit_days
 
     def append(self, record: AuditRecord, counted: bool = False) -> None:
         key = f"{record.recorded_at.isoformat()}#{record.trigger}#{uuid.uuid4().hex[:8]}"
         item = {"event_id": _s(record.event_id), "recorded_key": _s(key), "doc": _s(record.model_dump_json()),
-                "trigger": _s(record.trigger), "outcome": _s(record.outcome)}
+                "trigger": _s(record.trigger), "outcome": _s(record.outcome),
+                "expires_at": _n(expires_at(record.recorded_at, self.retention_days))}
         if record.subject_id:
             item["subject_id"] = _s(record.subject_id)
         put = {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(event_id)"}

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
-from coachwire.api import authz, models_routes, views
+from coachwire.api import authz, models_routes, rights, views
 from coachwire.domain import framework_diff
 from coachwire.domain.errors import DomainError
 from coachwire.domain.framework_diff import FrameworkDiff
@@ -317,6 +317,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         return _json(200, {"crosswalk_id": crosswalk_id, "framework_id": framework_id,
                            "skills": len(mapping.skills), "items": len(mapping.items)})
 
+    rights.register(app, deps, caller)  # policy, export, corrections (issue #5)
+
     @app.get("/frameworks/<framework_id>/crosswalks", summary="The crosswalks of a framework")
     def list_crosswalks(framework_id: str) -> list[Crosswalk]:
         caller()
@@ -344,7 +346,8 @@ def _field_of(err: ValidationError) -> tuple[str, str]:
 # Bodies parsed by hand (so a 400 names the field) are added to the OpenAPI document here.
 _REQUEST_BODIES = {("/employees/{employee_id}/plan", "patch"): PlanPatch,
                    ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest,
-                   **models_routes.REQUEST_BODIES}
+                   **models_routes.REQUEST_BODIES,
+                   **rights.REQUEST_BODIES}
 
 
 def _with_request_bodies(document: str) -> dict:

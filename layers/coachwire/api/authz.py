@@ -64,3 +64,26 @@ def plan_party(caller: Caller, employee_id: str, manager_id: str | None) -> Lite
     if caller.role == "manager" and manager_id is not None and manager_id == caller.subject:
         return "manager"
     return None
+
+
+# -- the employee's data rights (issue #5) ----------------------------------------------------------------
+
+
+def may_export(caller: Caller, employee_id: str) -> bool:
+    """Everything held about a person: the person themself, or hr_admin. Not their manager."""
+    return caller.role == "hr_admin" or caller.subject == employee_id
+
+
+def may_request_correction(caller: Caller, employee_id: str) -> bool:
+    """The employee, for their own record only (signed in as employee or manager; an hr_admin token would let
+    them decide their own request)."""
+    return caller.role != "hr_admin" and caller.subject == employee_id
+
+
+def may_read_corrections(caller: Caller, employee_id: str) -> bool:
+    return caller.role == "hr_admin" or caller.subject == employee_id
+
+
+def may_decide_correction(caller: Caller, employee_id: str) -> bool:
+    """hr_admin, never on their own record."""
+    return caller.role == "hr_admin" and caller.subject != employee_id

@@ -124,7 +124,8 @@ def explain(scored: ScoredItem, profile: EmployeeProfile, framework: Framework) 
     if assessed is None:
         where = f"There is no rating of {gap.skill_name} on record yet"
     else:
-        source = {"checkin": "check-in", "learning": "learning record", "seed": "HRIS import"}[assessed.source]
+        source = {"checkin": "check-in", "learning": "learning record", "seed": "HRIS import",
+                  "correction": "approved correction"}[assessed.source]
         where = (f"Your {assessed.assessed_at.date().isoformat()} {source} put {gap.skill_name} "
                  f"at level {assessed.level}")
     parts = [

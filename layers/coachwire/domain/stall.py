@@ -32,7 +32,9 @@ def assess(profile: EmployeeProfile, gaps: list[SkillGap], benchmarks: dict[str,
             f"{done} development activities in the {rules.window_days} days to {as_of.isoformat()} "
             f"(expected at least {rules.min_activities})")))
     for skill_id, assessed in sorted(profile.levels.items()):
-        dropped = assessed.previous_level is not None and assessed.level < assessed.previous_level
+        # An approved correction fixes the record; it is not a drop in performance.
+        dropped = (assessed.previous_level is not None and assessed.level < assessed.previous_level
+                   and assessed.source != "correction")
         if dropped and window_start < assessed.assessed_at.date() <= as_of:
             reasons.append(StallReason(code="rating_dropped", skill_id=skill_id, level=assessed.level, detail=(
                 f"rated {assessed.previous_level} before, {assessed.level} on {assessed.assessed_at.date()}")))

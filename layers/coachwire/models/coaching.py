@@ -13,7 +13,7 @@ from coachwire.models.base import Record
 class SkillAssessment(Record):
     level: int
     assessed_at: datetime
-    source: Literal["checkin", "learning", "seed"]
+    source: Literal["checkin", "learning", "seed", "correction"]
     evidence_id: str
     previous_level: int | None = None
 
@@ -46,6 +46,10 @@ class EmployeeProfile(Record):
     # within the cooldown), and the skills employee and manager agreed to prioritise, most important first.
     declined_items: dict[str, date] = Field(default_factory=dict)
     agreed_priorities: list[str] = Field(default_factory=list)
+    # Leavers (issue #5): everything held about them is erased on `erase_after` by the retention sweep.
+    leaving_date: date | None = None
+    erase_after: date | None = None
+    left_recorded_at: datetime | None = None
     version: int = 0
 
     def level_of(self, skill_id: str) -> int:
@@ -181,7 +185,7 @@ class ManagerAlert(Record):
     source_event_id: str
 
 
-NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert"]
+NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated"]
 DeliveryStatus = Literal["pending", "sending", "sent", "failed", "delivery_unknown"]
 
 

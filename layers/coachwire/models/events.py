@@ -65,10 +65,19 @@ class LearningCompleted(InboundModel):
     score: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
-EventData = EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted
+class EmployeeLeft(InboundModel):
+    """The employee left (or will leave) the organisation: their records are erased after the policy's grace
+    period (Settings.retention.leaver_grace_days), counted from `leaving_date`."""
+
+    employee_id: Identifier
+    leaving_date: date
+
+
+EventData = EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted | EmployeeLeft
 
 DATA_MODELS: dict[str, type[InboundModel]] = {
     spine.EMPLOYEE_UPSERTED: EmployeeUpserted,
+    spine.EMPLOYEE_LEFT: EmployeeLeft,
     spine.CHECKIN_SUBMITTED: CheckinSubmitted,
     spine.ROLE_CHANGED: RoleChanged,
     spine.LEARNING_COMPLETED: LearningCompleted,
@@ -76,6 +85,7 @@ DATA_MODELS: dict[str, type[InboundModel]] = {
 
 EventType = Literal[
     "employee.upserted",
+    "employee.left",
     "performance.checkin.submitted",
     "employee.role.changed",
     "learning.activity.completed",

@@ -49,10 +49,10 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
     return Dependencies(
         settings=settings,
         clock=clock or SystemClock(),
-        profiles=DynamoProfileStore(settings.profiles_table, settings.outbox_table),
+        profiles=DynamoProfileStore(settings.profiles_table, settings.outbox_table, settings.retention),
         catalog=DynamoCatalogStore(settings.catalog_table),
         outbox=DynamoOutboxStore(settings.outbox_table),
-        audit=DynamoAuditLog(settings.audit_table, settings.stats_table),
+        audit=DynamoAuditLog(settings.audit_table, settings.stats_table, settings.retention.audit_days),
         stats=DynamoTriggerStats(settings.stats_table),
         events=EventBridgePublisher(settings.event_bus_name),
         email=SesEmailSender(settings.sender_email),

@@ -93,6 +93,8 @@ def resolve_references(deps: Dependencies, event_type: str, data):
     if event_type == spine.ROLE_CHANGED:
         framework_for_role(deps, data.role_id, data.career_stage)
         return data, {}
+    if event_type == spine.EMPLOYEE_LEFT:
+        return data, {}  # the employee exists: that is all a leaver event refers to
     framework = published_framework(deps, profile.framework_id, field="data.employee_id")
     crosswalks = deps.catalog.crosswalks(framework.framework_id)
     if isinstance(data, CheckinSubmitted):

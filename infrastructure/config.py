@@ -5,6 +5,7 @@ Kept free of aws_cdk imports so it is cheap to unit-test and fails before any sy
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ PLACEHOLDER_SENDER_EMAIL = "coachwire@example.com"
 
 _STAGE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
 
 class ConfigError(ValueError):
@@ -59,6 +61,8 @@ class CoachwireConfig:
     sender_email: str
     alarm_email: str | None = None
     log_retention_days: int = DEFAULT_RETENTION_DAYS
+    # Who the bias audit and the yearly model review notify: (JWT subject, email) pairs.
+    hr_admins: tuple[tuple[str, str], ...] = ()
     # Human-readable notes about placeholders in use; app.py prints them.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -70,6 +74,10 @@ class CoachwireConfig:
     def retain_data(self) -> bool:
         # Only throw-away dev stacks may delete tables on `cdk destroy`.
         return self.stage != "dev"
+
+    def hr_admins_json(self) -> str:
+        """COACHWIRE_HR_ADMINS (Settings.hr_admins)."""
+        return json.dumps(dict(self.hr_admins), sort_keys=True)
 
     @property
     def uses_placeholders(self) -> bool:
@@ -119,13 +127,20 @@ class CoachwireConfig:
         if alarm is not None and not _EMAIL_RE.match(alarm):
             raise ConfigError(f"context 'alarm_email'={alarm!r} is not an email address")
 
+        # Bias audit flags and the yearly model review are worthless if nobody hears of them.
+        hr_admins = _hr_admins(lookup("hr_admins"))
+        if not hr_admins:
+            missing.append("hr_admins")
+
         if missing:
             hint = " ".join(f"-c {k}=..." for k in missing)
             if stage not in PLACEHOLDER_STAGES:
                 raise ConfigError(f"stage '{stage}' needs context {', '.join(missing)}: pass {hint}")
+            effects = {"jwt_issuer": "the API will reject every JWT", "jwt_audience": "the API will reject every JWT",
+                       "sender_email": "mail cannot be sent", "hr_admins": "bias audit flags notify nobody"}
+            consequences = ", ".join(dict.fromkeys(effects[k] for k in missing))
             warnings.append(
-                f"using placeholders for {', '.join(missing)} (stage '{stage}'): the API will reject every "
-                f"JWT and mail cannot be sent until you pass {hint}"
+                f"using placeholders for {', '.join(missing)} (stage '{stage}'): {consequences} until you pass {hint}"
             )
 
         retention_raw = lookup("log_retention_days")
@@ -146,8 +161,28 @@ class CoachwireConfig:
             sender_email=sender,
             alarm_email=alarm,
             log_retention_days=retention,
+            hr_admins=hr_admins,
             warnings=tuple(warnings),
         )
+
+
+def _hr_admins(value: Any) -> tuple[tuple[str, str], ...]:
+    """`sub=email,sub=email` (from -c) or a {sub: email} object (cdk.json)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ConfigError("context 'hr_admins' must look like sub=email,sub=email")
+        items = [(sub.strip(), email.strip()) for sub, email in pairs]
+    elif isinstance(value, Mapping):
+        items = [(str(sub).strip(), str(email).strip()) for sub, email in value.items()]
+    else:
+        raise ConfigError("context 'hr_admins' must be a string sub=email,... or an object {sub: email}")
+    for sub, email in items:
+        if not _SUBJECT_RE.match(sub) or not _EMAIL_RE.match(email):
+            raise ConfigError(f"context 'hr_admins': {sub!r}={email!r} is not a JWT subject and an email address")
+    return tuple(sorted(items))
 
 
 def _audience(value: Any) -> tuple[str, ...]:

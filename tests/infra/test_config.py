@@ -17,6 +17,7 @@ FULL = {
     "jwt_issuer": "https://login.example.test/",
     "jwt_audience": "a, b",
     "sender_email": "coach@example.test",
+    "hr_admins": "hr-1=people.ops@example.test",
 }
 
 
@@ -25,7 +26,7 @@ def test_dev_without_context_synthesises_with_loud_placeholders() -> None:
     assert config.stage == "dev"
     assert config.jwt_issuer == PLACEHOLDER_JWT_ISSUER
     assert config.uses_placeholders
-    assert "jwt_issuer" in config.warnings[0] and "sender_email" in config.warnings[0]
+    assert all(key in config.warnings[0] for key in ("jwt_issuer", "sender_email", "hr_admins"))
     assert not config.retain_data
 
 
@@ -45,6 +46,13 @@ def test_full_context_is_parsed() -> None:
     assert config.is_prod and config.retain_data and not config.uses_placeholders
 
 
+def test_hr_admins_accept_pairs_from_the_command_line_or_an_object_from_cdk_json() -> None:
+    pairs = CoachwireConfig.from_context(FULL | {"hr_admins": "b-2=b@example.test, a-1=a@example.test"})
+    mapping = CoachwireConfig.from_context(FULL | {"hr_admins": {"a-1": "a@example.test", "b-2": "b@example.test"}})
+    assert pairs.hr_admins == mapping.hr_admins == (("a-1", "a@example.test"), ("b-2", "b@example.test"))
+    assert pairs.hr_admins_json() == '{"a-1": "a@example.test", "b-2": "b@example.test"}'
+
+
 def test_audience_accepts_a_list_from_cdk_json() -> None:
     assert CoachwireConfig.from_context(FULL | {"jwt_audience": ["x", "y"]}).jwt_audience == ("x", "y")
 
@@ -59,6 +67,8 @@ def test_audience_accepts_a_list_from_cdk_json() -> None:
         ("alarm_email", "nope"),
         ("log_retention_days", "31"),
         ("log_retention_days", "a month"),
+        ("hr_admins", "hr-1"),
+        ("hr_admins", "hr-1=not-an-email"),
     ],
 )
 def test_bad_values_name_the_key(key: str, value: str) -> None:

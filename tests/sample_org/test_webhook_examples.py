@@ -14,7 +14,8 @@ from coachwire.webhook_client import sign
 from standardwebhooks import Webhook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "webhooks"
-TYPES = ("employee.upserted", "performance.checkin.submitted", "employee.role.changed", "learning.activity.completed")
+TYPES = ("employee.upserted", "performance.checkin.submitted", "employee.role.changed", "learning.activity.completed",
+         "employee.demographics.upserted")
 
 
 def example(event_type: str) -> dict:
@@ -34,7 +35,7 @@ def test_example_validates_and_is_named_after_its_type(event_type: str) -> None:
     assert envelope.data["employee_id"] in SAMPLE_PEOPLE_BY_ID
 
 
-def test_only_the_four_examples_are_present() -> None:
+def test_only_the_listed_examples_are_present() -> None:
     assert sorted(p.stem for p in EXAMPLES.glob("*.json")) == sorted(TYPES)
 
 
@@ -80,6 +81,12 @@ def test_learning_completion_is_a_catalog_item_for_a_gap_skill() -> None:
     ratings = example("performance.checkin.submitted")["data"]["skill_ratings"]
     flagged = [r["skill_id"] for r in ratings if r["gap_flagged"]]
     assert item.skill_id in flagged
+
+
+def test_demographics_example_answers_every_field_one_with_an_explicit_decline() -> None:
+    data = example("employee.demographics.upserted")["data"]
+    assert "declined_to_state" in data.values()
+    assert set(data) == {"employee_id", "gender", "race_ethnicity", "birth_year_band", "geography"}
 
 
 def test_signed_headers_verify_with_standard_webhooks() -> None:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
-from coachwire.api import authz, views
+from coachwire.api import audits, authz, views
 from coachwire.domain import framework_diff
 from coachwire.domain.errors import DomainError
 from coachwire.domain.framework_diff import FrameworkDiff
@@ -322,6 +322,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         caller()
         return deps.catalog.crosswalks(framework_id)
 
+    audits.register(app, deps, caller)
     return app
 
 
@@ -342,7 +343,8 @@ def _field_of(err: ValidationError) -> tuple[str, str]:
 
 # Bodies parsed by hand (so a 400 names the field) are added to the OpenAPI document here.
 _REQUEST_BODIES = {("/employees/{employee_id}/plan", "patch"): PlanPatch,
-                   ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest}
+                   ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest,
+                   **audits.REQUEST_BODIES}
 
 
 def _with_request_bodies(document: str) -> dict:

@@ -4,7 +4,7 @@ One polling thread per trigger queue receives up to `batch_size` messages, hands
 SQS event, deletes the records it did not report in `batchItemFailures`, and makes the failed ones
 visible again after 1 s. moto itself moves a message to the trigger's DLQ once its receive count
 passes the queue's maxReceiveCount (checked at receive time, as SQS does), so no redrive code here.
-moto never fires EventBridge Scheduler schedules, so a small thread does that for daily cron ones.
+moto never fires EventBridge Scheduler schedules, so a small thread does that for the cron forms Coachwire uses.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ _QUEUE_DEPTH = (
     "ApproximateNumberOfMessagesNotVisible",
     "ApproximateNumberOfMessagesDelayed",
 )
-# EventBridge Scheduler daily form: cron(minutes hours * * ? *)
-_DAILY_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$")
+# The EventBridge Scheduler forms Coachwire uses: cron(minutes hours day-of-month months ? *), where day-of-month
+# is * or a day and months is * or a comma list (daily, quarterly on the 1st, yearly).
+_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) (\*|\d{1,2}) (\*|\d{1,2}(?:,\d{1,2})*) \? \*\)$")
 
 
 class Dispatcher:
@@ -267,12 +268,12 @@ class Dispatcher:
         return entry["EventId"]
 
     def run_due_schedules(self, since: datetime, until: datetime) -> list[str]:
-        """Fire every enabled daily schedule stored in moto whose time falls in (since, until]."""
+        """Fire every enabled schedule stored in moto whose time falls in (since, until]."""
         scheduler = client("scheduler")
         fired = []
         for summary in scheduler.list_schedules(State="ENABLED").get("Schedules", []):
             schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=summary.get("GroupName", "default"))
-            if not _daily_due(schedule, since, until):
+            if not _cron_due(schedule, since, until):
                 continue
             target = schedule["Target"]
             params = target.get("EventBridgeParameters", {})
@@ -294,17 +295,20 @@ class Dispatcher:
             last = now
 
 
-def _daily_due(schedule: dict[str, Any], since: datetime, until: datetime) -> bool:
-    match = _DAILY_CRON.match(schedule.get("ScheduleExpression", ""))
+def _cron_due(schedule: dict[str, Any], since: datetime, until: datetime) -> bool:
+    match = _CRON.match(schedule.get("ScheduleExpression", ""))
     if not match:
-        log.debug("local scheduler only fires daily cron(M H * * ? *) schedules; skipping %s", schedule["Name"])
+        log.debug("local scheduler only fires cron(M H D|* MONTHS|* ? *) schedules; skipping %s", schedule["Name"])
         return False
     minute, hour = int(match.group(1)), int(match.group(2))
+    day_of_month = None if match.group(3) == "*" else int(match.group(3))
+    months = None if match.group(4) == "*" else {int(m) for m in match.group(4).split(",")}
     zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
     day = since.astimezone(zone).date()
     while day <= until.astimezone(zone).date():
         at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-        if since < at <= until:
+        if (since < at <= until and day_of_month in (None, day.day)
+                and (months is None or day.month in months)):
             return True
         day += timedelta(days=1)
     return False

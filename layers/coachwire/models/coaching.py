@@ -181,7 +181,7 @@ class ManagerAlert(Record):
     source_event_id: str
 
 
-NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert"]
+NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "audit_flag", "model_review"]
 DeliveryStatus = Literal["pending", "sending", "sent", "failed", "delivery_unknown"]
 
 

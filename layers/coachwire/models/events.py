@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from coachwire import spine
 from coachwire.models.base import Identifier, InboundModel
+from coachwire.models.demographics import DemographicsUpserted
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -65,13 +66,14 @@ class LearningCompleted(InboundModel):
     score: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
-EventData = EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted
+EventData = EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted | DemographicsUpserted
 
 DATA_MODELS: dict[str, type[InboundModel]] = {
     spine.EMPLOYEE_UPSERTED: EmployeeUpserted,
     spine.CHECKIN_SUBMITTED: CheckinSubmitted,
     spine.ROLE_CHANGED: RoleChanged,
     spine.LEARNING_COMPLETED: LearningCompleted,
+    spine.DEMOGRAPHICS_UPSERTED: DemographicsUpserted,
 }
 
 EventType = Literal[
@@ -79,6 +81,7 @@ EventType = Literal[
     "performance.checkin.submitted",
     "employee.role.changed",
     "learning.activity.completed",
+    "employee.demographics.upserted",
 ]
 
 

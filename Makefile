@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Deploy-time context, e.g. `make deploy stage=prod jwt_issuer=https://idp.example.com/ ...`
 CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days hr_admin_email \
-	policy_effective_date
+	policy_effective_date hr_admins
 CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -49,6 +49,7 @@ lint: install
 bench: install
 	$(PY) -m bench
 	$(PY) -m bench.engine --doc docs/performance.md
+	$(PY) -m bench.audit --doc docs/performance.md
 
 synth: install node_modules/.installed
 	npx cdk synth --quiet $(CDK_CONTEXT)

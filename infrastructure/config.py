@@ -51,6 +51,7 @@ PLACEHOLDER_HR_ADMIN_EMAIL = "people-team@example.com"
 
 _STAGE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
 
 class ConfigError(ValueError):
@@ -71,6 +72,8 @@ class CoachwireConfig:
     hr_admin_email: str = PLACEHOLDER_HR_ADMIN_EMAIL
     policy_effective_date: str | None = None
     retention: tuple[tuple[str, int], ...] = ()
+    # Who the bias audit and the yearly model review notify: (JWT subject, email) pairs.
+    hr_admins: tuple[tuple[str, str], ...] = ()
     # Human-readable notes about placeholders in use; app.py prints them.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -82,6 +85,10 @@ class CoachwireConfig:
     def retain_data(self) -> bool:
         # Only throw-away dev stacks may delete tables on `cdk destroy`.
         return self.stage != "dev"
+
+    def hr_admins_json(self) -> str:
+        """COACHWIRE_HR_ADMINS (Settings.hr_admins)."""
+        return json.dumps(dict(self.hr_admins), sort_keys=True)
 
     @property
     def uses_placeholders(self) -> bool:
@@ -144,14 +151,21 @@ class CoachwireConfig:
                 date.fromisoformat(effective)
             except ValueError:
                 raise ConfigError(f"context 'policy_effective_date'={effective!r} must be YYYY-MM-DD") from None
+        # Bias audit flags and the yearly model review are worthless if nobody hears of them.
+        hr_admins = _hr_admins(lookup("hr_admins"))
+        if not hr_admins:
+            missing.append("hr_admins")
 
         if missing:
             hint = " ".join(f"-c {k}=..." for k in missing)
             if stage not in PLACEHOLDER_STAGES:
                 raise ConfigError(f"stage '{stage}' needs context {', '.join(missing)}: pass {hint}")
+            effects = {"jwt_issuer": "the API will reject every JWT", "jwt_audience": "the API will reject every JWT",
+                       "sender_email": "mail cannot be sent", "hr_admins": "bias audit flags notify nobody",
+                       "hr_admin_email": "overdue correction requests escalate to a placeholder mailbox"}
+            consequences = ", ".join(dict.fromkeys(effects[k] for k in missing))
             warnings.append(
-                f"using placeholders for {', '.join(missing)} (stage '{stage}'): the API will reject every "
-                f"JWT and mail cannot be sent until you pass {hint}"
+                f"using placeholders for {', '.join(missing)} (stage '{stage}'): {consequences} until you pass {hint}"
             )
 
         retention_raw = lookup("log_retention_days")
@@ -175,6 +189,7 @@ class CoachwireConfig:
             hr_admin_email=hr_admin,
             policy_effective_date=effective,
             retention=_data_retention(lookup("retention")),
+            hr_admins=hr_admins,
             warnings=tuple(warnings),
         )
 
@@ -207,6 +222,25 @@ def _data_retention(value: Any) -> tuple[tuple[str, int], ...]:
         where = ".".join(str(p) for p in err.errors()[0]["loc"])
         raise ConfigError(f"context 'retention.{where}': {err.errors()[0]['msg']}") from None
     return tuple((name, int(getattr(checked, name))) for name in sorted(value))
+
+
+def _hr_admins(value: Any) -> tuple[tuple[str, str], ...]:
+    """`sub=email,sub=email` (from -c) or a {sub: email} object (cdk.json)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ConfigError("context 'hr_admins' must look like sub=email,sub=email")
+        items = [(sub.strip(), email.strip()) for sub, email in pairs]
+    elif isinstance(value, Mapping):
+        items = [(str(sub).strip(), str(email).strip()) for sub, email in value.items()]
+    else:
+        raise ConfigError("context 'hr_admins' must be a string sub=email,... or an object {sub: email}")
+    for sub, email in items:
+        if not _SUBJECT_RE.match(sub) or not _EMAIL_RE.match(email):
+            raise ConfigError(f"context 'hr_admins': {sub!r}={email!r} is not a JWT subject and an email address")
+    return tuple(sorted(items))
 
 
 def _audience(value: Any) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
 from infrastructure.constructs.api import Api, HttpFunction
+from infrastructure.constructs.audit_reports import AuditReports
 from infrastructure.constructs.data import Tables
 from infrastructure.constructs.function import FunctionDeps
 from infrastructure.constructs.ingest import Ingest
@@ -31,7 +32,9 @@ class CoachwireStack(Stack):
         self.ingest = Ingest(self, "Ingest", config=config)
         self.notifications = Notifications(self, "Notifications", config=config)
         self.layer = CoachwireLayer(self, "SharedLayer")
-        deps = FunctionDeps(config=config, tables=self.tables, bus=self.ingest.bus, layer=self.layer.layer)
+        self.audit_reports = AuditReports(self, "AuditReports", config=config)
+        deps = FunctionDeps(config=config, tables=self.tables, bus=self.ingest.bus, layer=self.layer.layer,
+                            audit_reports=self.audit_reports)
 
         self.triggers: dict[str, TriggerFunction] = {
             trigger.name: TriggerFunction(
@@ -79,3 +82,5 @@ class CoachwireStack(Stack):
             description="Put the HRIS whsec_ signing secret(s) here, comma-separated",
         )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        CfnOutput(self, "AuditBucketName", value=self.audit_reports.bucket.bucket_name,
+                  description="Bias audit reports and input snapshots (coachwire audit rerun reads it)")

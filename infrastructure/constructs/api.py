@@ -65,6 +65,10 @@ class HttpFunction(Construct):
             environment["COACHWIRE_WEBHOOK_SECRETS_ARN"] = webhook_secrets.secret_arn
         if spec.reads_dead_letter_depth:
             environment["COACHWIRE_DEAD_LETTER_QUEUES"] = dead_letter_queue_setting(triggers)
+        if spec.reads_audit_reports:
+            if deps.audit_reports is None:
+                raise ValueError(f"{spec.name} reads audit reports: the stack needs the audit bucket")
+            environment["COACHWIRE_AUDIT_BUCKET"] = deps.audit_reports.bucket.bucket_name
 
         self.handler = CoachwireFunction(
             self,
@@ -85,6 +89,8 @@ class HttpFunction(Construct):
             self.handler.role.add_to_principal_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[webhook_secrets.secret_arn])
             )
+        if spec.reads_audit_reports and deps.audit_reports is not None:
+            deps.audit_reports.grant_read_reports(self.handler.role)
         if spec.reads_dead_letter_depth and triggers:
             self.handler.role.add_to_principal_policy(
                 iam.PolicyStatement(

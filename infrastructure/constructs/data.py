@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from coachwire import spine
 from constructs import Construct
 
@@ -16,6 +17,20 @@ from infrastructure.config import CoachwireConfig
 def table_env_var(key: str) -> str:
     """Settings field `<key>_table` read from COACHWIRE_<KEY>_TABLE."""
     return f"COACHWIRE_{key.upper()}_TABLE"
+
+
+# What a caller needs on a table's own key, used through DynamoDB. Writes need Decrypt too: DynamoDB decrypts
+# the table key with the caller's permissions on every access (aws-cdk#10010). Reading the data stays
+# limited by the DynamoDB actions granted: a PutItem-only role cannot read items, whatever its key use.
+KEY_ACTIONS_TO_READ = ("kms:Decrypt", "kms:DescribeKey")
+KEY_ACTIONS_TO_WRITE = KEY_ACTIONS_TO_READ + (
+    "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext")
+READ_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"})
+
+
+def via_dynamodb() -> dict:
+    """Key use allowed only inside DynamoDB calls, never as a direct KMS call."""
+    return {"StringEquals": {"kms:ViaService": f"dynamodb.{Aws.REGION}.amazonaws.com"}}
 
 
 def _attr(name: str) -> dynamodb.Attribute:
@@ -28,14 +43,26 @@ class Tables(Construct):
         super().__init__(scope, construct_id)
         self.by_key: dict[str, dynamodb.Table] = {}
         self.specs: dict[str, spine.TableSpec] = {}
+        self.keys: dict[str, kms.Key] = {}
         for spec in spine.TABLES:
+            key = None
+            if spec.customer_managed_key:
+                key = kms.Key(
+                    self,
+                    f"{spec.key.title().replace('_', '')}Key",
+                    description=f"coachwire {config.stage}: the {spec.key} table only",
+                    enable_key_rotation=True,
+                    removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+                )
+                self.keys[spec.key] = key
             table = dynamodb.Table(
                 self,
                 spec.key.title().replace("_", ""),
                 partition_key=_attr(spec.partition_key),
                 sort_key=_attr(spec.sort_key) if spec.sort_key else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-                encryption=dynamodb.TableEncryption.AWS_MANAGED,
+                encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if key else dynamodb.TableEncryption.AWS_MANAGED,
+                encryption_key=key,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
                 ),
@@ -65,6 +92,12 @@ class Tables(Construct):
                 raise ValueError(f"grant on {grant.table!r} must list explicit dynamodb actions: {grant.actions}")
             table = self.by_key[grant.table]
             table.grant(role, *grant.actions)
+            key = self.keys.get(grant.table)
+            if key is not None:
+                writes = any(a not in READ_ACTIONS for a in grant.actions)
+                role.add_to_principal_policy(iam.PolicyStatement(
+                    actions=list(KEY_ACTIONS_TO_WRITE if writes else KEY_ACTIONS_TO_READ),
+                    resources=[key.key_arn], conditions=via_dynamodb()))
             if self.specs[grant.table].indexes:
                 Validations.of(policy_scope).acknowledge(
                     Acknowledgment(

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from infrastructure import REPO_ROOT
 from infrastructure.config import CoachwireConfig
+from infrastructure.constructs.audit_reports import AuditReports
 from infrastructure.constructs.data import Tables
 from infrastructure.constructs.layer import ARCHITECTURE, RUNTIME
 
@@ -59,6 +60,7 @@ class FunctionDeps:
     tables: Tables
     bus: events.IEventBus
     layer: lambda_.ILayerVersion
+    audit_reports: AuditReports | None = None
 
     def base_environment(self) -> dict[str, str]:
         return {

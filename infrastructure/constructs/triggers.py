@@ -69,6 +69,16 @@ class TriggerFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.trigger = trigger
+        environment: dict[str, str] = {}
+        reports = deps.audit_reports
+        if trigger.writes_audit_reports:
+            if reports is None or "demographics" not in deps.tables.keys:
+                raise ValueError(f"trigger {trigger.name} writes audit reports: the stack needs the audit bucket "
+                                 "and the demographics table's key")
+            environment["COACHWIRE_AUDIT_BUCKET"] = reports.bucket.bucket_name
+            environment["COACHWIRE_DEMOGRAPHICS_KEY_ARN"] = deps.tables.keys["demographics"].key_arn
+        if trigger.notifies_hr_admins:
+            environment["COACHWIRE_HR_ADMINS"] = deps.config.hr_admins_json()
 
         self.handler = CoachwireFunction(
             self,
@@ -80,8 +90,11 @@ class TriggerFunction(Construct):
             memory_mb=trigger.memory_mb,
             grants=trigger.all_grants,
             publishes_events=trigger.publishes_events,
+            environment=environment,
         )
         self.function = self.handler.function
+        if trigger.writes_audit_reports and reports is not None:
+            reports.grant_write(self.handler.role, deps.tables.keys["demographics"])
 
         self.dead_letter_queue = secure_queue(self, "DeadLetterQueue", retention_period=DLQ_RETENTION)
         self.queue = secure_queue(

@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Feature packages register their own command groups; their `cli` modules import only argparse at load.
-FEATURE_CLIS = ("coachwire.frameworks.cli", "coachwire.readiness.cli", "coachwire.engine.cli", "coachwire.policy.cli")
+FEATURE_CLIS = ("coachwire.frameworks.cli", "coachwire.readiness.cli", "coachwire.engine.cli", "coachwire.policy.cli",
+                "coachwire.audit_cli")
 
 
 def _add_feature_groups(groups: argparse._SubParsersAction) -> None:

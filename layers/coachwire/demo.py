@@ -1,8 +1,9 @@
-"""`make demo`: replay a 60-day pilot of ~200 synthetic employees through the local stack.
+"""`make demo`: replay a 60-day pilot of ~200 synthetic employees through the local stack, then audit it for bias.
 
 Everything goes through the front door: signed webhooks over HTTP, the real handlers behind the local
 dispatcher, the read API with bearer tokens. The clock is advanced day by day so the daily stall
-detection sees the quiet periods.
+detection sees the quiet periods. The pilot carries demographics (day 1) and a planted disparity; at the end
+the bias audit of the current quarter must flag it and must not flag the fair control.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ import requests
 
 from coachwire.clock import SystemClock
 from coachwire.local.stack import LocalStack
-from coachwire.sample_org.pilot import Pilot, PilotStep, build_pilot, default_start, replay_days
+from coachwire.sample_org.people import SAMPLE_PEOPLE
+from coachwire.sample_org.pilot import AuditScenario, Pilot, PilotStep, build_pilot, default_start, replay_days
 from coachwire.webhook_client import Delivery, WebhookClient
 
 STALL_FROM_DAY = 30  # the default stall window: nobody can have been quiet for 30 days before day 30
+DEMOGRAPHICS_DAY = 1  # the pilot sends demographics the day after the initial sync
+SCENARIO = AuditScenario()
+HR_ADMIN = next(p.employee_id for p in SAMPLE_PEOPLE if p.access == "hr_admin")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -83,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Progress()
     started = time.monotonic()
     today = SystemClock().now().date()
-    pilot = build_pilot(default_start(today), n=args.employees, seed=args.seed)
+    pilot = build_pilot(default_start(today), n=args.employees, seed=args.seed, audit_scenario=SCENARIO)
     counts = pilot.counts()
     out.line(f"Coachwire demo: {len(pilot.people)} employees, {len(pilot.steps)} HRIS events over 60 days "
              f"from {pilot.start} ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})", final=True)
@@ -91,11 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     with LocalStack(seed="sample") as stack:
         replay = Replayer(stack, args.workers)
         rejected: list[tuple[PilotStep, Delivery]] = []
+        timings: dict[str, float] = {}
         for day, steps in replay_days(pilot.steps).items():
+            day_started = time.monotonic()
             for step, delivery in zip(steps, replay.send_day(steps), strict=True):
                 if delivery.status != 202:
                     rejected.append((step, delivery))
             stack.wait_until_idle(timeout=120)
+            if day == DEMOGRAPHICS_DAY:
+                timings["demographics day"] = time.monotonic() - day_started
             if day >= STALL_FROM_DAY:
                 stack.fire_schedule("stall_detection", as_of=pilot.start + timedelta(days=day))
                 stack.wait_until_idle(timeout=120)
@@ -103,14 +112,36 @@ def main(argv: list[str] | None = None) -> int:
                      f"accepted {replay.statuses['accepted']:5d}  rejected {len(rejected)}  "
                      f"[{time.monotonic() - started:5.1f}s]")
         out.line("", final=True)
-        report = Report(stack, pilot, replay, rejected, time.monotonic() - started)
+        out.line(f"Auditing {quarter_of(today)} for bias (POST /audits, as HR admin {HR_ADMIN})...", final=True)
+        audit_started = time.monotonic()
+        audit = run_audit(stack, quarter_of(today), f"demo-seed-{args.seed}")
+        timings["bias audit"] = time.monotonic() - audit_started
+        report = Report(stack, pilot, replay, rejected, time.monotonic() - started, audit, timings)
         print(report.render())
         return 0 if report.healthy else 1
 
 
+def quarter_of(day) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def run_audit(stack: LocalStack, window: str, request_id: str) -> dict:
+    """The bias audit of the quarter so far, requested and read back through the API like HR would."""
+    headers = {"authorization": f"Bearer {stack.mint_token('hr_admin', HR_ADMIN)}"}
+    accepted = requests.post(f"{stack.base_url}/audits", json={"window": window, "request_id": request_id},
+                             headers=headers, timeout=30)
+    accepted.raise_for_status()
+    stack.wait_until_idle(timeout=300)
+    detail = requests.get(f"{stack.base_url}/audits/{accepted.json()['audit_id']}", headers=headers, timeout=30)
+    detail.raise_for_status()
+    return detail.json()
+
+
 class Report:
-    def __init__(self, stack: LocalStack, pilot: Pilot, replay: Replayer, rejected, elapsed: float) -> None:
+    def __init__(self, stack: LocalStack, pilot: Pilot, replay: Replayer, rejected, elapsed: float, audit: dict,
+                 timings: dict[str, float]) -> None:
         self.stack, self.pilot, self.replay, self.rejected, self.elapsed = stack, pilot, replay, rejected, elapsed
+        self.audit, self.timings = audit, timings
         self.token = stack.mint_token("hr_admin", "demo-hr-admin")
         self.stats = {row["trigger"]: row for row in self._get("/triggers/stats")["triggers"]}
         self.managers = sorted({p.manager_id for p in pilot.people if p.manager_id})
@@ -127,9 +158,22 @@ class Report:
         return sum(row["dead_lettered"] for row in self.stats.values())
 
     @property
+    def flags(self) -> list[dict]:
+        return self.audit["summary"]["flags"]
+
+    @property
+    def planted_found(self) -> bool:
+        return any((f["attribute"], f["group"]) == (SCENARIO.attribute, SCENARIO.group) for f in self.flags)
+
+    @property
+    def control_flagged(self) -> bool:
+        return any(SCENARIO.fair_control in f["attribute"] for f in self.flags)
+
+    @property
     def healthy(self) -> bool:
         return self.dead_lettered == 0 and not self.rejected and \
-            all(row["failed"] == 0 for row in self.stats.values())
+            all(row["failed"] == 0 for row in self.stats.values()) and \
+            self.audit["summary"]["status"] == "completed" and self.planted_found and not self.control_flagged
 
     def _first_notification(self, kind: str, recipients) -> dict | None:
         for recipient in recipients:
@@ -158,6 +202,8 @@ class Report:
             f"Manager alerts         {len(self.alerts):6d}   stalled development → 1:1 talking points "
             f"({len(alerted & quiet)} of {len(quiet)} planted quiet employees caught)",
             f"Emails delivered       {s['notification_delivery']['succeeded']:6d}",
+            f"Demographics stored    {s['demographics_sync']['succeeded']:6d}   own table and KMS key, written only "
+            f"({self.timings.get('demographics day', 0):.1f} s for day {DEMOGRAPHICS_DAY})",
             "",
             "Trigger reliability (received / succeeded / no action / stale / duplicate / failed / dead-lettered)",
         ]
@@ -179,9 +225,36 @@ class Report:
                       f"as of {alert['as_of']}; reasons: {', '.join(r['code'] for r in alert['reasons'])})"]
             if note:
                 lines += [f"Subject: {note['subject']}", "", note["body"]]
-        lines += ["-" * 78, "Healthy: nothing failed, nothing dead-lettered." if self.healthy
-                  else "Attention: some events failed or were dead-lettered (see above)."]
+        lines += self.audit_lines()
+        lines += ["-" * 78, "Healthy: nothing failed, nothing dead-lettered; the audit found the planted disparity "
+                  "and left the fair control alone." if self.healthy
+                  else "Attention: some events failed or were dead-lettered, or the audit missed what was planted "
+                  "(see above)."]
         return "\n".join(lines)
+
+    def audit_lines(self) -> list[str]:
+        from coachwire.fairness.pipeline import Flag
+        from coachwire.services.audits import flag_line
+
+        summary = self.audit["summary"]
+        counts = summary["counts"]
+        lines = ["", "-" * 78,
+                 f"Bias audit {summary['window']} ({summary['audit_id']}, {summary['status']}, "
+                 f"{self.timings.get('bias audit', 0):.1f} s): {counts.get('audited', 0)} employees and "
+                 f"{counts.get('recommendations_audited', 0)} recommendations audited",
+                 f"Planted: {SCENARIO.affected_share:.0%} of {SCENARIO.attribute} '{SCENARIO.group}' never had a gap "
+                 f"flagged ({len(self.pilot.planted_employee_ids)} people) -> "
+                 + ("FLAGGED" if self.planted_found else "NOT FOUND"),
+                 f"Fair control: {SCENARIO.fair_control}, drawn independently of the history -> "
+                 + ("FLAGGED (a false alarm)" if self.control_flagged else "no flag"),
+                 f"{len(self.flags)} flagged comparison(s), each with a review case (GET /reviews):"]
+        lines += [f"  - {flag_line(Flag.model_validate(f))}" for f in self.flags]
+        lines.append(f"Report for HR: GET /audits/{summary['audit_id']}?format=html")
+        note = self._first_notification("audit_flag", [HR_ADMIN])
+        if note:
+            lines += ["", f"The email to HR admin {HR_ADMIN} ({note['status']})", f"Subject: {note['subject']}", "",
+                      note["body"]]
+        return lines
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from coachwire.domain.retention import ScannedItem
+from coachwire.models.audits import AuditSummary, ReviewCase
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
@@ -179,7 +180,10 @@ class DeadLetterDepth(Protocol):
 class DemographicsStore(Protocol):
     """The isolated demographics table. Only the audit function is granted read; its writer may only put."""
 
-    def put(self, record: DemographicRecord) -> None: ...
+    def put(self, record: DemographicRecord) -> bool:
+        """Store the record unless a newer one (by `updated_at`) is held; False when it was older. Decided by a
+        conditional write, so the writer never reads what is stored."""
+        ...
     def all_records(self) -> Iterator[DemographicRecord]: ...
 
 
@@ -194,4 +198,45 @@ class ModelRegistry(Protocol):
     def pointer(self) -> RegistryPointer: ...
     def swap_pointer(self, new: RegistryPointer, expected_revision: int) -> None:
         """Raises ConcurrentUpdate when the stored pointer's revision is not ``expected_revision``."""
+        ...
+
+
+class GovernanceStore(Protocol):
+    """Bias audit summaries and the review cases their flags open (the governance table)."""
+
+    def add_audit(self, summary: AuditSummary) -> AuditSummary | None:
+        """Store a new audit; None when its id is taken (the caller reads the existing one)."""
+        ...
+    def put_audit(self, summary: AuditSummary) -> None: ...
+    def audit(self, audit_id: str) -> AuditSummary | None: ...
+    def audits(self) -> list[AuditSummary]: ...
+    def open_review(self, case: ReviewCase) -> bool:
+        """Store a new case; False when a case with its id exists (a redelivered audit)."""
+        ...
+    def review(self, review_id: str) -> ReviewCase | None: ...
+    def reviews(self) -> list[ReviewCase]: ...
+    def update_review(self, case: ReviewCase, expected_version: int) -> None:
+        """Replace the case if its version is still `expected_version`; ConcurrentUpdate otherwise."""
+        ...
+    def queue_notifications(self, notes: list[Notification]) -> None:
+        """Put each notification in the outbox unless it is already there (deterministic ids)."""
+        ...
+
+
+class AuditArchive(Protocol):
+    """Where audit outputs are kept: an encrypted, versioned object store."""
+
+    def put(self, key: str, body: bytes, content_type: str, *, kms_key_id: str = "") -> str:
+        """Store one object; returns its version id. `kms_key_id` encrypts it under that key."""
+        ...
+    def get(self, key: str) -> bytes:
+        """The latest version's bytes; NotFound when there is none."""
+        ...
+
+
+class AuditSource(Protocol):
+    """Profiles and recommendations as the audit reads them: one pass over the profiles table."""
+
+    def profile_docs(self, recommendations: bool = True) -> Iterator[tuple[str, dict]]:
+        """("profile" | "recommendation", stored JSON document) for every profile (and recommendation)."""
         ...

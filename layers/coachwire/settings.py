@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
 
 class StallRules(BaseSettings):
@@ -39,6 +43,17 @@ class RetentionRules(BaseSettings):
     demographics_days: int = Field(1095, ge=30, le=3650, description="after the demographic record was updated")
 
 
+class AuditRules(BaseSettings):
+    """Bias audit statistics that an organisation may tune (recorded in every audit's manifest)."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWIRE_AUDIT_", frozen=True)
+
+    alpha: float = Field(0.05, gt=0, lt=1)
+    min_n: int = Field(10, ge=1, le=10_000)
+    small_category_share: float = Field(0.02, ge=0, lt=1)
+    suppress_below: int = Field(10, ge=1, le=10_000)
+
+
 class Settings(BaseSettings):
     """Everything a function may need, read once from COACHWIRE_* environment variables."""
 
@@ -51,6 +66,14 @@ class Settings(BaseSettings):
     audit_table: str = "coachwire-local-audit-log"
     stats_table: str = "coachwire-local-trigger-stats"
     idempotency_table: str = "coachwire-local-idempotency"
+    demographics_table: str = "coachwire-local-demographics"
+    governance_table: str = "coachwire-local-governance"
+    audit_bucket: str = "coachwire-local-audit-reports"
+    # Encrypts the audit's input snapshots (they hold demographics); set for the audit function only.
+    demographics_key_arn: str = ""
+    # Who is told about audit flags and the yearly model review: {"<JWT subject>": "<email>"}, as JSON.
+    hr_admins: dict[str, str] = Field(default_factory=dict)
+    audit: AuditRules = Field(default_factory=AuditRules)
     event_bus_name: str = "coachwire-local-bus"
     # Comma-separated "trigger=queue_url" pairs, so the stats endpoint can read dead-letter depth.
     dead_letter_queues: str = ""
@@ -75,6 +98,14 @@ class Settings(BaseSettings):
     correction_escalation_days: int = Field(30, ge=1, le=365)
     hr_admin_email: str = "people-team@example.com"  # escalations go here (a shared HR mailbox)
     policy_effective_date: date = date(2026, 12, 1)  # set when a configuration change takes effect
+
+    @field_validator("hr_admins")
+    @classmethod
+    def _hr_admins_are_subjects_with_emails(cls, admins: dict[str, str]) -> dict[str, str]:
+        for subject, email in admins.items():
+            if not _SUBJECT.match(subject) or not _EMAIL.match(email):
+                raise ValueError(f"hr_admins maps a JWT subject to an email; {subject!r} does not fit")
+        return admins
 
     def dead_letter_queue_urls(self) -> dict[str, str]:
         pairs = [p for p in self.dead_letter_queues.split(",") if "=" in p]

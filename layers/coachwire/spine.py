@@ -24,6 +24,21 @@ MODEL_TRAINING_DUE = "job.model_training.due"
 RETENTION_SWEEP_DUE = "job.retention_sweep.due"
 FRAMEWORK_PUBLISHED = "framework.published"
 FRAMEWORK_RECOMPUTE_BATCH = "framework.recompute.batch"
+# Special-category data (gender, race/ethnicity, ...): its own event type, table, key and writer.
+DEMOGRAPHICS_UPSERTED = "employee.demographics.upserted"
+# The bias audit: quarterly schedule, on request (POST /audits), and what a flag announces.
+BIAS_AUDIT_DUE = "job.bias_audit.due"
+BIAS_AUDIT_REQUESTED = "audit.run.requested"
+AUDIT_DISPARITY_FLAGGED = "audit.disparity.flagged"
+MODEL_REVIEW_DUE = "job.model_review.due"
+
+# Where the bias audit keeps its outputs (one S3 bucket: KMS, versioned, TLS only, no public access).
+# Reports (results JSON, HTML, manifest) are readable by the API; input snapshots hold row-level data,
+# demographics included, so they are encrypted under the demographics table's key, which only the audit
+# function may use, and expire after the retention below (aggregates and manifests are kept).
+AUDIT_REPORTS_PREFIX = "audits/"
+AUDIT_SNAPSHOTS_PREFIX = "snapshots/"
+AUDIT_SNAPSHOT_RETENTION_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,9 @@ class TableSpec:
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     append_only: bool = False
+    # Encrypted with a key of its own (customer managed, rotated): only roles granted use of that key,
+    # through DynamoDB, can touch the data, and key use shows up in CloudTrail.
+    customer_managed_key: bool = False
 
 
 TABLES: tuple[TableSpec, ...] = (
@@ -71,6 +89,10 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec("stats", "trigger"),
     TableSpec("idempotency", "id", ttl_attribute="expiration"),
+    # One item per employee. Written by demographics_sync (PutItem only), read by the bias audit alone.
+    TableSpec("demographics", "employee_id", customer_managed_key=True, ttl_attribute="expires_at"),
+    # Audit summaries (pk "AUDITS") and the framework review cases their flags open (pk "REVIEWS").
+    TableSpec("governance", "pk", "sk"),
 )
 
 
@@ -112,6 +134,10 @@ class Trigger:
     # EventBridge Scheduler expression; the schedule puts a `STALL_DETECTION_DUE`-style event on the bus.
     schedule: str | None = None
     schedule_detail_type: str | None = None
+    # Writes the bias audit's reports and input snapshots (S3); reads the demographics table's key for them.
+    writes_audit_reports: bool = False
+    # Gets COACHWIRE_HR_ADMINS, to notify them.
+    notifies_hr_admins: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -217,6 +243,8 @@ TRIGGERS: tuple[Trigger, ...] = (
                                     "dynamodb:DeleteItem")),
             TableGrant("outbox", ("dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem")),
             TableGrant("idempotency", ("dynamodb:Scan",)),
+            # A leaver's demographic record is deleted by key, never read.
+            TableGrant("demographics", ("dynamodb:DeleteItem",)),
         ),
         publishes_events=True,
         timeout_seconds=900,
@@ -235,6 +263,50 @@ TRIGGERS: tuple[Trigger, ...] = (
         timeout_seconds=300,
         memory_mb=1024,
         batch_size=1,
+    ),
+    Trigger(
+        name="demographics_sync",
+        summary="Demographics from the HRIS → the isolated demographics table (write only, never read back)",
+        detail_types=(DEMOGRAPHICS_UPSERTED,),
+        sources=(EVENT_SOURCE_HRIS,),
+        grants=(TableGrant("demographics", ("dynamodb:PutItem",)),),
+    ),
+    Trigger(
+        name="bias_audit",
+        summary="Quarterly (and on request): bias audit of recommendations → report in S3, review cases, "
+                "HR admins notified of every flag",
+        detail_types=(BIAS_AUDIT_DUE, BIAS_AUDIT_REQUESTED),
+        sources=(EVENT_SOURCE_SCHEDULER, EVENT_SOURCE_INTERNAL),
+        grants=(
+            # One parallel scan reads profiles and recommendations together (no per-employee queries).
+            TableGrant("profiles", ("dynamodb:Scan",)),
+            # The only read grant on demographics anywhere in the spine (tests/infra asserts it).
+            TableGrant("demographics", ("dynamodb:Scan",)),
+            TableGrant("governance", READ + WRITE),
+            TableGrant("outbox", ("dynamodb:PutItem",)),
+        ),
+        publishes_events=True,
+        writes_audit_reports=True,
+        notifies_hr_admins=True,
+        timeout_seconds=900,
+        memory_mb=3008,
+        batch_size=1,
+        max_receive_count=2,
+        # 05:00 UTC on the first day of each quarter; the job audits the quarter that just ended.
+        schedule="cron(0 5 1 1,4,7,10 ? *)",
+        schedule_detail_type=BIAS_AUDIT_DUE,
+    ),
+    Trigger(
+        name="model_review_reminder",
+        summary="Yearly: remind HR admins to review the active recommendation model and its audits",
+        detail_types=(MODEL_REVIEW_DUE,),
+        sources=(EVENT_SOURCE_SCHEDULER,),
+        grants=(TableGrant("outbox", ("dynamodb:PutItem",)), TableGrant("governance", ("dynamodb:Query",)),
+                TableGrant("catalog", ("dynamodb:GetItem",))),  # the model registry's pointer
+        notifies_hr_admins=True,
+        batch_size=1,
+        schedule="cron(0 9 15 1 ? *)",
+        schedule_detail_type=MODEL_REVIEW_DUE,
     ),
     Trigger(
         name="notification_delivery",
@@ -269,6 +341,8 @@ class HttpFunction:
     publishes_events: bool = False
     reads_webhook_secret: bool = False
     reads_dead_letter_depth: bool = False
+    # Reads the bias audit's reports (never its input snapshots).
+    reads_audit_reports: bool = False
     timeout_seconds: int = 10
     memory_mb: int = 512
 
@@ -309,8 +383,11 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
             TableGrant("stats", ("dynamodb:Scan",)),
             TableGrant("audit", ("dynamodb:PutItem",)),
             TableGrant("audit", ("dynamodb:Query",)),  # a person's entries, for their data export
+            # Audit requests and summaries, review cases and their status changes.
+            TableGrant("governance", READ + WRITE),
         ),
         publishes_events=True,
         reads_dead_letter_depth=True,
+        reads_audit_reports=True,
     ),
 )

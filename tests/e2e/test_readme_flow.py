@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -117,9 +118,31 @@ def test_every_example_payload_is_accepted_and_acted_on(server):
         return plan
 
     eventually(planned)
-    stats = {row["trigger"]: row for row in get(base, env, "/triggers/stats", "hr_admin", "hr-1")["triggers"]}
+    send(base, env, "employee.demographics.upserted")
+
+    def stored_apart():
+        rows = {row["trigger"]: row for row in get(base, env, "/triggers/stats", "hr_admin", "hr-1")["triggers"]}
+        assert rows["demographics_sync"]["succeeded"] == 1
+        return rows
+
+    stats = eventually(stored_apart)
     assert all(row["failed"] == 0 and row["dead_lettered"] == 0 for row in stats.values())
-    assert stats["ingest_webhook"]["succeeded"] == 4
+    assert stats["ingest_webhook"]["succeeded"] == 5
+    # employee.left is replayed by test_the_policy_is_public_and_a_leaver_sees_their_erasure_date_in_their_export.
+    assert sorted(p.stem for p in EXAMPLES.glob("*.json")) == sorted(
+        ["employee.upserted", "performance.checkin.submitted", "learning.activity.completed", "employee.role.changed",
+         "employee.demographics.upserted", "employee.left"]), "a new example needs a step here"
+
+
+def test_a_bias_audit_runs_from_the_command_line(server):
+    base, env = server
+    today = date.today()
+    window = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    env = {**env, "COACHWIRE_TOKEN": cli(env, "local", "token", "--role", "hr_admin", "--sub", "hr-1")}
+    out = cli(env, "audit", "run", "--window", window, "--url", base)
+    assert f"of {window}: completed" in out and "report: GET" in out
+    listed = get(base, env, "/audits", "hr_admin", "hr-1")["audits"]
+    assert [a["window"] for a in listed] == [window]
 
 
 def test_a_new_framework_version_is_published_from_the_command_line(server, tmp_path):

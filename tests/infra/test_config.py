@@ -18,6 +18,7 @@ FULL = {
     "jwt_audience": "a, b",
     "sender_email": "coach@example.test",
     "hr_admin_email": "people@example.test",
+    "hr_admins": "hr-1=people.ops@example.test",
 }
 
 
@@ -26,7 +27,7 @@ def test_dev_without_context_synthesises_with_loud_placeholders() -> None:
     assert config.stage == "dev"
     assert config.jwt_issuer == PLACEHOLDER_JWT_ISSUER
     assert config.uses_placeholders
-    assert "jwt_issuer" in config.warnings[0] and "sender_email" in config.warnings[0]
+    assert all(key in config.warnings[0] for key in ("jwt_issuer", "sender_email", "hr_admins"))
     assert not config.retain_data
 
 
@@ -44,6 +45,13 @@ def test_full_context_is_parsed() -> None:
     assert config.jwt_audience == ("a", "b")
     assert config.log_retention_days == 365
     assert config.is_prod and config.retain_data and not config.uses_placeholders
+
+
+def test_hr_admins_accept_pairs_from_the_command_line_or_an_object_from_cdk_json() -> None:
+    pairs = CoachwireConfig.from_context(FULL | {"hr_admins": "b-2=b@example.test, a-1=a@example.test"})
+    mapping = CoachwireConfig.from_context(FULL | {"hr_admins": {"a-1": "a@example.test", "b-2": "b@example.test"}})
+    assert pairs.hr_admins == mapping.hr_admins == (("a-1", "a@example.test"), ("b-2", "b@example.test"))
+    assert pairs.hr_admins_json() == '{"a-1": "a@example.test", "b-2": "b@example.test"}'
 
 
 def test_audience_accepts_a_list_from_cdk_json() -> None:
@@ -65,6 +73,8 @@ def test_audience_accepts_a_list_from_cdk_json() -> None:
         ("retention", '{"alerts_days": 0}'),
         ("retention", '{"alert_days": 90}'),
         ("retention", "90 days"),
+        ("hr_admins", "hr-1"),
+        ("hr_admins", "hr-1=not-an-email"),
     ],
 )
 def test_bad_values_name_the_key(key: str, value: str) -> None:

@@ -37,6 +37,7 @@ CONTEXT = {
     "hr_admin_email": "people@example.test",
     "policy_effective_date": "2027-01-04",
     "retention": {"alerts_days": 90},
+    "hr_admins": "hr-1=people.ops@example.test",
 }
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -623,3 +624,153 @@ def test_alarm_topic_is_encrypted_ssl_only_and_mails_on_call(synth: Synth) -> No
     )
     subs = [s["Properties"] for s in synth.of_type("AWS::SNS::Subscription").values()]
     assert [(s["Protocol"], s["Endpoint"], ref_id(s["TopicArn"])) for s in subs] == [("email", ALARM_EMAIL, topic_id)]
+
+
+# ---------------------------------------------------------------- demographics isolation and the bias audit
+
+DYNAMODB_READS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+                  "dynamodb:PartiQLSelect", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
+def trigger_role(s: Synth, name: str) -> str:
+    return trigger_wiring(s, spine.TRIGGERS_BY_NAME[name]).role_id
+
+
+def demographics_key(s: Synth) -> str:
+    key_id = ref_id(synth_table(s, "demographics")["Properties"]["SSESpecification"]["KMSMasterKeyId"])
+    assert s.resources[key_id]["Type"] == "AWS::KMS::Key"
+    return key_id
+
+
+def synth_table(s: Synth, key: str) -> dict:
+    return s.resources[table_ids(s)[key]]
+
+
+def audit_bucket(s: Synth) -> str:
+    (bucket,) = [k for k, v in s.of_type("AWS::S3::Bucket").items() if "VersioningConfiguration" in v["Properties"]]
+    return bucket
+
+
+def test_only_the_audit_function_may_read_demographics_and_only_its_writer_may_put(synth: Synth) -> None:
+    table = table_ids(synth)["demographics"]
+    audit_role, writer_role = trigger_role(synth, "bias_audit"), trigger_role(synth, "demographics_sync")
+    sweep_role = trigger_role(synth, "retention_sweep")
+    touching: dict[str, set[str]] = defaultdict(set)
+    for roles, st in iam_statements(synth):
+        if st["Effect"] == "Allow" and table in refs(st["Resource"]):
+            for role in roles:
+                touching[role] |= set(as_list(st["Action"]))
+    # The sweep erases a leaver's record by key: delete only, it can never read one.
+    assert touching == {audit_role: {"dynamodb:Scan"}, writer_role: {"dynamodb:PutItem"},
+                        sweep_role: {"dynamodb:DeleteItem"}}
+    readers = {role for role, actions in touching.items() if actions & DYNAMODB_READS}
+    assert readers == {audit_role}
+    # The spine agrees: one reader, one writer, one eraser, and nobody else is granted the table at all.
+    granted = {t.name for t in spine.TRIGGERS for g in t.grants if g.table == "demographics"}
+    granted |= {f.name for f in spine.HTTP_FUNCTIONS for g in f.grants if g.table == "demographics"}
+    assert granted == {"bias_audit", "demographics_sync", "retention_sweep"}
+
+
+def test_the_demographics_key_is_its_own_rotated_and_used_only_through_dynamodb_or_the_audit(synth: Synth) -> None:
+    key = demographics_key(synth)
+    props = synth.props(key)
+    assert props["EnableKeyRotation"] is True
+    assert synth.resources[key]["DeletionPolicy"] == "Retain"
+    # No other table and no queue or topic shares it.
+    users = [rid for rid, res in synth.resources.items() if key in refs(res.get("Properties", {}))
+             and res["Type"] not in ("AWS::IAM::Policy", "AWS::Lambda::Function")]
+    assert users == [table_ids(synth)["demographics"]]
+    # The key policy delegates to IAM (account root) and names no other principal.
+    principals = [st["Principal"] for st in props["KeyPolicy"]["Statement"]]
+    assert len(principals) == 1 and render(principals[0]["AWS"]).endswith(":root")
+
+    audit_role, writer_role = trigger_role(synth, "bias_audit"), trigger_role(synth, "demographics_sync")
+    sweep_role = trigger_role(synth, "retention_sweep")
+    via: dict[str, set[str]] = defaultdict(set)
+    for roles, st in iam_statements(synth):
+        if st["Effect"] != "Allow" or key not in refs(st["Resource"]):
+            continue
+        service = render(st["Condition"]["StringEquals"]["kms:ViaService"])  # never usable as a direct KMS call
+        for role in roles:
+            via[role].add(service.split(".")[0])
+            if role in (writer_role, sweep_role):
+                # DynamoDB decrypts the table key with the caller's rights even for PutItem or DeleteItem
+                # (aws-cdk#10010); their DynamoDB grants (put only, delete only) are what keep them from reading.
+                assert service.startswith("dynamodb."), st
+    assert via == {audit_role: {"dynamodb", "s3"}, writer_role: {"dynamodb"}, sweep_role: {"dynamodb"}}
+    decrypters = {role for roles, st in iam_statements(synth) if key in refs(st.get("Resource"))
+                  and "kms:Decrypt" in as_list(st["Action"]) for role in roles}
+    assert decrypters == {audit_role, writer_role, sweep_role}
+    # Only the audit function is told the key's ARN (it encrypts input snapshots with it).
+    functions = synth.of_type("AWS::Lambda::Function")
+    told = [fn for fn in functions if "COACHWIRE_DEMOGRAPHICS_KEY_ARN" in env_of(synth, fn)]
+    assert told == [trigger_wiring(synth, spine.TRIGGERS_BY_NAME["bias_audit"]).function_id]
+
+
+def test_the_demographics_queues_are_encrypted_and_tls_only(synth: Synth) -> None:
+    wiring = trigger_wiring(synth, spine.TRIGGERS_BY_NAME["demographics_sync"])
+    for queue in (wiring.queue_id, wiring.dead_letter_id, wiring.delivery_dead_letter_id):
+        assert synth.props(queue).get("SqsManagedSseEnabled") is True, queue
+
+
+def test_the_audit_bucket_is_kms_encrypted_versioned_private_logged_and_tls_only(synth: Synth) -> None:
+    bucket = audit_bucket(synth)
+    props = synth.props(bucket)
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    key = ref_id(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
+    assert synth.props(key)["EnableKeyRotation"] is True and key != demographics_key(synth)
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                       "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert ref_id(props["LoggingConfiguration"]["DestinationBucketName"]) in synth.of_type("AWS::S3::Bucket")
+    assert synth.resources[bucket]["DeletionPolicy"] == "Retain"
+    rules = props["LifecycleConfiguration"]["Rules"]
+    (snapshots,) = [r for r in rules if r.get("Prefix") == spine.AUDIT_SNAPSHOTS_PREFIX]
+    assert snapshots["ExpirationInDays"] == spine.AUDIT_SNAPSHOT_RETENTION_DAYS
+    for policy in synth.of_type("AWS::S3::BucketPolicy").values():
+        assert any(st["Effect"] == "Deny" and st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+                   for st in policy["Properties"]["PolicyDocument"]["Statement"])
+    policed = {ref_id(p["Properties"]["Bucket"]) for p in synth.of_type("AWS::S3::BucketPolicy").values()}
+    assert policed == set(synth.of_type("AWS::S3::Bucket"))
+
+
+def test_only_the_audit_writes_reports_and_only_the_api_reads_them_and_nobody_reads_snapshots(synth: Synth) -> None:
+    bucket = audit_bucket(synth)
+    audit_role = trigger_role(synth, "bias_audit")
+    _, api_fn = http_function_id(synth, "ANY", "/{proxy+}")
+    api_role = ref_id(synth.props(api_fn)["Role"])
+    grants: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for roles, st in iam_statements(synth):
+        for resource in as_list(st["Resource"]):
+            if bucket in refs(resource):
+                path = render(resource).removeprefix(f"<{bucket}>").lstrip("/") or "(bucket)"
+                for role in roles:
+                    grants[(role, path)] |= set(as_list(st["Action"]))
+    assert grants == {
+        (audit_role, f"{spine.AUDIT_REPORTS_PREFIX}*"): {"s3:PutObject"},
+        (audit_role, f"{spine.AUDIT_SNAPSHOTS_PREFIX}*"): {"s3:PutObject"},
+        (api_role, f"{spine.AUDIT_REPORTS_PREFIX}*"): {"s3:GetObject"},
+    }
+    functions = synth.of_type("AWS::Lambda::Function")
+    with_bucket = sorted(fn for fn in functions if "COACHWIRE_AUDIT_BUCKET" in env_of(synth, fn))
+    assert with_bucket == sorted([trigger_wiring(synth, spine.TRIGGERS_BY_NAME["bias_audit"]).function_id, api_fn])
+
+
+def test_audit_and_model_review_schedules(synth: Synth) -> None:
+    by_job = {json.loads(s["Properties"]["Target"]["Input"])["job"]: s["Properties"]
+              for s in synth.of_type("AWS::Scheduler::Schedule").values()}
+    minute, hour, day, months, *_ = by_job["bias_audit"]["ScheduleExpression"].removeprefix("cron(").split()
+    assert (day, months) == ("1", "1,4,7,10"), "the first day of each quarter"
+    minute, hour, day, months, *_ = by_job["model_review_reminder"]["ScheduleExpression"].removeprefix("cron(").split()
+    assert day != "*" and months.isdigit(), "once a year"
+    assert all(s["ScheduleExpressionTimezone"] == "UTC" for s in by_job.values())
+
+
+def test_hr_admins_reach_exactly_the_functions_that_notify_them(synth: Synth) -> None:
+    expected = {trigger_wiring(synth, t).function_id for t in spine.TRIGGERS if t.notifies_hr_admins}
+    told = {fn for fn in synth.of_type("AWS::Lambda::Function") if "COACHWIRE_HR_ADMINS" in env_of(synth, fn)}
+    assert told == expected and len(expected) == 2
+    for fn in told:
+        assert Settings(hr_admins=json.loads(env_of(synth, fn)["COACHWIRE_HR_ADMINS"])).hr_admins == {
+            "hr-1": "people.ops@example.test"}

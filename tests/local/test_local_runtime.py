@@ -257,11 +257,13 @@ def test_the_local_scheduler_fires_stored_schedules_on_their_days_only(stack, tr
         day += timedelta(days=1)
     at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
     before = len(received(stack, trigger.name))
-    assert stack.dispatcher.run_due_schedules(at - timedelta(hours=2), at - timedelta(minutes=1)) == []
+    name = stack.provisioned.schedule_names[trigger.name]
+    assert name not in stack.dispatcher.run_due_schedules(at - timedelta(hours=2), at - timedelta(minutes=1))
     if (days, months, weekdays) != (None, None, None):  # not daily: the same time a day earlier fires nothing
-        assert stack.dispatcher.run_due_schedules(at - timedelta(days=1, minutes=1), at - timedelta(days=1)) == []
+        assert name not in stack.dispatcher.run_due_schedules(at - timedelta(days=1, minutes=1),
+                                                              at - timedelta(days=1))
     fired = stack.dispatcher.run_due_schedules(at - timedelta(minutes=1), at + timedelta(seconds=30))
-    assert fired == [stack.provisioned.schedule_names[trigger.name]]
+    assert name in fired
     stack.wait_until_idle(timeout=20)
 
     calls = received(stack, trigger.name)[before:]

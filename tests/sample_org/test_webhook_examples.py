@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "webhooks"
 TYPES = ("employee.upserted", "performance.checkin.submitted", "employee.role.changed", "learning.activity.completed",
-         "employee.left")
+         "employee.left", "employee.demographics.upserted")
 
 
 def example(event_type: str) -> dict:
@@ -86,6 +86,10 @@ def test_learning_completion_is_a_catalog_item_for_a_gap_skill() -> None:
 def test_leaver_example_leaves_after_it_was_sent() -> None:
     payload = example("employee.left")
     assert date.fromisoformat(payload["data"]["leaving_date"]) >= datetime.fromisoformat(payload["timestamp"]).date()
+def test_demographics_example_answers_every_field_one_with_an_explicit_decline() -> None:
+    data = example("employee.demographics.upserted")["data"]
+    assert "declined_to_state" in data.values()
+    assert set(data) == {"employee_id", "gender", "race_ethnicity", "birth_year_band", "geography"}
 
 
 def test_signed_headers_verify_with_standard_webhooks() -> None:

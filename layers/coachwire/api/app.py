@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
-from coachwire.api import authz, models_routes, rights, views
+from coachwire.api import audits, authz, models_routes, rights, views
 from coachwire.domain import framework_diff
 from coachwire.domain.errors import DomainError
 from coachwire.domain.framework_diff import FrameworkDiff
@@ -325,6 +325,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         return deps.catalog.crosswalks(framework_id)
 
     models_routes.register(app, deps, caller)
+    audits.register(app, deps, caller)
     return app
 
 
@@ -347,7 +348,8 @@ def _field_of(err: ValidationError) -> tuple[str, str]:
 _REQUEST_BODIES = {("/employees/{employee_id}/plan", "patch"): PlanPatch,
                    ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest,
                    **models_routes.REQUEST_BODIES,
-                   **rights.REQUEST_BODIES}
+                   **rights.REQUEST_BODIES,
+                   **audits.REQUEST_BODIES}
 
 
 def _with_request_bodies(document: str) -> dict:

@@ -345,3 +345,117 @@ def additional_people_needed(
         return hi
     n_star = n_per_group_for_ratio(p_ref, ratio, alpha, power)
     return max(1, max(0, n_star - n_group) + max(0, n_star - n_ref))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Ratio of two means of counts (recommendations per employee): Poisson log-link with a robust (sandwich) variance
+# --------------------------------------------------------------------------------------------------------------------
+#
+# Counts per employee are over-dispersed (one trigger firing gives several recommendations), so a plain Poisson
+# test would be far too confident. The estimate of log(mean) of a group is the Poisson GLM coefficient; its
+# sandwich (HC0) variance depends on the observed spread only: var(log m) = sum((y - m)^2) / (n m)^2
+# = (n*q - s^2) / (n * s^2), with s = sum(y), q = sum(y^2). The statistics below equal statsmodels
+# `GLM(y, X, family=Poisson()).fit(cov_type="HC0")` on the group indicators (tested).
+
+
+def log_mean_variance(n: int, total: int, total_sq: int) -> float:
+    """Sandwich variance of log(mean) of a group of n counts with sum `total` and sum of squares `total_sq`."""
+    if n <= 0 or total <= 0:
+        raise ValueError("needs n > 0 and a positive total")
+    return (n * total_sq - total * total) / (n * total * total)
+
+
+def mean_ratio_test(
+    n1: int, s1: int, q1: int, n0: int, s0: int, q0: int, alpha: float = 0.05
+) -> tuple[float, float, float, float]:
+    """Ratio of means m1/m0 with its Wald interval and two-sided p-value on the log scale (robust variance).
+
+    Returns (ratio, ci_low, ci_high, p). Requires s0 > 0 (the reference received something). When the compared
+    group received nothing (s1 = 0) the log is undefined: the ratio is 0, the interval (0, inf), and p comes
+    from the same robust Wald test on the difference of means, (m1 - m0) / sqrt(v1/n1 + v0/n0).
+    """
+    if s0 <= 0 or n0 <= 0 or n1 <= 0:
+        raise ValueError("reference group needs a positive total, both groups people")
+    m1, m0 = s1 / n1, s0 / n0
+    ratio = m1 / m0
+    if s1 == 0:
+        var_diff = (n0 * q0 - s0 * s0) / (n0 * n0 * n0)  # v0 / n0 with the biased within-group variance
+        if var_diff <= 0:
+            return 0.0, 0.0, math.inf, 0.0
+        return 0.0, 0.0, math.inf, norm_two_sided_p((m1 - m0) / math.sqrt(var_diff))
+    var = log_mean_variance(n1, s1, q1) + log_mean_variance(n0, s0, q0)
+    log_ratio = math.log(s1 * n0) - math.log(s0 * n1)
+    if var <= 0:
+        return ratio, ratio, ratio, (1.0 if log_ratio == 0 else 0.0)
+    se = math.sqrt(var)
+    z = norm_ppf(1 - alpha / 2)
+    return ratio, math.exp(log_ratio - z * se), math.exp(log_ratio + z * se), norm_two_sided_p(log_ratio / se)
+
+
+def log_mean_omnibus(groups: Sequence[tuple[int, int, int]]) -> tuple[float, int, float] | None:
+    """Robust Wald chi-square that all groups' means are equal, on the log scale; groups are (n, sum, sum_sq).
+
+    chi2 = sum w_g (l_g - lbar)^2 with l_g = log mean, w_g = 1 / var(l_g), lbar the w-weighted mean; df = k - 1.
+    It is the Wald test of the k - 1 group contrasts of the Poisson GLM with HC0 covariance. None when undefined
+    (fewer than two groups, a group with no recommendations, or a group without spread).
+    """
+    if len(groups) < 2:
+        return None
+    logs, weights = [], []
+    for n, s, q in groups:
+        if n <= 0 or s <= 0:
+            return None
+        var = log_mean_variance(n, s, q)
+        if var <= 0:
+            return None
+        logs.append(math.log(s / n))
+        weights.append(1.0 / var)
+    w = np.asarray(weights)
+    lg = np.asarray(logs)
+    centre = float(np.sum(w * lg) / np.sum(w))
+    stat = float(np.sum(w * (lg - centre) ** 2))
+    df = len(groups) - 1
+    return stat, df, chi2_sf(stat, df)
+
+
+def dispersion_index(groups: Sequence[tuple[int, int, int]]) -> float:
+    """Pooled variance-to-mean ratio of counts (1 for Poisson data): sum of within-group squared deviations
+    over the total count."""
+    total = sum(s for _, s, _ in groups)
+    if total <= 0:
+        return 0.0
+    return sum(q - s * s / n for n, s, q in groups if n > 0) / total
+
+
+def power_mean_ratio(
+    m_ref: float, n_ref: float, n_group: float, dispersion: float, ratio: float = 0.8, alpha: float = 0.05
+) -> float:
+    """Approximate power of the log-scale Wald test to detect a true mean ratio `ratio` against mean `m_ref`,
+    when counts have variance `dispersion` x mean: se = sqrt(D/(n_ref m_ref) + D/(n_group ratio m_ref))."""
+    if n_ref <= 0 or n_group <= 0 or m_ref <= 0:
+        return 0.0
+    if dispersion <= 0:
+        return 1.0
+    se = math.sqrt(dispersion / (n_ref * m_ref) + dispersion / (n_group * ratio * m_ref))
+    return norm_cdf(abs(math.log(ratio)) / se - norm_ppf(1 - alpha / 2))
+
+
+def additional_people_needed_mean(
+    m_ref: float, n_ref: int, n_group: int, dispersion: float, ratio: float = 0.8, alpha: float = 0.05,
+    power: float = 0.8,
+) -> int:
+    """More people (in total) for `power_mean_ratio` to reach `power`: first the compared group alone (closed
+    form), else both groups up to the equal-allocation size. 0 when already powered."""
+    if m_ref <= 0:
+        raise ValueError("reference mean must be positive")
+    if power_mean_ratio(m_ref, n_ref, n_group, dispersion, ratio, alpha) >= power:
+        return 0
+    budget = (math.log(ratio) / (norm_ppf(1 - alpha / 2) + norm_ppf(power))) ** 2  # the se^2 that reaches power
+    left = budget - dispersion / (n_ref * m_ref)
+    if left > 0:
+        needed = math.ceil(dispersion / (ratio * m_ref * left) - 1e-9)
+        while power_mean_ratio(m_ref, n_ref, needed, dispersion, ratio, alpha) < power:  # float edge
+            needed += 1
+        return max(1, needed - n_group)
+    n_star = math.ceil(dispersion * (1 / m_ref + 1 / (ratio * m_ref)) / budget - 1e-9)
+    return max(1, max(0, n_star - n_group) + max(0, n_star - n_ref))

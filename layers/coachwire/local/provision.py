@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
@@ -16,6 +16,9 @@ from coachwire.local.moto_server import client
 from coachwire.settings import Settings
 
 DEAD_LETTER_ENV = "COACHWIRE_DEAD_LETTER_QUEUES"
+# In AWS only the bias audit function gets this key (for its input snapshots); locally every handler shares
+# one environment.
+DEMOGRAPHICS_KEY_ENV = "COACHWIRE_DEMOGRAPHICS_KEY_ARN"
 
 
 def resource_name(settings: Settings, trigger: spine.Trigger) -> str:
@@ -39,15 +42,19 @@ class Provisioned:
     rule_names: dict[str, str]
     schedule_names: dict[str, str]  # only triggers with a schedule
     tables: dict[str, str]  # table key -> table name
+    table_keys: dict[str, str] = field(default_factory=dict)  # table key -> its own KMS key arn, if any
+    audit_bucket: str = ""
 
     def dead_letter_env(self) -> str:
         return ",".join(f"{name}={url}" for name, url in self.dlq_urls.items())
 
 
 def provision(settings: Settings | None = None) -> Provisioned:
-    """Provision everything and export COACHWIRE_DEAD_LETTER_QUEUES for the api handler."""
+    """Provision everything; export COACHWIRE_DEAD_LETTER_QUEUES (api) and the demographics key (bias audit)."""
     settings = settings or Settings()
-    tables = {spec.key: _table(settings, spec) for spec in spine.TABLES}
+    table_keys = {spec.key: _kms_key(table_name(settings, spec)) for spec in spine.TABLES
+                  if spec.customer_managed_key}
+    tables = {spec.key: _table(settings, spec, table_keys.get(spec.key)) for spec in spine.TABLES}
     bus_arn = _event_bus(settings.event_bus_name)
     queue_urls, queue_arns, dlq_urls, rules, schedules = {}, {}, {}, {}, {}
     for trigger in spine.TRIGGERS:
@@ -71,6 +78,7 @@ def provision(settings: Settings | None = None) -> Provisioned:
         if trigger.schedule:
             schedules[trigger.name] = _schedule(name, trigger, bus_arn)
     client("ses").verify_email_identity(EmailAddress=settings.sender_email)
+    _audit_bucket(settings.audit_bucket, _kms_key(settings.audit_bucket))
     provisioned = Provisioned(
         bus_name=settings.event_bus_name,
         bus_arn=bus_arn,
@@ -80,12 +88,30 @@ def provision(settings: Settings | None = None) -> Provisioned:
         rule_names=rules,
         schedule_names=schedules,
         tables=tables,
+        table_keys=table_keys,
+        audit_bucket=settings.audit_bucket,
     )
     os.environ[DEAD_LETTER_ENV] = provisioned.dead_letter_env()
+    os.environ[DEMOGRAPHICS_KEY_ENV] = table_keys.get("demographics", "")
     return provisioned
 
 
-def _table(settings: Settings, spec: spine.TableSpec) -> str:
+def _kms_key(name: str) -> str:
+    """A rotated symmetric key found by its alias, so re-provisioning reuses it."""
+    kms = client("kms")
+    alias = f"alias/{name}"
+    try:
+        return kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "NotFoundException":
+            raise
+    key = kms.create_key(Description=f"{name}: its own key, as in AWS")["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    return key["Arn"]
+
+
+def _table(settings: Settings, spec: spine.TableSpec, kms_key_arn: str | None = None) -> str:
     name = table_name(settings, spec)
     ddb = client("dynamodb")
     key_names = [spec.partition_key, spec.sort_key]
@@ -108,6 +134,8 @@ def _table(settings: Settings, spec: spine.TableSpec) -> str:
             }
             for index in spec.indexes
         ]
+    if kms_key_arn:
+        request["SSESpecification"] = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn}
     try:
         ddb.create_table(**request)
     except ClientError as e:
@@ -121,6 +149,26 @@ def _table(settings: Settings, spec: spine.TableSpec) -> str:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
             )
     return name
+
+
+def _audit_bucket(name: str, kms_key_arn: str) -> None:
+    """As the CDK builds it: versioned, encrypted under its own key, no public access, snapshots expiring."""
+    s3 = client("s3")
+    try:
+        s3.create_bucket(Bucket=name)
+    except ClientError as e:
+        if e.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key_arn},
+        "BucketKeyEnabled": True}]})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [{
+        "ID": "expire-input-snapshots", "Status": "Enabled", "Filter": {"Prefix": spine.AUDIT_SNAPSHOTS_PREFIX},
+        "Expiration": {"Days": spine.AUDIT_SNAPSHOT_RETENTION_DAYS},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]})
 
 
 def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]]:

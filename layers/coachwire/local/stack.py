@@ -8,6 +8,7 @@ with LocalStack(seed="sample") as stack:
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import secrets
 from datetime import date, timedelta
@@ -19,13 +20,21 @@ from coachwire.local.dispatcher import Dispatcher
 from coachwire.local.http import HttpApi, LocalHttpServer
 from coachwire.local.lambdas import HandlerLoader
 from coachwire.local.moto_server import MotoServer, apply_env
-from coachwire.local.provision import DEAD_LETTER_ENV, Provisioned, provision
+from coachwire.local.provision import DEAD_LETTER_ENV, DEMOGRAPHICS_KEY_ENV, Provisioned, provision
 from coachwire.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SEEDS = ("sample",)
 WEBHOOK_SECRETS_ENV = "COACHWIRE_WEBHOOK_SECRETS"
+HR_ADMINS_ENV = "COACHWIRE_HR_ADMINS"
+
+
+def sample_hr_admins() -> str:
+    """The sample organisation's HR admins as COACHWIRE_HR_ADMINS (JSON: subject → email)."""
+    from coachwire.sample_org.people import SAMPLE_PEOPLE
+
+    return json.dumps({p.employee_id: p.email for p in SAMPLE_PEOPLE if p.access == "hr_admin"})
 
 
 class SeedError(RuntimeError):
@@ -43,12 +52,14 @@ class LocalStack:
         seed: str | None = None,
         webhook_secrets: list[str] | None = None,
         handler_root: Path | str | None = None,
+        hr_admins: dict[str, str] | None = None,
     ) -> None:
         if seed is not None and seed not in SEEDS:
             raise SeedError(f"unknown seed {seed!r}; available: {', '.join(SEEDS)}")
         self.port = port
         self.seed = seed
         self.webhook_secrets = list(webhook_secrets or [])
+        self.hr_admins = hr_admins
         self.handlers = HandlerLoader(handler_root)
         self.moto = MotoServer()
         self.settings: Settings | None = None
@@ -76,7 +87,13 @@ class LocalStack:
         if not self.webhook_secrets:
             self.webhook_secrets = Settings().webhook_secret_list() or [new_webhook_secret()]
         env[WEBHOOK_SECRETS_ENV] = ",".join(self.webhook_secrets)
-        env[DEAD_LETTER_ENV] = None  # provision() sets it
+        env[DEAD_LETTER_ENV] = None  # provision() sets these two
+        env[DEMOGRAPHICS_KEY_ENV] = None
+        # Who hears about audit flags: explicit admins win, then the caller's environment, then the sample org's.
+        if self.hr_admins is not None:
+            env[HR_ADMINS_ENV] = json.dumps(self.hr_admins)
+        elif self.seed == "sample" and not Settings().hr_admins:
+            env[HR_ADMINS_ENV] = sample_hr_admins()
         self._saved_env = apply_env(env)
         _forget_cached_clients()
         self.provisioned = provision(Settings())

@@ -185,7 +185,8 @@ class ManagerAlert(Record):
     source_event_id: str
 
 
-NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated"]
+NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated",
+                           "audit_flag", "model_review"]
 DeliveryStatus = Literal["pending", "sending", "sent", "failed", "delivery_unknown"]
 
 

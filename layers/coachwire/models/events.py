@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from coachwire import spine
 from coachwire.models.base import Identifier, InboundModel
+from coachwire.models.demographics import DemographicsUpserted
 
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -73,7 +74,8 @@ class EmployeeLeft(InboundModel):
     leaving_date: date
 
 
-EventData = EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted | EmployeeLeft
+EventData = (EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted | EmployeeLeft
+             | DemographicsUpserted)
 
 DATA_MODELS: dict[str, type[InboundModel]] = {
     spine.EMPLOYEE_UPSERTED: EmployeeUpserted,
@@ -81,6 +83,7 @@ DATA_MODELS: dict[str, type[InboundModel]] = {
     spine.CHECKIN_SUBMITTED: CheckinSubmitted,
     spine.ROLE_CHANGED: RoleChanged,
     spine.LEARNING_COMPLETED: LearningCompleted,
+    spine.DEMOGRAPHICS_UPSERTED: DemographicsUpserted,
 }
 
 EventType = Literal[
@@ -89,6 +92,7 @@ EventType = Literal[
     "performance.checkin.submitted",
     "employee.role.changed",
     "learning.activity.completed",
+    "employee.demographics.upserted",
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from coachwire import spine
 from coachwire.settings import Settings
 
 # How retention is enforced:
@@ -18,7 +19,8 @@ from coachwire.settings import Settings
 #                  by key, without reading it
 #   with_person:   kept while employed, erased with everything else the leaver grace period after leaving
 #   kept:          holds no personal data (aggregates, reference data), kept until an administrator removes it
-Enforcement = Literal["ttl_and_sweep", "ttl_only", "ttl_isolated", "with_person", "kept"]
+#   lifecycle:     an S3 lifecycle rule expires the objects (the bias audit's input snapshots)
+Enforcement = Literal["ttl_and_sweep", "ttl_only", "ttl_isolated", "with_person", "lifecycle", "kept"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,11 @@ class DataClass:
     # (or partition keys, for items outside the employee's partition). Empty: the whole table.
     sort_prefixes: tuple[str, ...] = ()
     partition_prefixes: tuple[str, ...] = ()
+    fixed_days: int | None = None  # a period fixed at deploy time rather than a setting (S3 lifecycle rules)
 
     def days(self, settings: Settings) -> int | None:
+        if self.fixed_days is not None:
+            return self.fixed_days
         if self.setting is None:
             return None
         value: object = settings
@@ -129,6 +134,17 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         "Gender, race/ethnicity, birth-year band and geography as sent by the HRIS ('declined to state' kept as "
         "an answer). Read by the bias audit alone; never by recommendations, the API or logs.",
         "ttl_isolated", "retention.demographics_days", "its last update", erased_on_leaving=True),
+    DataClass(
+        "governance", "Audit summaries and review cases", "governance",
+        "Each bias audit's window, status, counts and flags (group-level rates and ratios, never a person), and the "
+        "review cases flags open, with HR's status changes and notes: aggregates, kept for accountability.",
+        "kept"),
+    DataClass(
+        "audit_snapshots", "Bias audit input snapshots", None,
+        "The rows one audit read (employee ids, role, tenure, opt-out state, recommendations in the window and the "
+        "demographic record), so the audit can be re-run and checked byte for byte. Encrypted under the "
+        "demographics key; only the audit function can read them.",
+        "lifecycle", counted_from="the audit", fixed_days=spine.AUDIT_SNAPSHOT_RETENTION_DAYS),
     DataClass(
         "audit_reports", "Bias audit reports and manifests", None,
         "Published audit results (counts below 10 suppressed) and the manifests that reproduce them: aggregates, "

@@ -147,6 +147,15 @@ TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
     "retention_sweep": (("profile", "corrections"), ("corrections", "notifications"), lambda s: (
         "Daily: deletes what has passed its retention period, erases people whose grace period after leaving "
         f"has ended, and escalates correction requests open for {s.correction_escalation_days} days to HR.")),
+    "bias_audit": (("profile", "recommendations", "demographics"), ("audit_reports", "governance", "notifications"),
+                   lambda s: (
+        "Quarterly, or when HR asks: compares how often each group (gender, race/ethnicity, age band, tenure band, "
+        "geography and gender × race/ethnicity) received personalised and high-value recommendations, with sound "
+        f"statistics (alpha {s.audit.alpha}, groups under {s.audit.suppress_below} people suppressed in anything "
+        "published). A flag opens a review case for HR; the published report holds counts and rates, never a "
+        "person.")),
+    "model_review_reminder": (("governance",), ("notifications",), lambda s: (
+        "Yearly: reminds HR admins to review the active recommendation model with the latest audits.")),
     "demographics_sync": (("demographics",), ("demographics",), lambda s: (
         "Stores the demographic data the HRIS sends in a separate table, readable only by the bias audit.")),
 }
@@ -222,6 +231,7 @@ _ENFORCEMENT = {
     "ttl_isolated": "expiry date written with each record (DynamoDB TTL); on leaving, the sweep deletes the record "
                     "by key without being able to read it",
     "with_person": "erased by the daily sweep once the grace period after leaving ends",
+    "lifecycle": "an S3 lifecycle rule deletes them (earlier versions too)",
     "kept": "not deleted automatically",
 }
 

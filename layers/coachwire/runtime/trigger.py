@@ -48,8 +48,11 @@ class TriggerHandler:
         return self._deps
 
     def __call__(self, event: dict, context: Any) -> dict:
-        return process_partial_response(event=event, record_handler=self.process_record,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+        # Never raise when every record failed: powertools' BatchProcessingError quotes each record's exception
+        # message, and Lambda logs an unhandled error's message. Reporting them all as failures retries the same.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return process_partial_response(event=event, record_handler=self.process_record, processor=processor,
+                                        context=context)
 
     def process_record(self, record: SQSRecord) -> None:
         deps = self.deps

@@ -21,6 +21,12 @@ What happens (all driven by one ``random.Random``; same arguments → byte-ident
   all, so stall detection should alert their managers once its window (30 days by default) has passed.
 
 Nothing reads the clock: the caller passes ``start`` (normally ``default_start(today)``, i.e. 60 days ago).
+
+With an ``AuditScenario`` (the demo passes one) the pilot also carries demographics, sent as
+``employee.demographics.upserted`` on day 1, and plants a disparity in the history the bias audit must find:
+for a share of one group (default: women) the manager never flags a gap at a check-in and no learning is
+arranged, so those people receive no recommendation at all. Everything else, geography included (the fair
+control), is drawn independently of the history. Without a scenario the pilot is exactly as described above.
 """
 
 from __future__ import annotations
@@ -61,6 +67,37 @@ SCORED_KINDS = frozenset({"course", "article"})
 EVIDENCE_PASS_SCORE = 0.8
 
 
+# Category shares for the scenario's demographics (the HRIS may send nothing, or an explicit decline).
+GENDERS: tuple[tuple[str | None, float], ...] = (
+    ("woman", 0.45), ("man", 0.45), ("non_binary", 0.03), ("declined_to_state", 0.04), (None, 0.03))
+RACES_ETHNICITIES: tuple[tuple[str | None, float], ...] = (
+    ("white", 0.52), ("asian", 0.16), ("black", 0.13), ("hispanic_latino", 0.11), ("multiracial", 0.04),
+    ("declined_to_state", 0.04))
+GEOGRAPHIES: tuple[tuple[str | None, float], ...] = (("gb", 0.45), ("de", 0.25), ("us", 0.3))
+
+
+@dataclass(frozen=True)
+class AuditScenario:
+    """What the demo's bias audit must find: `affected_share` of the people whose `attribute` is `group` get no
+    gap flagged and no learning arranged (so no recommendation); geography is the fair control."""
+
+    attribute: str = "gender"
+    group: str = "woman"
+    affected_share: float = 0.6
+    fair_control: str = "geography"
+
+    def draw(self, rng: random.Random, employee_id: str, hire_year: int) -> dict:
+        """The `data` of this person's employee.demographics.upserted (drawn independently of their history)."""
+        def pick(table: tuple[tuple[str | None, float], ...]) -> str | None:
+            return rng.choices([label for label, _ in table], weights=[w for _, w in table])[0]
+
+        data = {"employee_id": employee_id, "gender": pick(GENDERS), "race_ethnicity": pick(RACES_ETHNICITIES),
+                "geography": pick(GEOGRAPHIES)}
+        decade = max(1960, min(2000, hire_year - rng.randint(22, 45))) // 10 * 10
+        data["birth_year_band"] = f"{decade}-{decade + 9}" if rng.random() > 0.05 else "declined_to_state"
+        return {k: v for k, v in data.items() if v is not None}
+
+
 @dataclass(frozen=True)
 class PilotStep:
     """One webhook delivery: ``payload`` is the exact JSON body (``{"type", "timestamp", "data"}``)."""
@@ -99,6 +136,9 @@ class Pilot:
     out_of_order_employee_ids: frozenset[str]
     # employee_id → (role_id, career_stage) once every event is applied and stale ones are ignored.
     final_roles: dict[str, tuple[str, str]]
+    # With an AuditScenario: employee_id → demographics data sent, and who the planted disparity touched.
+    demographics: dict[str, dict] = field(default_factory=dict)
+    planted_employee_ids: frozenset[str] = frozenset()
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -174,9 +214,13 @@ class _Builder:
         frameworks: list[Framework],
         catalogs: dict[str, Catalog],
         baseline_checkin: bool = True,
+        audit_scenario: AuditScenario | None = None,
     ) -> None:
         self.start = start
         self.baseline = baseline_checkin
+        self.scenario = audit_scenario
+        # People whose manager never flags a gap (the planted disparity); empty without a scenario.
+        self.unflagged: set[str] = set()
         self.rng = random.Random(f"coachwire-pilot:{seed}")
         self.people = people
         self.frameworks = {f.framework_id: f for f in frameworks}
@@ -239,7 +283,8 @@ class _Builder:
         bench = st.benchmarks()
         order = [s.skill_id for s in st.framework.skills]
         ratings = [
-            {"skill_id": s, "level": st.levels[s], "gap_flagged": st.levels[s] < bench.get(s, 0)}
+            {"skill_id": s, "level": st.levels[s],
+             "gap_flagged": st.levels[s] < bench.get(s, 0) and st.person.employee_id not in self.unflagged}
             for s in sorted(skills, key=order.index)
         ]
         submitted = self.after_last(st, self.at(day, self.work_time()))
@@ -388,6 +433,7 @@ class _Builder:
 
         states = {p.employee_id: self.state(p) for p in self.people}
         reportees = [p for p in self.people if p.manager_id is not None]
+        demographics = self.plant(reportees, seed)
         gap_holders = sorted(p.employee_id for p in reportees if states[p.employee_id].gaps())
         quiet = set(rng.sample(gap_holders, round(QUIET_SHARE * len(gap_holders))))
 
@@ -431,7 +477,9 @@ class _Builder:
             st.rated_first = {s: st.levels[s] for s in skills}
             self.checkin(st, 1, c1, skills)
 
-            if st.gaps() or emp in moves:
+            if emp in self.unflagged:  # nobody named a gap, so nobody arranged learning either
+                learn_days = []
+            elif st.gaps() or emp in moves:
                 learn_days = self.learning_cadence(c1)
             else:  # nothing to close: now and then a stretch item
                 learn_days = [rng.randint(c1 + 1, 56)] if rng.random() < 0.3 else []
@@ -446,6 +494,10 @@ class _Builder:
 
             for day, _, what in sorted(timeline):
                 if what == "learn":
+                    if day == move_day and emp in new_managers:
+                        # A course of the new discipline on the day of the move would race the role change
+                        # (deliveries of one day are sent concurrently): take it the day after.
+                        day = min(day + 1, PILOT_DAYS - 1)
                     self.learning(st, day)
                 elif what == "move":
                     previous = (st.role_id, st.stage)
@@ -471,7 +523,23 @@ class _Builder:
             cross_family_employee_ids=frozenset(new_managers),
             out_of_order_employee_ids=frozenset(out_of_order),
             final_roles=final_roles,
+            demographics=demographics,
+            planted_employee_ids=frozenset(self.unflagged),
         )
+
+    def plant(self, reportees: list[Person], seed: int) -> dict[str, dict]:
+        """Demographics for everyone (day 1, after the initial sync) and the planted disparity. A separate random
+        stream, so the rest of the history is drawn exactly as without a scenario."""
+        if self.scenario is None:
+            return {}
+        rng = random.Random(f"coachwire-pilot-demographics:{seed}")
+        demographics = {p.employee_id: self.scenario.draw(rng, p.employee_id, p.hire_date.year) for p in self.people}
+        for i, person in enumerate(self.people):
+            self.emit(self.at(1, 7 * 3600 + 3 * i), spine.DEMOGRAPHICS_UPSERTED, demographics[person.employee_id])
+        in_group = [p.employee_id for p in reportees
+                    if demographics[p.employee_id].get(self.scenario.attribute) == self.scenario.group]
+        self.unflagged = {e for e in in_group if rng.random() < self.scenario.affected_share}
+        return demographics
 
     def second_checkin(self, st: _State, *, k: int, day: int, widen: bool, widened: dict[str, str]) -> None:
         rng = self.rng
@@ -507,6 +575,7 @@ def build_pilot(
     frameworks: list[Framework] | None = None,
     catalogs: dict[str, Catalog] | None = None,
     baseline_checkin: bool = True,
+    audit_scenario: AuditScenario | None = None,
 ) -> Pilot:
     """The full pilot (steps plus what to expect from them) for a synthetic org of ``n`` people."""
     if frameworks is None or catalogs is None:
@@ -515,4 +584,4 @@ def build_pilot(
         frameworks = frameworks if frameworks is not None else load_frameworks()
         catalogs = catalogs if catalogs is not None else load_catalogs()
     people = synthetic_org(n, seed, frameworks=frameworks, hired_before=start)
-    return _Builder(start, seed, people, frameworks, catalogs, baseline_checkin).build(seed)
+    return _Builder(start, seed, people, frameworks, catalogs, baseline_checkin, audit_scenario).build(seed)

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 from coachwire.clock import Clock, SystemClock
 from coachwire.ports import (
+    AuditArchive,
     AuditLog,
+    AuditSource,
     CatalogStore,
     DeadLetterDepth,
+    DemographicsStore,
     EmailSender,
     EventPublisher,
+    GovernanceStore,
     ModelRegistry,
     OutboxStore,
     ProfileStore,
@@ -32,10 +36,17 @@ class Dependencies:
     email: EmailSender
     dead_letters: DeadLetterDepth
     models: ModelRegistry
+    # Only the demographics writer and the bias audit use it; IAM lets the one put and the other read.
+    demographics: DemographicsStore | None = None
+    governance: GovernanceStore | None = None
+    audit_archive: AuditArchive | None = None
+    audit_source: AuditSource | None = None
 
 
 def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
     # Imported here so that domain-only users (CLI validation, tests) never load boto3.
+    from coachwire.adapters.audits import DynamoAuditSource, DynamoGovernanceStore, S3AuditArchive
+    from coachwire.adapters.demographics import DynamoDemographicsStore
     from coachwire.adapters.dynamo import (
         DynamoAuditLog,
         DynamoCatalogStore,
@@ -58,4 +69,8 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         email=SesEmailSender(settings.sender_email),
         dead_letters=SqsDeadLetterDepth(settings.dead_letter_queue_urls()),
         models=DynamoModelRegistry(settings.catalog_table),
+        demographics=DynamoDemographicsStore(settings.demographics_table, settings.retention.demographics_days),
+        governance=DynamoGovernanceStore(settings.governance_table, settings.outbox_table),
+        audit_archive=S3AuditArchive(settings.audit_bucket),
+        audit_source=DynamoAuditSource(settings.profiles_table),
     )

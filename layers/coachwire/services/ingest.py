@@ -90,6 +90,8 @@ def resolve_references(deps: Dependencies, event_type: str, data):
     profile = deps.profiles.get(data.employee_id)
     if profile is None:
         raise UnknownReference("data.employee_id", f"unknown employee '{data.employee_id}'")
+    if event_type == spine.DEMOGRAPHICS_UPSERTED:
+        return data, {}  # categories are free codes: nothing else to resolve
     if event_type == spine.ROLE_CHANGED:
         framework_for_role(deps, data.role_id, data.career_stage)
         return data, {}

@@ -1,0 +1,115 @@
+"""Bias audit bookkeeping: requests and summaries of audit runs, and the framework review cases a flag opens.
+
+Nothing here holds row-level or demographic data: summaries and evidence carry the published (cell-suppressed)
+aggregates only. Review notes are free text by HR admins: they live on the case, never in logs or the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from coachwire.models.base import Identifier, InboundModel, Record
+
+AuditStatus = Literal["requested", "running", "completed", "failed"]
+AuditKind = Literal["quarterly", "on_demand"]
+ReviewStatus = Literal["open", "investigating", "resolved", "dismissed"]
+REVIEW_STATUSES: tuple[str, ...] = ("open", "investigating", "resolved", "dismissed")
+
+
+def _window_label(text: str) -> str:
+    from coachwire.fairness.pipeline import parse_window  # the one definition of a window
+
+    return parse_window(text).label
+
+
+class AuditRequest(InboundModel):
+    """POST /audits. The same `request_id` for the same window answers with the same audit (idempotent)."""
+
+    window: str = Field(description="a calendar quarter such as 2026Q4")
+    request_id: Identifier | None = Field(None, description="your idempotency key: repeat it to get the same audit")
+
+    @field_validator("window")
+    @classmethod
+    def _known_window(cls, value: str) -> str:
+        return _window_label(value)
+
+
+class AuditJob(InboundModel):
+    """Detail of a bias audit job: from the quarterly schedule (no window: the quarter before `as_of` or today)
+    or from POST /audits (window and audit id set)."""
+
+    job: Literal["bias_audit"]
+    as_of: date | None = None
+    window: str | None = None
+    audit_id: Identifier | None = None
+    requested_by: str = "schedule"
+
+    @field_validator("window")
+    @classmethod
+    def _known_window(cls, value: str | None) -> str | None:
+        return None if value is None else _window_label(value)
+
+
+class ModelReviewJob(InboundModel):
+    job: Literal["model_review_reminder"]
+    as_of: date | None = None
+    requested_by: str = "schedule"
+
+
+class AuditSummary(Record):
+    """One audit run as listed by GET /audits: where its outputs are and what it found."""
+
+    audit_id: str
+    window: str
+    kind: AuditKind
+    status: AuditStatus
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    # pipeline.AuditCounts as JSON: who and what the audit covered (unknowns per attribute, suppressed when small).
+    counts: dict[str, Any] = Field(default_factory=dict)
+    # Published view of every flagged comparison (pipeline.Flag as JSON), in the audit's order.
+    flags: list[dict] = Field(default_factory=list)
+    review_ids: list[str] = Field(default_factory=list)
+    notification_ids: list[str] = Field(default_factory=list)
+    # Object name (results.json, report.html, manifest.json, snapshot) → S3 key and version id.
+    objects: dict[str, str] = Field(default_factory=dict)
+    object_versions: dict[str, str] = Field(default_factory=dict)
+    input_content_hash: str | None = None
+    model_versions: list[str] = Field(default_factory=list)
+    error_type: str | None = None
+
+
+class ReviewUpdate(Record):
+    """One change of a review case, attributed to the hr_admin who made it."""
+
+    status: ReviewStatus
+    note: str
+    by: str
+    at: datetime
+
+
+class ReviewCase(Record):
+    """A framework review opened by a flagged disparity: the evidence, and the status HR keeps current."""
+
+    review_id: str
+    audit_id: str
+    window: str
+    status: ReviewStatus = "open"
+    opened_at: datetime
+    updated_at: datetime
+    title: str
+    evidence: dict
+    history: list[ReviewUpdate] = Field(default_factory=list)
+    version: int = 0
+
+
+class ReviewPatch(InboundModel):
+    """PATCH /reviews/{id}: the new status and why (kept on the case, attributed)."""
+
+    status: ReviewStatus
+    note: str = Field(min_length=1, max_length=2000)

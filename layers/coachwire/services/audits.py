@@ -1,0 +1,388 @@
+"""The bias audit, wired: requests, the quarterly/on-demand job, its outputs, review cases and HR notifications.
+
+The statistics are `coachwire.fairness.pipeline` (pure); this module reads the inputs through the ports, stores
+the outputs (S3: reports readable by the API, the input snapshot under the demographics key), records a summary
+for GET /audits, and turns every flag into a review case, an `audit.disparity.flagged` event and an email to
+each HR admin. Only the bias_audit function can read demographics (IAM), so everything that loads inputs runs
+there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from coachwire import __version__, spine
+from coachwire.fairness.audit import AuditConfig
+from coachwire.fairness.pipeline import (
+    AuditInputs,
+    AuditManifest,
+    AuditRun,
+    AuditWindow,
+    Flag,
+    PipelineConfig,
+    PopulationMember,
+    RecommendationFact,
+    parse_window,
+    rerun,
+    run,
+)
+from coachwire.models.audits import (
+    AuditJob,
+    AuditKind,
+    AuditSummary,
+    ModelReviewJob,
+    ReviewCase,
+)
+from coachwire.models.coaching import Notification
+from coachwire.ports import AuditArchive
+from coachwire.services.deps import Dependencies
+from coachwire.services.results import TriggerResult
+from coachwire.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CODE_VERSION = f"coachwire {__version__}"
+TRIGGER = "bias_audit"
+# One audit's objects under the reports prefix (the API may read these); the snapshot lives apart.
+REPORT_OBJECTS = ("results.json", "report.html", "manifest.json")
+# A request still "requested" after this long lost its job event: asking again re-sends it.
+STALE_REQUEST = timedelta(minutes=20)
+
+
+# -- names ---------------------------------------------------------------------------------------------------
+
+
+def object_key(audit_id: str, name: str) -> str:
+    """Where an audit's report objects live (readable by the API)."""
+    return f"{spine.AUDIT_REPORTS_PREFIX}{audit_id}/{name}"
+
+
+def snapshot_key(audit_id: str) -> str:
+    """Where an audit's input snapshot lives (row-level, demographics included: the audit function only)."""
+    return f"{spine.AUDIT_SNAPSHOTS_PREFIX}{audit_id}/inputs.json"
+
+
+def _digest(*parts: str, length: int = 12) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
+
+
+def audit_id_for(window: str, request_id: str | None = None) -> str:
+    """Deterministic for a (window, request id) pair, so a repeated request finds its audit; fresh otherwise."""
+    return f"aud-{window}-{_digest(window, request_id) if request_id else uuid.uuid4().hex[:12]}"
+
+
+def quarterly_audit_id(window: str) -> str:
+    return f"aud-{window}-quarterly"
+
+
+def previous_quarter(day: date) -> str:
+    """The quarter that ended before `day`'s quarter began: what the schedule on the 1st audits."""
+    quarter = (day.month - 1) // 3 + 1
+    return f"{day.year - 1}Q4" if quarter == 1 else f"{day.year}Q{quarter - 1}"
+
+
+def review_id_for(audit_id: str, flag: Flag) -> str:
+    return f"rev-{audit_id.removeprefix('aud-')}-{_digest(flag.outcome, flag.attribute, flag.group, length=10)}"
+
+
+def pipeline_config(settings: Settings) -> PipelineConfig:
+    """The pipeline's defaults with the organisation's tunable statistics (COACHWIRE_AUDIT_*)."""
+    default = PipelineConfig()
+    rules = settings.audit
+    stats = AuditConfig(**{**default.stats.model_dump(), "alpha": rules.alpha, "min_n": rules.min_n,
+                           "small_category_share": rules.small_category_share,
+                           "suppress_below": rules.suppress_below})
+    return PipelineConfig(**{**default.model_dump(), "stats": stats})
+
+
+# -- inputs --------------------------------------------------------------------------------------------------
+
+
+def member_of(profile: dict) -> PopulationMember:
+    return PopulationMember(
+        employee_id=profile["employee_id"], role_id=profile["role_id"], career_stage=profile["career_stage"],
+        hire_date=profile.get("hire_date"), personalisation_enabled=profile.get("personalisation_enabled", True))
+
+
+def fact_of(recommendation: dict) -> RecommendationFact:
+    return RecommendationFact(
+        employee_id=recommendation["employee_id"], recommendation_id=recommendation["recommendation_id"],
+        item_id=recommendation["item_id"], item_kind=recommendation["item_kind"],
+        skill_id=recommendation["skill_id"], basis=recommendation.get("basis", "personalised"),
+        model_version=recommendation["recommender_version"], framework_version=recommendation["framework_version"],
+        created_at=recommendation["created_at"])
+
+
+def _require(deps: Dependencies, *names: str) -> None:
+    missing = [n for n in names if getattr(deps, n) is None]
+    if missing:
+        raise RuntimeError(f"this function was built without {', '.join(missing)}")
+
+
+def load_inputs(deps: Dependencies, window: AuditWindow, recommendations: bool = True) -> AuditInputs:
+    """The population (every profile), the demographics, and the recommendations created in the window."""
+    _require(deps, "audit_source", "demographics")
+    start, end = window.start_at(), window.end_at()
+    members: list[PopulationMember] = []
+    facts: list[RecommendationFact] = []
+    for kind, doc in deps.audit_source.profile_docs(recommendations):  # type: ignore[union-attr]
+        if kind == "profile":
+            members.append(member_of(doc))
+            continue
+        fact = fact_of(doc)
+        if start <= fact.created_at < end:
+            facts.append(fact)
+    return AuditInputs(window=window, population=tuple(members),
+                       demographics=tuple(deps.demographics.all_records()),  # type: ignore[union-attr]
+                       recommendations=tuple(facts))
+
+
+# -- on request ----------------------------------------------------------------------------------------------
+
+
+def request_audit(deps: Dependencies, window: str, request_id: str | None, requested_by: str
+                  ) -> tuple[AuditSummary, bool]:
+    """Record the request and put the job on the bus. The same request again returns the same audit (and, if it
+    never started within STALE_REQUEST, sends the job again: a completed audit is never recomputed)."""
+    _require(deps, "governance")
+    label = parse_window(window).label
+    summary = AuditSummary(audit_id=audit_id_for(label, request_id), window=label, kind="on_demand",
+                           status="requested", requested_by=requested_by, requested_at=deps.clock.now())
+    created = deps.governance.add_audit(summary) is not None  # type: ignore[union-attr]
+    if not created:
+        summary = deps.governance.audit(summary.audit_id) or summary  # type: ignore[union-attr]
+    if created or (summary.status == "requested" and deps.clock.now() - summary.requested_at > STALE_REQUEST):
+        deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.BIAS_AUDIT_REQUESTED, {
+            "job": TRIGGER, "window": label, "audit_id": summary.audit_id, "requested_by": requested_by})
+    return summary, created
+
+
+# -- the job -------------------------------------------------------------------------------------------------
+
+
+def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
+    """One audit run: quarterly (the quarter before `as_of`, default today) or the window POST /audits asked for."""
+    _require(deps, "governance", "audit_archive")
+    job = AuditJob.model_validate(detail)
+    now = deps.clock.now()
+    kind: AuditKind
+    if job.window:
+        window, kind = job.window, "on_demand"
+        audit_id = job.audit_id or audit_id_for(window)
+    else:
+        window, kind = previous_quarter(job.as_of or now.date()), "quarterly"
+        audit_id = job.audit_id or quarterly_audit_id(window)
+    governance = deps.governance
+    summary = governance.audit(audit_id)  # type: ignore[union-attr]
+    if summary is not None and summary.status == "completed":
+        return TriggerResult("duplicate", f"audit:{audit_id}", _decision(summary),
+                             notification_ids=tuple(summary.notification_ids))
+    summary = (summary or AuditSummary(audit_id=audit_id, window=window, kind=kind, status="requested",
+                                       requested_by=job.requested_by, requested_at=now))
+    summary = summary.model_copy(update={"status": "running", "started_at": now, "error_type": None})
+    governance.put_audit(summary)  # type: ignore[union-attr]
+    try:
+        inputs = load_inputs(deps, parse_window(window))
+        result = run(inputs, pipeline_config(deps.settings), code_version=CODE_VERSION, generated_at=now,
+                     audit_id=audit_id)
+        objects, versions = store_outputs(deps, result, inputs)
+        reviews = open_reviews(deps, result, window, now)
+        notes = hr_notifications(deps.settings, result, window, reviews, now)
+        governance.queue_notifications(notes)  # type: ignore[union-attr]
+        for flag, review in zip(result.flags, reviews, strict=True):
+            deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.AUDIT_DISPARITY_FLAGGED, {
+                "audit_id": audit_id, "window": window, "review_id": review.review_id,
+                **flag.model_dump(mode="json")})
+    except Exception as err:
+        governance.put_audit(summary.model_copy(update={  # type: ignore[union-attr]
+            "status": "failed", "error_type": type(err).__name__, "completed_at": deps.clock.now()}))
+        raise
+    summary = summary.model_copy(update={
+        "status": "completed", "completed_at": deps.clock.now(), "counts": result.counts.model_dump(),
+        "flags": [f.model_dump(mode="json") for f in result.flags], "review_ids": [r.review_id for r in reviews],
+        "notification_ids": [n.notification_id for n in notes], "objects": objects, "object_versions": versions,
+        "input_content_hash": result.manifest.input_content_hash,
+        "model_versions": list(result.manifest.model_versions)})
+    governance.put_audit(summary)  # type: ignore[union-attr]
+    if result.flags and not notes:
+        log.warning("bias audit %s flagged %d comparisons but no HR admin is configured (COACHWIRE_HR_ADMINS)",
+                    audit_id, len(result.flags))
+    return TriggerResult("succeeded", f"audit:{audit_id}", _decision(summary),
+                         notification_ids=tuple(n.notification_id for n in notes))
+
+
+def _decision(summary: AuditSummary) -> dict:
+    """Ids, counts and codes for the audit log: never a group label or a number about a group."""
+    return {"audit_id": summary.audit_id, "window": summary.window, "kind": summary.kind,
+            "audited": summary.counts.get("audited", 0), "flags": len(summary.flags),
+            "review_ids": list(summary.review_ids), "hr_admins_notified": len(summary.notification_ids)}
+
+
+def store_outputs(deps: Dependencies, result: AuditRun, inputs: AuditInputs) -> tuple[dict[str, str], dict[str, str]]:
+    """Snapshot first (a manifest must never point at inputs that were not kept), then the reports."""
+    archive = deps.audit_archive
+    assert archive is not None
+    audit_id = result.audit_id
+    objects = {"snapshot": snapshot_key(audit_id), **{name: object_key(audit_id, name) for name in REPORT_OBJECTS}}
+    versions = {"snapshot": archive.put(objects["snapshot"], inputs.to_json(), "application/json",
+                                        kms_key_id=deps.settings.demographics_key_arn)}
+    versions["results.json"] = archive.put(objects["results.json"], result.results_json, "application/json")
+    versions["report.html"] = archive.put(objects["report.html"], result.report_html, "text/html; charset=utf-8")
+    versions["manifest.json"] = archive.put(objects["manifest.json"], result.manifest_json, "application/json")
+    return objects, versions
+
+
+def open_reviews(deps: Dependencies, result: AuditRun, window: str, now: datetime) -> list[ReviewCase]:
+    """One framework review case per flag; a redelivered audit finds its cases and opens nothing twice."""
+    governance = deps.governance
+    assert governance is not None
+    cases = []
+    for flag in result.flags:
+        case = ReviewCase(
+            review_id=review_id_for(result.audit_id, flag), audit_id=result.audit_id, window=window,
+            opened_at=now, updated_at=now, title=flag_line(flag),
+            evidence={**flag.model_dump(mode="json"), "audit_id": result.audit_id, "window": window,
+                      "report": f"/audits/{result.audit_id}?format=html",
+                      "input_content_hash": result.manifest.input_content_hash,
+                      "model_versions": list(result.manifest.model_versions)})
+        if not governance.open_review(case):
+            case = governance.review(case.review_id) or case
+        cases.append(case)
+    return cases
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "suppressed" if value is None else f"{value:.{digits}f}"
+
+
+def flag_line(flag: Flag) -> str:
+    """One flag in words, from published (suppressed) values only."""
+    interval = ("" if flag.ci_low is None or flag.ci_high is None
+                else f" (95% CI {flag.ci_low:.2f}-{flag.ci_high:.2f})")
+    p = "suppressed" if flag.p_adjusted is None else f"{flag.p_adjusted:.2g}"
+    return (f"{flag.outcome.replace('_', ' ')}: {flag.attribute.replace('_', ' ')} '{flag.group}' vs "
+            f"'{flag.reference_group}', impact ratio {_number(flag.impact_ratio)}{interval}, adjusted p {p}")
+
+
+def hr_notifications(settings: Settings, result: AuditRun, window: str, reviews: list[ReviewCase],
+                     now: datetime) -> list[Notification]:
+    """One email per HR admin per audit that flagged something, listing every flag and its review case."""
+    if not result.flags:
+        return []
+    lines = [f"- {flag_line(flag)}. Review case {case.review_id}." for flag, case in zip(result.flags, reviews,
+                                                                                            strict=True)]
+    count = len(result.flags)
+    body = "\n".join([
+        f"The {window} bias audit of development recommendations ({result.audit_id}) flagged {count} "
+        f"comparison{'s' if count != 1 else ''}: a group received the outcome at less than "
+        f"{pipeline_config(settings).stats.detect_ratio:.0%} of the reference group's rate, and the difference "
+        f"is significant after Holm correction (alpha {settings.audit.alpha}).",
+        "",
+        *lines,
+        "",
+        f"Read the report: GET /audits/{result.audit_id}?format=html",
+        "Record what you find and decide on each case: PATCH /reviews/<review id> (status and a note).",
+    ])
+    return [Notification(
+        notification_id=f"ntf-{result.audit_id}-{_digest(subject, length=10)}", recipient_id=subject,
+        recipient_email=email, kind="audit_flag",
+        subject=f"Bias audit {window}: {count} disparit{'ies' if count != 1 else 'y'} flagged for review",
+        body=body, created_at=now, source_event_id=result.audit_id, trigger=TRIGGER)
+        for subject, email in sorted(settings.hr_admins.items())]
+
+
+# -- model promotion (issue #4) ------------------------------------------------------------------------------
+
+
+def audit_recommendations(deps: Dependencies, facts: list[RecommendationFact], window: str | AuditWindow,
+                          label: str) -> AuditRun:
+    """Audit a given set of recommendations (a candidate model's shadow recommendations) against today's
+    population and demographics, with the quarterly audit's configuration. Nothing is stored: the caller
+    reads `run.flags` (promotion is refused while any is open unless an hr_admin overrides with a reason) and
+    may keep `run.manifest_json` / `run.report_html` with the promotion record.
+
+    Reads demographics, so it must run in the bias_audit function (the only role IAM lets read them); a
+    promotion flow elsewhere should ask that function, not grant itself the read.
+    """
+    resolved = parse_window(window) if isinstance(window, str) else window
+    population = load_inputs(deps, resolved, recommendations=False)
+    inputs = population.model_copy(update={"recommendations": tuple(facts)})
+    audit_id = f"shadow-{_digest(label, length=8)}-{resolved.label}"
+    return run(inputs, pipeline_config(deps.settings), code_version=CODE_VERSION, generated_at=deps.clock.now(),
+               audit_id=audit_id)
+
+
+# -- yearly model review reminder ----------------------------------------------------------------------------
+
+
+def model_review_reminder(detail: dict, deps: Dependencies) -> TriggerResult:
+    """Each year: ask every HR admin to review the active recommendation model, with the latest audits."""
+    _require(deps, "governance")
+    job = ModelReviewJob.model_validate(detail)
+    pointer = deps.models.pointer()
+    active = pointer.active
+    now = deps.clock.now()
+    year = (job.as_of or now.date()).year
+    audits = [a for a in deps.governance.audits() if a.status == "completed"][:4]  # type: ignore[union-attr]
+    open_reviews_ = [r for r in deps.governance.reviews() if r.status in ("open", "investigating")]  # type: ignore[union-attr]
+    recent = [f"- {a.window} ({a.audit_id}): {len(a.flags)} flagged, models {', '.join(a.model_versions) or 'none'}"
+              for a in audits] or ["- no completed audit yet: run one (POST /audits) before the review"]
+    body = "\n".join([
+        f"It is time for the {year} review of the active recommendation model ({active}).",
+        "Check that it still serves every group fairly, that its explanations hold, and decide whether it stays.",
+        f"Candidate in shadow: {pointer.shadow} (GET /models/{pointer.shadow})." if pointer.shadow
+        else "No candidate is in shadow.",
+        "",
+        "Latest bias audits:", *recent,
+        f"Open framework review cases: {len(open_reviews_)} (GET /reviews).",
+    ])
+    notes = [Notification(
+        notification_id=f"ntf-model-review-{year}-{_digest(subject, length=10)}", recipient_id=subject,
+        recipient_email=email, kind="model_review", subject=f"Yearly model review {year}: Coachwire recommendations",
+        body=body, created_at=now, source_event_id=f"model-review-{year}", trigger="model_review_reminder")
+        for subject, email in sorted(deps.settings.hr_admins.items())]
+    deps.governance.queue_notifications(notes)  # type: ignore[union-attr]
+    if not notes:
+        log.warning("the yearly model review reminder found no HR admin to tell (COACHWIRE_HR_ADMINS)")
+    return TriggerResult("succeeded" if notes else "no_action", "job:model_review_reminder",
+                         {"year": year, "hr_admins_notified": len(notes), "open_reviews": len(open_reviews_)},
+                         notification_ids=tuple(n.notification_id for n in notes),
+                         recommender_version=active)
+
+
+# -- reproducing a stored audit ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RerunReport:
+    audit_id: str
+    input_content_hash: str
+    # Object name → whether the rerun produced exactly the stored bytes.
+    identical: dict[str, bool]
+
+    @property
+    def byte_identical(self) -> bool:
+        return all(self.identical.values())
+
+
+def rerun_stored(archive: AuditArchive, audit_id: str | None = None, manifest_json: bytes | None = None
+                 ) -> RerunReport:
+    """Fetch an audit's input snapshot, check it is what the manifest was computed from, rerun, and compare the
+    outputs with the stored ones byte for byte. Raises pipeline.InputMismatchError when the snapshot's hash
+    differs from the manifest's and pipeline.ReproducibilityError when the results differ."""
+    if manifest_json is None:
+        if audit_id is None:
+            raise ValueError("give an audit id or a manifest")
+        manifest_json = archive.get(object_key(audit_id, "manifest.json"))
+    manifest = AuditManifest.from_json(manifest_json)
+    inputs = AuditInputs.from_json(archive.get(snapshot_key(manifest.audit_id)))
+    again = rerun(manifest, inputs)
+    stored = {name: archive.get(object_key(manifest.audit_id, name)) for name in ("results.json", "report.html")}
+    identical = {"results.json": again.results_json == stored["results.json"],
+                 "report.html": again.report_html == stored["report.html"],
+                 "manifest.json": again.manifest_json == manifest_json}
+    return RerunReport(manifest.audit_id, manifest.input_content_hash, identical)

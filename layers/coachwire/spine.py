@@ -278,8 +278,9 @@ TRIGGERS: tuple[Trigger, ...] = (
         detail_types=(BIAS_AUDIT_DUE, BIAS_AUDIT_REQUESTED),
         sources=(EVENT_SOURCE_SCHEDULER, EVENT_SOURCE_INTERNAL),
         grants=(
-            # One parallel scan reads profiles and recommendations together (no per-employee queries).
-            TableGrant("profiles", ("dynamodb:Scan",)),
+            # One parallel scan reads profiles and recommendations together (no per-employee queries); a model
+            # review queries a candidate's shadow recommendations through the by_collection index.
+            TableGrant("profiles", ("dynamodb:Scan", "dynamodb:Query")),
             # The only read grant on demographics anywhere in the spine (tests/infra asserts it).
             TableGrant("demographics", ("dynamodb:Scan",)),
             TableGrant("governance", READ + WRITE),

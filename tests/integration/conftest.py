@@ -51,6 +51,9 @@ class Api:
     def put(self, path: str, role: str, sub: str, body: dict | None = None) -> requests.Response:
         return self._send("PUT", path, role, sub, body)
 
+    def patch(self, path: str, role: str, sub: str, body: dict | None = None) -> requests.Response:
+        return self._send("PATCH", path, role, sub, body)
+
     def _send(self, method: str, path: str, role: str, sub: str, body: dict | None) -> requests.Response:
         token = self.stack.mint_token(role, sub)
         return requests.request(method, self.stack.base_url + path, json=body or {}, timeout=30,

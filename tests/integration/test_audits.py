@@ -10,15 +10,15 @@ from datetime import date
 import boto3
 import pytest
 from coachwire import cli, spine
-from coachwire.adapters.audits import DynamoGovernanceStore
 from coachwire.adapters.aws import reset_clients
-from coachwire.adapters.dynamo import DynamoAuditLog, DynamoCatalogStore, DynamoOutboxStore, emp_pk
+from coachwire.adapters.dynamo import DynamoAuditLog, DynamoCatalogStore, DynamoOutboxStore, emp_pk, shadow_collection
 from coachwire.fairness.pipeline import AuditInputs
 from coachwire.fairness.synthetic import PlantedDisparity, synthetic_inputs
 from coachwire.local.stack import LocalStack, new_webhook_secret
 from coachwire.models.coaching import Recommendation
 from coachwire.services import audits
 from coachwire.services.deps import aws_dependencies
+from coachwire.services.models import review_gate
 
 from tests.factories import catalog, framework, profile
 
@@ -285,15 +285,35 @@ def test_the_yearly_reminder_asks_every_hr_admin_to_review_the_model(stack, api,
         assert reminder["status"] == "sent"
 
 
-def test_shadow_recommendations_are_audited_without_being_stored(stack, seeded):
+def test_a_model_review_audits_a_candidates_shadow_picks_and_its_open_cases_gate_promotion(stack, seeded):
+    """The planted disparity, this time in a candidate model's shadow recommendations (stored as the triggers
+    store them): the review audit flags it, opens cases, and the promotion gate sees them open."""
     deps = aws_dependencies(stack.settings)
-    governance = DynamoGovernanceStore(stack.settings.governance_table)
-    before = len(governance.audits())
-    shadow = [f.model_copy(update={"model_version": "candidate-2"}) for f in seeded.recommendations]
-    result = audits.audit_recommendations(deps, shadow, WINDOW, label="candidate-2")
-    assert result.manifest.model_versions == ("candidate-2",)
-    assert ("stretch_assignment", "gender", "woman") in {(f.outcome, f.attribute, f.group) for f in result.flags}
-    assert len(governance.audits()) == before
+    rows = []
+    for fact in seeded.recommendations:
+        rec = Recommendation(
+            recommendation_id=f"{fact.recommendation_id}-shadow", employee_id=fact.employee_id, item_id=fact.item_id,
+            item_title=fact.item_id, item_kind=fact.item_kind, skill_id=fact.skill_id, skill_name=fact.skill_id,
+            current_level=1, target_level=2, score=1.0, factors=[], explanation="synthetic",
+            recommender_version="candidate-2", framework_id="eng", framework_version=fact.framework_version,
+            trigger="checkin_gap_nudge", source_event_id="synthetic", created_at=fact.created_at, basis=fact.basis)
+        rows.append({"pk": {"S": emp_pk(fact.employee_id)}, "sk": {"S": f"SHADOW#candidate-2#{rec.recommendation_id}"},
+                     "collection_pk": {"S": shadow_collection("candidate-2")}, "doc": {"S": rec.model_dump_json()}})
+    _batch_put(stack.settings.profiles_table, rows)
+    quarterly_before = [a for a in deps.governance.audits() if a.kind != "model_review"]
+
+    summary, created = audits.request_audit(deps, WINDOW, None, "test", model_version="candidate-2")
+    assert created and summary.kind == "model_review"
+    stack.wait_until_idle(timeout=120)
+    done = deps.governance.audit(summary.audit_id)
+    assert done.status == "completed" and done.reviewed_model == "candidate-2"
+    assert done.model_versions == ["candidate-2"]  # the shadow picks, not the delivered ones
+    assert ("stretch_assignment", "gender", "woman") in {(f["outcome"], f["attribute"], f["group"])
+                                                         for f in done.flags}
+    gate = review_gate(deps, "candidate-2")
+    assert gate.audit_id == done.audit_id and set(gate.open_reviews) == set(done.review_ids)
+    assert "open review cases" in gate.problem("candidate-2")
+    assert [a for a in deps.governance.audits() if a.kind != "model_review"] == quarterly_before
 
 
 def test_no_route_returns_a_persons_demographics(api, seeded):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from coachwire.engine.registry import DEFAULT_VERSION_ID
+from coachwire.models.audits import AuditSummary, ReviewCase
 
 from tests.integration.conftest import checkin, completed, person
 
@@ -84,8 +85,17 @@ def test_shadow_scores_are_stored_beside_the_real_ones_and_never_delivered(train
     assert len(notes) == 1 and all(r.recommendation_id not in notes[0].body for r in shadow)
 
 
-def test_promotion_needs_an_hr_admin_and_a_reason_and_rollback_restores_the_previous(trained, stack, hris, api,
-                                                                                      deps):
+def review(api, stack, version):
+    accepted = api.post(f"/models/{version}/review", "hr_admin", "hr-1", {})
+    assert accepted.status_code == 202, accepted.text
+    stack.wait_until_idle()
+    summary = api.get(f"/audits/{accepted.json()['audit_id']}", "hr_admin", "hr-1").json()["summary"]
+    assert summary["status"] == "completed", summary
+    return summary
+
+
+def test_promotion_needs_a_model_review_an_hr_admin_and_a_reason_and_rollback_restores_the_previous(
+        trained, stack, hris, api, deps):
     candidate = trained["candidate"]
     path = f"/models/{candidate}/promote"
     assert api.post(path, "manager", trained["manager"], {"reason": "looks good"}).status_code == 403
@@ -93,6 +103,14 @@ def test_promotion_needs_an_hr_admin_and_a_reason_and_rollback_restores_the_prev
     assert missing.status_code == 400 and missing.json()["field"] == "reason"
     assert api.post("/models/engine-default.0000000000000000/promote", "hr_admin", "hr-1",
                     {"reason": "try"}).status_code == 409
+    unreviewed = api.post(path, "hr_admin", "hr-1", {"reason": "Shadow results look fine"})
+    assert unreviewed.status_code == 409 and unreviewed.json()["field"] == "override_reason"
+    assert f"POST /models/{candidate}/review" in unreviewed.json()["message"]
+
+    assert api.post(f"/models/{candidate}/review", "manager", trained["manager"], {}).status_code == 403
+    summary = review(api, stack, candidate)
+    assert summary["kind"] == "model_review" and summary["reviewed_model"] == candidate
+    assert summary["counts"]["recommendations_audited"] >= 1 and summary["flags"] == []  # shadow picks, audited
     done = api.post(path, "hr_admin", "hr-1", {"reason": "Shadow results reviewed in the model review"})
     assert done.status_code == 200, done.text
     assert done.json()["active"] == candidate and done.json()["previous"] == [DEFAULT_VERSION_ID]
@@ -112,4 +130,36 @@ def test_promotion_needs_an_hr_admin_and_a_reason_and_rollback_restores_the_prev
     moves = [(r.decision["action"], r.decision["to_version"], r.decision["requested_by"])
              for r in deps.audit.for_subject("model_registry")]
     assert moves == [("model.promoted", candidate, "hr-1"), ("model.rolled_back", DEFAULT_VERSION_ID, "hr-1")]
+    promoted = deps.audit.for_subject("model_registry")[0].decision
+    assert promoted["review_audit"] == summary["audit_id"] and promoted["overridden"] is False
     assert all("reason" not in r.decision for r in deps.audit.for_subject("model_registry"))
+
+
+def test_an_open_review_case_blocks_promotion_until_resolved_or_overridden_with_a_reason(trained, stack, api, deps):
+    candidate = trained["candidate"]
+    summary = review(api, stack, candidate)
+    # A flag the review could have raised (the audit's own tests plant and find real disparities): an open case.
+    case = ReviewCase(review_id=f"rev-test-{summary['audit_id']}", audit_id=summary["audit_id"],
+                      window=summary["window"], opened_at=deps.clock.now(), updated_at=deps.clock.now(),
+                      title="stretch assignment: gender 'woman' vs 'man', impact ratio 0.52", evidence={})
+    assert deps.governance.open_review(case)
+    stored = AuditSummary.model_validate(summary)
+    deps.governance.put_audit(stored.model_copy(update={"review_ids": [case.review_id]}))
+    path = f"/models/{candidate}/promote"
+    blocked = api.post(path, "hr_admin", "hr-1", {"reason": "Ready"})
+    assert blocked.status_code == 409 and case.review_id in blocked.json()["message"]
+    assert api.post(path, "hr_admin", "hr-1", {"reason": "Ready", "override_reason": "short"}).json()["field"] \
+        == "override_reason"  # too short to be a reason
+
+    forced = api.post(path, "hr_admin", "hr-1", {
+        "reason": "Ready", "override_reason": "Gap traced to the catalog, fixed in framework 2026.2; tracked in case"})
+    assert forced.status_code == 200 and forced.json()["overridden_review"] is True
+    last = deps.audit.for_subject("model_registry")[-1].decision
+    assert last["overridden"] is True and last["open_reviews"] == [case.review_id]
+    assert "catalog" not in str(last)  # the override's text stays on the registry record
+    assert api.post("/models/rollback", "hr_admin", "hr-1", {"reason": "Undo the test promotion"}).status_code == 200
+
+    fixed = api.patch(f"/reviews/{case.review_id}", "hr_admin", "hr-1",
+                      {"status": "resolved", "note": "Catalog fixed and re-audited"})
+    assert fixed.status_code == 200, fixed.text
+    assert api.post(path, "hr_admin", "hr-1", {"reason": "Case resolved"}).status_code == 200

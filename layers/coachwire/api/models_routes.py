@@ -16,9 +16,11 @@ from coachwire.api import authz
 from coachwire.engine.features import FEATURES
 from coachwire.engine.model import MetricRow, ModelConfig
 from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
+from coachwire.models.audits import ModelReviewRequest
 from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate
-from coachwire.services import models
+from coachwire.services import audits, models
+from coachwire.services.audits import current_quarter
 from coachwire.services.deps import Dependencies
 from coachwire.services.ingest import first_error
 
@@ -26,6 +28,13 @@ from coachwire.services.ingest import first_error
 class ModelDecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reason: str = Field(min_length=3, max_length=500, description="Why; kept on the registry record")
+
+
+class PromotionRequest(ModelDecisionRequest):
+    override_reason: str | None = Field(
+        None, min_length=10, max_length=1000,
+        description="Only to promote despite the model review gate (no completed review, or open review cases): "
+                    "why, kept on the registry record; the override itself is audit-logged")
 
 
 class TrainingRunRequest(BaseModel):
@@ -62,7 +71,8 @@ class ModelCard(BaseModel):
     evaluation: list[MetricRow]
 
 
-REQUEST_BODIES = {("/models/{version}/promote", "post"): ModelDecisionRequest,
+REQUEST_BODIES = {("/models/{version}/promote", "post"): PromotionRequest,
+                  ("/models/{version}/review", "post"): ModelReviewRequest,
                   ("/models/rollback", "post"): ModelDecisionRequest,
                   ("/jobs/model-training/run", "post"): TrainingRunRequest}
 
@@ -83,7 +93,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
 
     def pointer_view(pointer: RegistryPointer) -> dict:
         return {"active": pointer.active, "shadow": pointer.shadow, "previous": list(pointer.history),
-                "revision": pointer.revision, "changed_by": pointer.changed_by}
+                "revision": pointer.revision, "changed_by": pointer.changed_by,
+                "overridden_review": pointer.override_reason is not None}
 
     @app.get("/models", summary="Model versions: the active one, the shadow candidate, earlier ones")
     def list_models() -> ModelList:
@@ -108,34 +119,57 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          employees=counts.employees, item_level_pairs=counts.item_level_pairs,
                          evaluation=list(model.evaluation))
 
-    def decide(action: Callable[[str, str], RegistryPointer]) -> Response:
+    def decide(action: Callable[[str, BaseModel], RegistryPointer], body: type[BaseModel]) -> Response:
         who = caller()
         authz.require_hr_admin(who)
-        request, error = parse(ModelDecisionRequest)
+        request, error = parse(body)
         if error is not None:
             return error
         try:
-            pointer = action(who.subject, request.reason)  # type: ignore[union-attr]
+            pointer = action(who.subject, request)  # type: ignore[arg-type]
         except RegistryRefused as err:
             return _json(409, {"message": str(err), "field": err.field})
         except ConcurrentUpdate:
             return _json(409, {"message": "the model registry changed meanwhile; read it again and retry"})
         return _json(200, pointer_view(pointer))
 
-    @app.post("/models/<version>/promote", summary="Make a version active (hr_admin; audit-logged)",
+    @app.post("/models/<version>/promote",
+              summary="Make a version active (hr_admin; audit-logged) once its model review has no open case",
               responses={200: {"description": "The registry after the change"},
                          400: {"description": "Invalid body; `field` names the culprit"},
-                         409: {"description": "Unknown or already active version, or a concurrent change"}})
+                         409: {"description": "Unknown or already active version, a concurrent change, or the model "
+                                              "review gate (`field`: override_reason)"}})
     def promote_model(version: str):
-        return decide(lambda by, reason: models.promote(deps, version, by=by, reason=reason,
-                                                        request_id=f"model_{uuid.uuid4().hex[:20]}"))
+        return decide(lambda by, req: models.promote(
+            deps, version, by=by, reason=req.reason, override_reason=req.override_reason,  # type: ignore[attr-defined]
+            request_id=f"model_{uuid.uuid4().hex[:20]}"), PromotionRequest)
+
+    @app.post("/models/<version>/review",
+              summary="Bias-audit a candidate's shadow recommendations of a quarter before promotion (hr_admin)",
+              responses={202: {"description": "Queued; GET /audits/{audit_id} shows the result"},
+                         400: {"description": "Invalid body; `field` names the culprit"},
+                         404: {"description": "No such model version"}})
+    def review_model(version: str):
+        who = caller()
+        authz.require_hr_admin(who)
+        request, error = parse(ModelReviewRequest)
+        if error is not None:
+            return error
+        if models.model_version(deps, version) is None:
+            raise NotFoundError(f"no model version '{version}'")
+        window = request.window or current_quarter(deps.clock.now().date())  # type: ignore[union-attr]
+        summary, created = audits.request_audit(deps, window, request.request_id,  # type: ignore[union-attr]
+                                                f"api:{who.subject}", model_version=version)
+        return _json(202, {"audit_id": summary.audit_id, "window": summary.window, "status": summary.status,
+                           "reviewed_model": version, "created": created})
 
     @app.post("/models/rollback", summary="Re-activate the previously active version (hr_admin; audit-logged)",
               responses={200: {"description": "The registry after the change"},
                          409: {"description": "No previous version, or a concurrent change"}})
     def rollback_model():
-        return decide(lambda by, reason: models.rollback(deps, by=by, reason=reason,
-                                                         request_id=f"model_{uuid.uuid4().hex[:20]}"))
+        return decide(lambda by, req: models.rollback(deps, by=by, reason=req.reason,  # type: ignore[attr-defined]
+                                                      request_id=f"model_{uuid.uuid4().hex[:20]}"),
+                      ModelDecisionRequest)
 
     @app.post("/jobs/model-training/run", summary="Fit a candidate model version now (hr_admin)",
               responses={202: {"description": "Queued"}, 400: {"description": "Invalid body"}})

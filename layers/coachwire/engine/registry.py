@@ -40,6 +40,8 @@ class RegistryPointer(BaseModel):
     changed_at: datetime | None = None
     changed_by: str | None = None
     reason: str | None = None
+    # Set when a promotion went ahead despite the model review gate: why the hr_admin overrode it.
+    override_reason: str | None = None
 
 
 class ModelEntry(BaseModel):
@@ -77,7 +79,7 @@ def with_shadow(pointer: RegistryPointer, candidate: str, at: datetime) -> Regis
 
 
 def promoted(pointer: RegistryPointer, version: str, *, by: str, reason: str, at: datetime,
-             known: bool) -> RegistryPointer:
+             known: bool, override_reason: str | None = None) -> RegistryPointer:
     if not known:
         raise RegistryRefused("version", f"unknown model version '{version}'")
     if version == pointer.active:
@@ -85,7 +87,7 @@ def promoted(pointer: RegistryPointer, version: str, *, by: str, reason: str, at
     history = tuple(v for v in pointer.history if v != version) + (pointer.active,)
     return RegistryPointer(active=version, shadow=None if pointer.shadow == version else pointer.shadow,
                            history=history, revision=pointer.revision + 1, changed_at=at, changed_by=by,
-                           reason=reason)
+                           reason=reason, override_reason=override_reason)
 
 
 def rolled_back(pointer: RegistryPointer, *, by: str, reason: str, at: datetime) -> RegistryPointer:

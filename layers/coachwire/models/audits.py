@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from coachwire.models.base import Identifier, InboundModel, Record
 
 AuditStatus = Literal["requested", "running", "completed", "failed"]
-AuditKind = Literal["quarterly", "on_demand"]
+AuditKind = Literal["quarterly", "on_demand", "model_review"]
 ReviewStatus = Literal["open", "investigating", "resolved", "dismissed"]
 REVIEW_STATUSES: tuple[str, ...] = ("open", "investigating", "resolved", "dismissed")
 
@@ -46,6 +46,8 @@ class AuditJob(InboundModel):
     window: str | None = None
     audit_id: Identifier | None = None
     requested_by: str = "schedule"
+    # A model review: audit this candidate's shadow recommendations in the window instead of the delivered ones.
+    model_version: Identifier | None = None
 
     @field_validator("window")
     @classmethod
@@ -81,7 +83,21 @@ class AuditSummary(Record):
     object_versions: dict[str, str] = Field(default_factory=dict)
     input_content_hash: str | None = None
     model_versions: list[str] = Field(default_factory=list)
+    # For kind "model_review": the candidate whose shadow recommendations were audited.
+    reviewed_model: str | None = None
     error_type: str | None = None
+
+
+class ModelReviewRequest(InboundModel):
+    """POST /models/{version}/review: audit the candidate's shadow recommendations of a quarter."""
+
+    window: str | None = Field(None, description="a calendar quarter such as 2026Q4; default: the current one")
+    request_id: Identifier | None = Field(None, description="repeat it to get the same review audit")
+
+    @field_validator("window")
+    @classmethod
+    def _known_window(cls, value: str | None) -> str | None:
+        return None if value is None else _window_label(value)
 
 
 class ReviewUpdate(Record):

@@ -75,6 +75,14 @@ def audit_id_for(window: str, request_id: str | None = None) -> str:
     return f"aud-{window}-{_digest(window, request_id) if request_id else uuid.uuid4().hex[:12]}"
 
 
+def model_review_audit_id(model_version: str, window: str, request_id: str | None = None) -> str:
+    return f"aud-{window}-review-{_digest(model_version, request_id or '', length=12)}"
+
+
+def current_quarter(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
 def quarterly_audit_id(window: str) -> str:
     return f"aud-{window}-quarterly"
 
@@ -144,20 +152,26 @@ def load_inputs(deps: Dependencies, window: AuditWindow, recommendations: bool =
 # -- on request ----------------------------------------------------------------------------------------------
 
 
-def request_audit(deps: Dependencies, window: str, request_id: str | None, requested_by: str
-                  ) -> tuple[AuditSummary, bool]:
+def request_audit(deps: Dependencies, window: str, request_id: str | None, requested_by: str,
+                  model_version: str | None = None) -> tuple[AuditSummary, bool]:
     """Record the request and put the job on the bus. The same request again returns the same audit (and, if it
-    never started within STALE_REQUEST, sends the job again: a completed audit is never recomputed)."""
+    never started within STALE_REQUEST, sends the job again: a completed audit is never recomputed). With a
+    `model_version`, the audit is that candidate's model review (its shadow recommendations)."""
     _require(deps, "governance")
     label = parse_window(window).label
-    summary = AuditSummary(audit_id=audit_id_for(label, request_id), window=label, kind="on_demand",
-                           status="requested", requested_by=requested_by, requested_at=deps.clock.now())
+    audit_id = (model_review_audit_id(model_version, label, request_id) if model_version
+                else audit_id_for(label, request_id))
+    summary = AuditSummary(audit_id=audit_id, window=label, kind="model_review" if model_version else "on_demand",
+                           status="requested", requested_by=requested_by, requested_at=deps.clock.now(),
+                           reviewed_model=model_version)
     created = deps.governance.add_audit(summary) is not None  # type: ignore[union-attr]
     if not created:
         summary = deps.governance.audit(summary.audit_id) or summary  # type: ignore[union-attr]
     if created or (summary.status == "requested" and deps.clock.now() - summary.requested_at > STALE_REQUEST):
-        deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.BIAS_AUDIT_REQUESTED, {
-            "job": TRIGGER, "window": label, "audit_id": summary.audit_id, "requested_by": requested_by})
+        detail = {"job": TRIGGER, "window": label, "audit_id": summary.audit_id, "requested_by": requested_by}
+        if model_version:
+            detail["model_version"] = model_version
+        deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.BIAS_AUDIT_REQUESTED, detail)
     return summary, created
 
 
@@ -170,7 +184,10 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
     job = AuditJob.model_validate(detail)
     now = deps.clock.now()
     kind: AuditKind
-    if job.window:
+    if job.model_version:
+        window, kind = job.window or current_quarter(now.date()), "model_review"
+        audit_id = job.audit_id or model_review_audit_id(job.model_version, window)
+    elif job.window:
         window, kind = job.window, "on_demand"
         audit_id = job.audit_id or audit_id_for(window)
     else:
@@ -182,16 +199,19 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
         return TriggerResult("duplicate", f"audit:{audit_id}", _decision(summary),
                              notification_ids=tuple(summary.notification_ids))
     summary = (summary or AuditSummary(audit_id=audit_id, window=window, kind=kind, status="requested",
-                                       requested_by=job.requested_by, requested_at=now))
+                                       requested_by=job.requested_by, requested_at=now,
+                                       reviewed_model=job.model_version))
     summary = summary.model_copy(update={"status": "running", "started_at": now, "error_type": None})
     governance.put_audit(summary)  # type: ignore[union-attr]
     try:
-        inputs = load_inputs(deps, parse_window(window))
+        inputs = load_inputs(deps, parse_window(window), recommendations=job.model_version is None)
+        if job.model_version:
+            inputs = inputs.model_copy(update={"recommendations": shadow_facts(deps, job.model_version)})
         result = run(inputs, pipeline_config(deps.settings), code_version=CODE_VERSION, generated_at=now,
                      audit_id=audit_id)
         objects, versions = store_outputs(deps, result, inputs)
         reviews = open_reviews(deps, result, window, now)
-        notes = hr_notifications(deps.settings, result, window, reviews, now)
+        notes = hr_notifications(deps.settings, result, window, reviews, now, job.model_version)
         governance.queue_notifications(notes)  # type: ignore[union-attr]
         for flag, review in zip(result.flags, reviews, strict=True):
             deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.AUDIT_DISPARITY_FLAGGED, {
@@ -269,15 +289,19 @@ def flag_line(flag: Flag) -> str:
 
 
 def hr_notifications(settings: Settings, result: AuditRun, window: str, reviews: list[ReviewCase],
-                     now: datetime) -> list[Notification]:
+                     now: datetime, reviewed_model: str | None = None) -> list[Notification]:
     """One email per HR admin per audit that flagged something, listing every flag and its review case."""
     if not result.flags:
         return []
     lines = [f"- {flag_line(flag)}. Review case {case.review_id}." for flag, case in zip(result.flags, reviews,
                                                                                             strict=True)]
     count = len(result.flags)
+    what = (f"model review of candidate {reviewed_model} (its shadow recommendations, which were never delivered)"
+            if reviewed_model else "bias audit of development recommendations")
     body = "\n".join([
-        f"The {window} bias audit of development recommendations ({result.audit_id}) flagged {count} "
+        *([f"The candidate cannot be promoted while these cases are open, unless an hr_admin overrides with a "
+           f"reason (POST /models/{reviewed_model}/promote).", ""] if reviewed_model else []),
+        f"The {window} {what} ({result.audit_id}) flagged {count} "
         f"comparison{'s' if count != 1 else ''}: a group received the outcome at less than "
         f"{pipeline_config(settings).stats.detect_ratio:.0%} of the reference group's rate, and the difference "
         f"is significant after Holm correction (alpha {settings.audit.alpha}).",
@@ -298,22 +322,10 @@ def hr_notifications(settings: Settings, result: AuditRun, window: str, reviews:
 # -- model promotion (issue #4) ------------------------------------------------------------------------------
 
 
-def audit_recommendations(deps: Dependencies, facts: list[RecommendationFact], window: str | AuditWindow,
-                          label: str) -> AuditRun:
-    """Audit a given set of recommendations (a candidate model's shadow recommendations) against today's
-    population and demographics, with the quarterly audit's configuration. Nothing is stored: the caller
-    reads `run.flags` (promotion is refused while any is open unless an hr_admin overrides with a reason) and
-    may keep `run.manifest_json` / `run.report_html` with the promotion record.
-
-    Reads demographics, so it must run in the bias_audit function (the only role IAM lets read them); a
-    promotion flow elsewhere should ask that function, not grant itself the read.
-    """
-    resolved = parse_window(window) if isinstance(window, str) else window
-    population = load_inputs(deps, resolved, recommendations=False)
-    inputs = population.model_copy(update={"recommendations": tuple(facts)})
-    audit_id = f"shadow-{_digest(label, length=8)}-{resolved.label}"
-    return run(inputs, pipeline_config(deps.settings), code_version=CODE_VERSION, generated_at=deps.clock.now(),
-               audit_id=audit_id)
+def shadow_facts(deps: Dependencies, model_version: str) -> tuple[RecommendationFact, ...]:
+    """A candidate's shadow recommendations as the audit reads them (the pipeline keeps those in the window)."""
+    shadow = deps.profiles.shadow_recommendations(model_version)
+    return tuple(sorted((fact_of(r.model_dump(mode="json")) for r in shadow), key=lambda f: f.recommendation_id))
 
 
 # -- yearly model review reminder ----------------------------------------------------------------------------

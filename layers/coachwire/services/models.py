@@ -13,6 +13,7 @@ from coachwire.engine.registry import (
     DEFAULT_VERSION_ID,
     ModelEntry,
     RegistryPointer,
+    RegistryRefused,
     promoted,
     rolled_back,
     status_of,
@@ -73,13 +74,61 @@ def listing(deps: Dependencies) -> tuple[RegistryPointer, list[ModelEntry]]:
     return pointer, entries
 
 
-def promote(deps: Dependencies, version: str, *, by: str, reason: str, request_id: str) -> RegistryPointer:
-    """Make `version` active. Raises RegistryRefused (unknown or already active) or ConcurrentUpdate."""
+@dataclass(frozen=True)
+class ReviewGate:
+    """What the model review found for a candidate: its latest completed review audit and the cases still open."""
+
+    audit_id: str | None
+    open_reviews: tuple[str, ...]
+    audited_recommendations: int
+
+    def problem(self, version: str) -> str | None:
+        if self.audit_id is None:
+            return (f"no completed model review audit for '{version}': request one with "
+                    f"POST /models/{version}/review and promote when it is done")
+        if self.open_reviews:
+            return f"its model review ({self.audit_id}) has open review cases: {', '.join(self.open_reviews)}"
+        if self.audited_recommendations == 0:
+            return (f"its model review ({self.audit_id}) audited no shadow recommendations, so nothing shows how it "
+                    "treats each group")
+        return None
+
+
+def review_gate(deps: Dependencies, version: str) -> ReviewGate:
+    governance = getattr(deps, "governance", None)
+    if governance is None:
+        return ReviewGate(None, (), 0)
+    done = [a for a in governance.audits()
+            if a.kind == "model_review" and a.reviewed_model == version and a.status == "completed"]
+    if not done:
+        return ReviewGate(None, (), 0)
+    latest = max(done, key=lambda a: (a.completed_at or a.requested_at, a.audit_id))
+    cases = (governance.review(rid) for rid in latest.review_ids)
+    still_open = tuple(c.review_id for c in cases if c is not None and c.status in ("open", "investigating"))
+    return ReviewGate(latest.audit_id, still_open, int(latest.counts.get("recommendations_audited", 0)))
+
+
+class ReviewGateRefused(RegistryRefused):
+    """Promotion refused by the model review gate; an hr_admin may override it with a reason."""
+
+
+def promote(deps: Dependencies, version: str, *, by: str, reason: str, request_id: str,
+            override_reason: str | None = None) -> RegistryPointer:
+    """Make `version` active, once its model review (the bias audit of its shadow recommendations) is done with no
+    open case, or with an hr_admin's override reason. Raises RegistryRefused (unknown or already active),
+    ReviewGateRefused, or ConcurrentUpdate."""
     now = deps.clock.now()
     pointer = deps.models.pointer()
-    new = promoted(pointer, version, by=by, reason=reason, at=now, known=model_version(deps, version) is not None)
+    known = model_version(deps, version) is not None
+    gate = review_gate(deps, version) if known else ReviewGate(None, (), 0)
+    problem = gate.problem(version) if known and version != pointer.active else None
+    if problem and not override_reason:
+        raise ReviewGateRefused("override_reason", f"{problem}; an hr_admin may override with a reason")
+    new = promoted(pointer, version, by=by, reason=reason, at=now, known=known,
+                   override_reason=override_reason if problem else None)
     deps.models.swap_pointer(new, pointer.revision)
-    _audit(deps, request_id, "model.promoted", new, pointer, by)
+    _audit(deps, request_id, "model.promoted", new, pointer, by, review_audit=gate.audit_id or "",
+           open_reviews=list(gate.open_reviews), overridden=bool(problem))
     return new
 
 
@@ -93,10 +142,10 @@ def rollback(deps: Dependencies, *, by: str, reason: str, request_id: str) -> Re
 
 
 def _audit(deps: Dependencies, request_id: str, action: str, new: RegistryPointer, old: RegistryPointer,
-           by: str) -> None:
-    # The reason is free text an admin typed: it stays on the pointer record, not in the audit log.
+           by: str, **gate: str | bool | list[str]) -> None:
+    # Reasons are free text an admin typed: they stay on the pointer record, not in the audit log.
     deps.audit.append(AuditRecord(
         event_id=request_id, trigger="api", subject_id="model_registry", outcome="succeeded",
         recorded_at=deps.clock.now(), recommender_version=new.active,
         decision={"action": action, "requested_by": by, "from_version": old.active, "to_version": new.active,
-                  "revision": new.revision}))
+                  "revision": new.revision, **gate}))

@@ -53,3 +53,16 @@ def test_a_successful_transaction_applies_every_operation(ddb):
     item = ddb.get_item(TableName="ranged", Key={"pk": {"S": "a"}, "sk": {"S": "1"}})["Item"]
     assert item["n"] == {"N": "2"}
     assert "Item" in ddb.get_item(TableName="hashed", Key={"id": {"S": "y"}})
+
+
+def test_the_cached_service_list_is_what_moto_lists_from_disk():
+    import os
+
+    import moto
+    import moto.backends as backends
+
+    moto_patches.apply()
+    root = os.path.dirname(moto.__file__)
+    on_disk = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and not d.startswith("__"))
+    assert list(backends.list_of_moto_modules()) == on_disk
+    assert {"dynamodb", "sqs", "events", "s3", "kms", "scheduler"} <= set(on_disk)

@@ -6,6 +6,8 @@ real DynamoDB does not do, and concurrent requests can change a table during the
 moto's own logic and rollback but hands it a cheap snapshot instead: the table's item index copied two
 levels deep (the Item objects shared) with the items this transaction touches deep-copied, so a
 rolled-back table is exactly the table before the transaction. Transactions are serialised under a lock.
+
+The server's request routing re-lists moto's service modules from disk on every request: that list is cached.
 """
 
 from __future__ import annotations
@@ -93,4 +95,14 @@ def apply() -> None:
 
     models.copy = _CopyShim()  # only this module's `copy.deepcopy` calls see the shim
     models.DynamoDBBackend.transact_write_items = transact_write_items
+    _cache_service_modules()
     models._coachwire_patched = True
+
+
+def _cache_service_modules() -> None:
+    """moto's server routes every request by listing its package directory and stat-ing each entry (about 150
+    system calls) under its global lock. The list cannot change while the server runs: compute it once."""
+    import moto.backends as backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules

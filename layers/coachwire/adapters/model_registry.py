@@ -67,7 +67,7 @@ class DynamoModelRegistry:
                                        ProjectionExpression="entry",
                                        ExpressionAttributeValues={":pk": {"S": PK}, ":v": {"S": "VERSION#"}}):
             entries += [ModelEntry.model_validate_json(i["entry"]["S"]) for i in page["Items"]]
-        return sorted(entries, key=lambda e: (e.created_at, e.version))
+        return sorted(entries, key=lambda e: (e.created_at is not None, e.created_at or 0, e.version))
 
     def pointer(self) -> RegistryPointer:
         from coachwire.engine.registry import RegistryPointer

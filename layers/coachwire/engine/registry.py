@@ -50,7 +50,7 @@ class ModelEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
-    created_at: datetime
+    created_at: datetime | None = None  # None for the built-in version, which ships with the code
     origin: Literal["training", "built_in", "import"]
     status: Literal["active", "shadow", "previous", "candidate"] = "candidate"
     training_window_start: str | None = None

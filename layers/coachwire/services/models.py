@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from coachwire.engine.model import EngineIndex, ModelVersion
 from coachwire.engine.registry import (
@@ -69,8 +68,8 @@ def listing(deps: Dependencies) -> tuple[RegistryPointer, list[ModelEntry]]:
     pointer = deps.models.pointer()
     entries = [e.model_copy(update={"status": status_of(e.version, pointer)}) for e in deps.models.entries()]
     if not any(e.version == DEFAULT_VERSION_ID for e in entries):
-        entries.insert(0, ModelEntry(version=DEFAULT_VERSION_ID, created_at=datetime(2026, 1, 1, tzinfo=UTC),
-                                     origin="built_in", status=status_of(DEFAULT_VERSION_ID, pointer)))
+        entries.insert(0, ModelEntry(version=DEFAULT_VERSION_ID, origin="built_in",
+                                     status=status_of(DEFAULT_VERSION_ID, pointer)))
     return pointer, entries
 
 

@@ -138,3 +138,27 @@ def test_rerun_is_byte_identical_regardless_of_row_order():
     second = run_audit(list(rows)).canonical_json().encode()
     shuffled = [rows[i] for i in rng.permutation(len(rows))]
     assert first == second == run_audit(shuffled).canonical_json().encode()
+
+
+def test_a_lone_hidden_group_is_not_recoverable_from_the_total():
+    """One group under the threshold: the next-smallest (not the reference) is hidden with it, so total minus the
+    visible groups gives only their sum; the internal result keeps every number."""
+    groups = {"A": (2, 8), "B": (40, 100), "C": (30, 90), "D": (25, 60), "unknown": (5, 20)}
+    audit = run_audit(_rows(groups), AuditConfig(intersections=(), small_category_share=0.0))
+    pub = _result(audit.published())
+    hidden = {g.label for g in pub.groups if g.suppressed}
+    assert hidden == {"A", "C"} and pub.reference_group == "D" and not pub.unknown.suppressed
+    visible = sum(g.n for g in pub.groups if not g.suppressed) + pub.unknown.n
+    assert pub.n - visible == 8 + 90  # two cells behind one difference
+    assert all(g.additional_people_needed is None for g in pub.groups if g.suppressed)
+    assert next(g for g in _result(audit).groups if g.label == "C").n == 90
+
+
+def test_a_finding_is_never_hidden_the_reference_head_count_is_instead():
+    groups = {"A": (2, 8), "B": (80, 100), "C": (10, 90), "unknown": (5, 20)}
+    audit = run_audit(_rows(groups), AuditConfig(intersections=(), small_category_share=0.0))
+    pub = _result(audit.published())
+    c = next(g for g in pub.groups if g.label == "C")
+    assert c.verdict == Verdict.FLAGGED and not c.suppressed and c.n == 90 and c.impact_ratio is not None
+    ref = next(g for g in pub.groups if g.label == pub.reference_group)
+    assert ref.n is None and ref.recipients is None and ref.rate == pytest.approx(0.8)

@@ -309,7 +309,7 @@ def test_published_json_suppresses_small_cells(hand_run):
     assert any(g.n == 1 and not g.suppressed for r in hand_run.result.results for g in r.groups)
     # and the report shows every group as suppressed, with no table row of numbers
     page = hand_run.report_html.decode()
-    assert page.count("suppressed: fewer than the publication threshold") == sum(
+    assert page.count("suppressed: a small group, or hidden with one") == sum(
         len(r.groups) for r in hand_run.result.results)
     assert "<td>1</td>" not in page
 

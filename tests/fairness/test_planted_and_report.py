@@ -167,7 +167,7 @@ def test_small_groups_are_suppressed_in_json_and_html():
         cell = next(x for x in pub["groups"] if x["label"] == g.label)
         assert cell["suppressed"] and cell["n"] is None and cell["rate"] is None and cell["ci_low"] is None
     assert "suppressed (too few people)" in text
-    assert "suppressed: fewer than the publication threshold of people" in text
+    assert "suppressed: a small group, or hidden with one" in text
     # the table row of a suppressed group carries no numbers
     rows = re.findall(r"<tr><td>[^<]*</td><td class=\"suppressed\"[^>]*>([^<]*)</td></tr>", text)
     assert rows and all(not re.search(r"\d", cells) for cells in rows)

@@ -100,7 +100,7 @@ class AttributeResult(BaseModel):
     outcome: str
     attribute: str
     measure: Measure = "rate"
-    n: int
+    n: int | None  # None in a published view when it would reveal a suppressed cell
     unknown: CategoryDisclosure
     reference_group: str | None
     groups: list[GroupResult]
@@ -123,33 +123,49 @@ class AuditResult(BaseModel):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
     def published(self) -> AuditResult:
-        """The publishable view: every cell describing fewer than `suppress_below` people is blanked."""
+        """The publishable view: every cell describing fewer than `suppress_below` people is blanked, and when that
+        leaves exactly one blank cell in an attribute, the next-smallest group is blanked too (complementary
+        suppression), so the hidden one cannot be recovered by subtracting the others from the attribute's total."""
         k = self.config.suppress_below
         out = self.model_copy(deep=True)
         out.published_view = True
         for res in out.results:
+            hidden = 0
             for disc in [res.unknown, *res.excluded_small_categories]:
                 if disc.n is not None and disc.n < k:
-                    disc.n = disc.recipients = disc.rate = disc.share = disc.total = disc.mean = None
-                    disc.suppressed = True
+                    _blank_disclosure(disc)
+                    hidden += 1
             for g in res.groups:
                 if g.n is not None and g.n < k:
-                    for name in (
-                        "n",
-                        "recipients",
-                        "rate",
-                        "total",
-                        "mean",
-                        "impact_ratio",
-                        "ci_low",
-                        "ci_high",
-                        "p_value",
-                        "p_adjusted",
-                        "power",
-                    ):
-                        setattr(g, name, None)
-                    g.suppressed = True
+                    _blank_group(g)
+                    hidden += 1
+            if hidden == 1:
+                others = [g for g in res.groups if not g.suppressed and g.label != res.reference_group
+                          and g.verdict != Verdict.FLAGGED]
+                reference = next((g for g in res.groups if g.label == res.reference_group), None)
+                if others:
+                    _blank_group(min(others, key=lambda g: (g.n or 0, g.label)))
+                elif reference is not None:
+                    # Never hide a finding: hide the reference group's head count instead (its rate stays, so
+                    # every ratio can still be read against it).
+                    reference.n = reference.recipients = reference.total = None
+                # The audited total is the same for every attribute, so blanking it would not help.
         return out
+
+
+_GROUP_CELLS = ("n", "recipients", "rate", "total", "mean", "impact_ratio", "ci_low", "ci_high", "p_value",
+                "p_adjusted", "power", "additional_people_needed")
+
+
+def _blank_group(g: GroupResult) -> None:
+    for name in _GROUP_CELLS:
+        setattr(g, name, None)
+    g.suppressed = True
+
+
+def _blank_disclosure(disc: CategoryDisclosure) -> None:
+    disc.n = disc.recipients = disc.rate = disc.share = disc.total = disc.mean = None
+    disc.suppressed = True
 
 
 def _fnum(x: float) -> float:

@@ -58,6 +58,10 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _count(value: int | None) -> str:
+    return "hidden" if value is None else f"{value:,}"
+
+
 def _natural(label: str) -> tuple:
     """Sort "2-5y" before "10y+": numbers by value, the rest by text."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label))
@@ -253,15 +257,15 @@ def _table(res: AttributeResult) -> str:
     out = ["<table><thead><tr>", *(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
     for g in sorted(res.groups, key=lambda g: _natural(g.label)):
         if g.suppressed:
-            out.append(f'<tr><td>{_e(g.label)}</td><td class="suppressed" colspan="7">suppressed: fewer than '
-                       f"the publication threshold of people</td></tr>")
+            out.append(f'<tr><td>{_e(g.label)}</td><td class="suppressed" colspan="7">suppressed: a small group, '
+                       f"or hidden with one so that it cannot be worked out from the totals</td></tr>")
             continue
         verdict = VERDICT_WORDS[g.verdict]
         if g.verdict is Verdict.INSUFFICIENT_DATA and g.additional_people_needed:
             verdict += f" (about {g.additional_people_needed:,} more people needed)"
         got = g.recipients if rate else g.total
         out.append(
-            f"<tr><td>{_e(g.label)}</td><td>{g.n:,}</td><td>{got:,}</td><td>{_value(res, g)}</td>"
+            f"<tr><td>{_e(g.label)}</td><td>{_count(g.n)}</td><td>{_count(got)}</td><td>{_value(res, g)}</td>"
             f"<td>{_num(g.impact_ratio)}</td><td>{_ci(g)}</td><td>{_p(g.p_adjusted)}</td>"
             f'<td class="v-{g.verdict.value}">{_e(verdict)}</td></tr>'
         )

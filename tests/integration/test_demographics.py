@@ -86,6 +86,8 @@ def test_an_older_update_never_overwrites_a_newer_one(stack, hris, deps):
     ({"employee_id": "emp-nobody"}, 422, "data.employee_id"),
     ({"gender": "Woman!"}, 400, "data.gender"),
     ({"birth_year_band": "born 1984"}, 400, "data.birth_year_band"),
+    ({"birth_year_band": "1989-1980"}, 400, "data.birth_year_band"),  # backwards
+    ({"birth_year_band": "1985-1985"}, 400, "data.birth_year_band"),  # an exact birth year
     ({"religion": "any"}, 400, "data.religion"),
 ])
 def test_bad_demographics_are_refused_naming_the_field_without_echoing_it(stack, hris, known, change, status, field):

@@ -127,10 +127,13 @@ def test_promotion_needs_a_model_review_an_hr_admin_and_a_reason_and_rollback_re
     back = api.post("/models/rollback", "hr_admin", "hr-1", {"reason": "Managers reported odd suggestions"})
     assert back.status_code == 200 and back.json()["active"] == DEFAULT_VERSION_ID
     assert api.post("/models/rollback", "hr_admin", "hr-1", {"reason": "again"}).status_code == 409
+    registry_log = deps.audit.for_subject("model_registry")
     moves = [(r.decision["action"], r.decision["to_version"], r.decision["requested_by"])
-             for r in deps.audit.for_subject("model_registry")]
+             for r in registry_log if "to_version" in r.decision]
     assert moves == [("model.promoted", candidate, "hr-1"), ("model.rolled_back", DEFAULT_VERSION_ID, "hr-1")]
-    promoted = deps.audit.for_subject("model_registry")[0].decision
+    assert [r.decision["audit_id"] for r in registry_log if r.decision["action"] == "model_review.requested"] == [
+        summary["audit_id"]]
+    promoted = next(r.decision for r in registry_log if r.decision["action"] == "model.promoted")
     assert promoted["review_audit"] == summary["audit_id"] and promoted["overridden"] is False
     assert all("reason" not in r.decision for r in deps.audit.for_subject("model_registry"))
 
@@ -154,7 +157,8 @@ def test_an_open_review_case_blocks_promotion_until_resolved_or_overridden_with_
     forced = api.post(path, "hr_admin", "hr-1", {
         "reason": "Ready", "override_reason": "Gap traced to the catalog, fixed in framework 2026.2; tracked in case"})
     assert forced.status_code == 200 and forced.json()["overridden_review"] is True
-    last = deps.audit.for_subject("model_registry")[-1].decision
+    last = [r.decision for r in deps.audit.for_subject("model_registry")
+            if r.decision["action"] == "model.promoted"][-1]
     assert last["overridden"] is True and last["open_reviews"] == [case.review_id]
     assert "catalog" not in str(last)  # the override's text stays on the registry record
     assert api.post("/models/rollback", "hr_admin", "hr-1", {"reason": "Undo the test promotion"}).status_code == 200

@@ -225,3 +225,23 @@ def test_a_lowered_level_from_a_correction_is_not_a_rating_drop_for_stall_detect
     checkin_drop = corrected.model_copy(update={"levels": {"design": corrected.levels["design"].model_copy(
         update={"source": "checkin"})}})
     assert "rating_dropped" in {r.code for r in stall.assess(checkin_drop, gaps, {}, at.date(), StallRules()).reasons}
+
+
+def test_a_rehire_lifts_the_erasure_mark():
+    from datetime import UTC, datetime
+
+    from coachwire.domain.profiles import apply_upsert
+    from coachwire.models.events import EmployeeUpserted
+
+    from tests.factories import framework, profile
+
+    recorded = datetime(2026, 10, 1, tzinfo=UTC)
+    leaver = profile(leaving_date=date(2026, 10, 31), erase_after=date(2026, 11, 30), left_recorded_at=recorded,
+                     hris_updated_at=recorded)
+    upsert = {"employee_id": leaver.employee_id, "manager_id": leaver.manager_id, "role_id": leaver.role_id,
+              "career_stage": leaver.career_stage, "email": leaver.email, "display_name": leaver.display_name}
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+    rehired = apply_upsert(leaver, EmployeeUpserted(**upsert, hire_date=date(2026, 11, 9)), framework(), at)
+    assert rehired.leaving_date is None and rehired.erase_after is None
+    still_leaving = apply_upsert(leaver, EmployeeUpserted(**upsert, hire_date=date(2024, 2, 1)), framework(), at)
+    assert still_leaving.erase_after == date(2026, 11, 30)  # an ordinary update of a leaver keeps the mark

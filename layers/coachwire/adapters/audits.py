@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from coachwire.adapters.aws import client
 from coachwire.adapters.dynamo import DynamoOutboxStore
+from coachwire.domain.retention import expires_at
 from coachwire.models.audits import AuditSummary, ReviewCase
 from coachwire.models.coaching import Notification
 from coachwire.ports import ConcurrentUpdate, NotFound
@@ -40,9 +41,10 @@ def _conditional_put(table: str, item: dict, condition: str, values: dict | None
 class DynamoGovernanceStore:
     """Audits under pk AUDITS and review cases under pk REVIEWS, one JSON `doc` each (a few per quarter)."""
 
-    def __init__(self, table_name: str, outbox_table_name: str | None = None) -> None:
+    def __init__(self, table_name: str, outbox_table_name: str | None = None, notifications_days: int = 180) -> None:
         self.table = table_name
         self.outbox_table = outbox_table_name
+        self.notifications_days = notifications_days
 
     def _item(self, pk: str, sk: str, doc: str, **extra: dict) -> dict:
         return {"pk": _s(pk), "sk": _s(sk), "doc": _s(doc), **extra}
@@ -95,8 +97,9 @@ class DynamoGovernanceStore:
     def queue_notifications(self, notes: list[Notification]) -> None:
         if notes and not self.outbox_table:
             raise ValueError("this store was built without an outbox table")
-        for note in notes:
-            _conditional_put(self.outbox_table or "", DynamoOutboxStore.item(note),
+        for note in notes:  # kept like every other message (Settings.retention.notifications_days)
+            expires = expires_at(note.created_at, self.notifications_days)
+            _conditional_put(self.outbox_table or "", DynamoOutboxStore.item(note, expires),
                              "attribute_not_exists(notification_id)")
 
 

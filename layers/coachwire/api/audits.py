@@ -129,7 +129,10 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
         if output == "html":
             if not done:
                 return _json(409, {"message": f"audit {audit_id} is {summary.status}: no report yet"})
-            html = deps.audit_archive.get(audits.object_key(audit_id, "report.html"))  # type: ignore[union-attr]
+            try:
+                html = deps.audit_archive.get(audits.object_key(audit_id, "report.html"))  # type: ignore[union-attr]
+            except NotFound:
+                return _json(404, {"message": f"audit {audit_id} has no stored report", "field": "audit_id"})
             return Response(status_code=200, content_type="text/html; charset=utf-8", body=html.decode("utf-8"))
         detail = AuditDetail(
             summary=summary,

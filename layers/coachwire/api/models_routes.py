@@ -16,6 +16,7 @@ from coachwire.api import authz
 from coachwire.engine.features import FEATURES
 from coachwire.engine.model import MetricRow, ModelConfig
 from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
+from coachwire.fairness.pipeline import parse_window
 from coachwire.models.audits import ModelReviewRequest
 from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate
@@ -158,8 +159,15 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
         if models.model_version(deps, version) is None:
             raise NotFoundError(f"no model version '{version}'")
         window = request.window or current_quarter(deps.clock.now().date())  # type: ignore[union-attr]
+        if parse_window(window).start > deps.clock.now().date():
+            return _json(400, {"message": f"window: {window} has not started yet", "field": "window"})
         summary, created = audits.request_audit(deps, window, request.request_id,  # type: ignore[union-attr]
                                                 f"api:{who.subject}", model_version=version)
+        deps.audit.append(AuditRecord(
+            event_id=f"api-{summary.audit_id}-{uuid.uuid4().hex[:8]}", trigger="api", subject_id="model_registry",
+            outcome="succeeded" if created else "duplicate", recorded_at=deps.clock.now(), recommender_version=version,
+            decision={"action": "model_review.requested", "audit_id": summary.audit_id, "window": summary.window,
+                      "requested_by": who.subject}))
         return _json(202, {"audit_id": summary.audit_id, "window": summary.window, "status": summary.status,
                            "reviewed_model": version, "created": created})
 

@@ -63,6 +63,9 @@ def apply_upsert(profile: EmployeeProfile, data: EmployeeUpserted, framework: Fr
         "hire_date": data.hire_date,
         "hris_updated_at": source_time,
     }
+    # Rehired after leaving (or a leaving date the HRIS withdrew by re-hiring): the erasure mark no longer holds.
+    if profile.leaving_date is not None and data.hire_date > profile.leaving_date:
+        changes.update(leaving_date=None, erase_after=None, left_recorded_at=None)
     # A dated role change outranks an upsert that was stamped before it took effect.
     if profile.role_effective_date is None or source_time.date() > profile.role_effective_date:
         changes.update(role_id=data.role_id, career_stage=data.career_stage, framework_id=framework.framework_id)

@@ -248,6 +248,9 @@ def store_outputs(deps: Dependencies, result: AuditRun, inputs: AuditInputs) -> 
     assert archive is not None
     audit_id = result.audit_id
     objects = {"snapshot": snapshot_key(audit_id), **{name: object_key(audit_id, name) for name in REPORT_OBJECTS}}
+    if not deps.settings.demographics_key_arn and deps.settings.stage != "local":
+        # The snapshot holds demographics: never let it fall back to the bucket's key.
+        raise RuntimeError("COACHWIRE_DEMOGRAPHICS_KEY_ARN is not set: refusing to store the input snapshot")
     versions = {"snapshot": archive.put(objects["snapshot"], inputs.to_json(), "application/json",
                                         kms_key_id=deps.settings.demographics_key_arn)}
     versions["results.json"] = archive.put(objects["results.json"], result.results_json, "application/json")

@@ -70,7 +70,8 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         dead_letters=SqsDeadLetterDepth(settings.dead_letter_queue_urls()),
         models=DynamoModelRegistry(settings.catalog_table),
         demographics=DynamoDemographicsStore(settings.demographics_table, settings.retention.demographics_days),
-        governance=DynamoGovernanceStore(settings.governance_table, settings.outbox_table),
+        governance=DynamoGovernanceStore(settings.governance_table, settings.outbox_table,
+                                         settings.retention.notifications_days),
         audit_archive=S3AuditArchive(settings.audit_bucket),
         audit_source=DynamoAuditSource(settings.profiles_table),
     )

@@ -91,7 +91,14 @@ class Tables(Construct):
             if any(a == "dynamodb:*" or not a.startswith("dynamodb:") for a in grant.actions):
                 raise ValueError(f"grant on {grant.table!r} must list explicit dynamodb actions: {grant.actions}")
             table = self.by_key[grant.table]
-            table.grant(role, *grant.actions)
+            if grant.returns_nothing:
+                if any(a in READ_ACTIONS for a in grant.actions):
+                    raise ValueError(f"a returns-nothing grant on {grant.table!r} cannot include reads")
+                role.add_to_principal_policy(iam.PolicyStatement(
+                    actions=list(grant.actions), resources=[table.table_arn],
+                    conditions={"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}))
+            else:
+                table.grant(role, *grant.actions)
             key = self.keys.get(grant.table)
             if key is not None:
                 writes = any(a not in READ_ACTIONS for a in grant.actions)

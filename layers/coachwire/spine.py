@@ -102,6 +102,9 @@ class TableGrant:
 
     table: str
     actions: tuple[str, ...]
+    # Writes that must never hand back what was stored (IAM denies ReturnValues other than NONE): for a role that
+    # may put or delete in a table it must not read.
+    returns_nothing: bool = False
 
 
 READ = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
@@ -244,7 +247,7 @@ TRIGGERS: tuple[Trigger, ...] = (
             TableGrant("outbox", ("dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem")),
             TableGrant("idempotency", ("dynamodb:Scan",)),
             # A leaver's demographic record is deleted by key, never read.
-            TableGrant("demographics", ("dynamodb:DeleteItem",)),
+            TableGrant("demographics", ("dynamodb:DeleteItem",), returns_nothing=True),
         ),
         publishes_events=True,
         timeout_seconds=900,
@@ -269,7 +272,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         summary="Demographics from the HRIS → the isolated demographics table (write only, never read back)",
         detail_types=(DEMOGRAPHICS_UPSERTED,),
         sources=(EVENT_SOURCE_HRIS,),
-        grants=(TableGrant("demographics", ("dynamodb:PutItem",)),),
+        grants=(TableGrant("demographics", ("dynamodb:PutItem",), returns_nothing=True),),
     ),
     Trigger(
         name="bias_audit",

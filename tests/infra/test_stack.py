@@ -663,6 +663,10 @@ def test_only_the_audit_function_may_read_demographics_and_only_its_writer_may_p
     # The sweep erases a leaver's record by key: delete only, it can never read one.
     assert touching == {audit_role: {"dynamodb:Scan"}, writer_role: {"dynamodb:PutItem"},
                         sweep_role: {"dynamodb:DeleteItem"}}
+    # A put or delete may not hand the old item back (ReturnValues=ALL_OLD would be a read by another name).
+    for roles, st in iam_statements(synth):
+        if st["Effect"] == "Allow" and table in refs(st["Resource"]) and set(roles) & {writer_role, sweep_role}:
+            assert st["Condition"] == {"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}, st
     readers = {role for role, actions in touching.items() if actions & DYNAMODB_READS}
     assert readers == {audit_role}
     # The spine agrees: one reader, one writer, one eraser, and nobody else is granted the table at all.

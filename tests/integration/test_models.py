@@ -111,7 +111,12 @@ def test_promotion_needs_a_model_review_an_hr_admin_and_a_reason_and_rollback_re
     summary = review(api, stack, candidate)
     assert summary["kind"] == "model_review" and summary["reviewed_model"] == candidate
     assert summary["counts"]["recommendations_audited"] >= 1 and summary["flags"] == []  # shadow picks, audited
-    done = api.post(path, "hr_admin", "hr-1", {"reason": "Shadow results reviewed in the model review"})
+    # This test organisation sent no demographics: no comparison could be made, and that is not a pass.
+    thin = api.post(path, "hr_admin", "hr-1", {"reason": "Reviewed"})
+    assert thin.status_code == 409 and "insufficient data is not a pass" in thin.json()["message"]
+    done = api.post(path, "hr_admin", "hr-1", {
+        "reason": "Shadow results reviewed in the model review",
+        "override_reason": "Pilot organisation without demographic data; quarterly audit will follow"})
     assert done.status_code == 200, done.text
     assert done.json()["active"] == candidate and done.json()["previous"] == [DEFAULT_VERSION_ID]
     assert api.post(path, "hr_admin", "hr-1", {"reason": "again"}).status_code == 409  # already active
@@ -134,7 +139,7 @@ def test_promotion_needs_a_model_review_an_hr_admin_and_a_reason_and_rollback_re
     assert [r.decision["audit_id"] for r in registry_log if r.decision["action"] == "model_review.requested"] == [
         summary["audit_id"]]
     promoted = next(r.decision for r in registry_log if r.decision["action"] == "model.promoted")
-    assert promoted["review_audit"] == summary["audit_id"] and promoted["overridden"] is False
+    assert promoted["review_audit"] == summary["audit_id"] and promoted["overridden"] is True
     assert all("reason" not in r.decision for r in deps.audit.for_subject("model_registry"))
 
 
@@ -166,4 +171,5 @@ def test_an_open_review_case_blocks_promotion_until_resolved_or_overridden_with_
     fixed = api.patch(f"/reviews/{case.review_id}", "hr_admin", "hr-1",
                       {"status": "resolved", "note": "Catalog fixed and re-audited"})
     assert fixed.status_code == 200, fixed.text
-    assert api.post(path, "hr_admin", "hr-1", {"reason": "Case resolved"}).status_code == 200
+    after = api.post(path, "hr_admin", "hr-1", {"reason": "Case resolved"})
+    assert after.status_code == 409 and case.review_id not in after.json()["message"]  # now only the thin data

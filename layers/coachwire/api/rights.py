@@ -80,6 +80,8 @@ class CorrectionDecided(BaseModel):
 NOT_INCLUDED = [
     "Demographic data for bias audits: stored apart, readable only by the audit function, never by this API. "
     "HR can tell you what is held.",
+    "Bias audit input snapshots that covered you (readable only by the audit function, so an audit can be "
+    "re-checked; they expire with the snapshot retention in the data-use policy).",
 ]
 
 # Request bodies parsed by hand (so a 400 names the field), for the OpenAPI document.

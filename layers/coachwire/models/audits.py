@@ -85,6 +85,8 @@ class AuditSummary(Record):
     model_versions: list[str] = Field(default_factory=list)
     # For kind "model_review": the candidate whose shadow recommendations were audited.
     reviewed_model: str | None = None
+    # How many group comparisons ended in each verdict (flagged / insufficient_data / no_evidence).
+    verdicts: dict[str, int] = Field(default_factory=dict)
     error_type: str | None = None
 
 

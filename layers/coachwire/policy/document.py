@@ -285,7 +285,11 @@ def build(settings: Settings) -> PolicyDocument:
             "Audit-log entries about you are kept for their own retention period "
             f"({settings.retention.audit_days} days) so that automated decisions stay accountable. They hold your "
             "employee id, event ids, outcomes, versions and codes or counts only, never your name, e-mail address "
-            "or any free text; after erasure nothing in Coachwire links that id to you."),
+            "or any free text. One more place keeps your id after erasure: the input snapshot of each bias audit "
+            "that covered you (your role, hire date, opt-out state, recommendation ids and demographic record), "
+            "encrypted under the demographics key and readable by the audit function alone, so the audit can be "
+            f"re-checked; it expires {spine.AUDIT_SNAPSHOT_RETENTION_DAYS} days after the audit. Apart from those, "
+            "nothing in Coachwire links that id to you."),
         "access": access,
         "rights": [
             Right(right="Opt out of personalisation", how="PUT /employees/{id}/personalisation {\"enabled\": false}",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from coachwire import __version__, spine
-from coachwire.fairness.audit import AuditConfig
+from coachwire.fairness.audit import AuditConfig, Verdict
 from coachwire.fairness.pipeline import (
     AuditInputs,
     AuditManifest,
@@ -226,13 +226,23 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
         "flags": [f.model_dump(mode="json") for f in result.flags], "review_ids": [r.review_id for r in reviews],
         "notification_ids": [n.notification_id for n in notes], "objects": objects, "object_versions": versions,
         "input_content_hash": result.manifest.input_content_hash,
-        "model_versions": list(result.manifest.model_versions)})
+        "model_versions": list(result.manifest.model_versions), "verdicts": verdict_tally(result)})
     governance.put_audit(summary)  # type: ignore[union-attr]
     if result.flags and not notes:
         log.warning("bias audit %s flagged %d comparisons but no HR admin is configured (COACHWIRE_HR_ADMINS)",
                     audit_id, len(result.flags))
     return TriggerResult("succeeded", f"audit:{audit_id}", _decision(summary),
                          notification_ids=tuple(n.notification_id for n in notes))
+
+
+def verdict_tally(result: AuditRun) -> dict[str, int]:
+    """Comparisons per verdict (the reference groups are not comparisons)."""
+    tally: dict[str, int] = {}
+    for res in result.result.results:
+        for g in res.groups:
+            if g.verdict != Verdict.REFERENCE:
+                tally[g.verdict.value] = tally.get(g.verdict.value, 0) + 1
+    return dict(sorted(tally.items()))
 
 
 def _decision(summary: AuditSummary) -> dict:

@@ -80,6 +80,7 @@ class ReviewGate:
     audit_id: str | None
     open_reviews: tuple[str, ...]
     audited_recommendations: int
+    comparisons_without_disparity: int = 0  # verdict "no evidence of disparity": enough people to judge
 
     def problem(self, version: str) -> str | None:
         if self.audit_id is None:
@@ -90,6 +91,9 @@ class ReviewGate:
         if self.audited_recommendations == 0:
             return (f"its model review ({self.audit_id}) audited no shadow recommendations, so nothing shows how it "
                     "treats each group")
+        if self.comparisons_without_disparity == 0:
+            return (f"its model review ({self.audit_id}) had too few people in every comparison to show anything "
+                    "(insufficient data is not a pass): review a longer or later window")
         return None
 
 
@@ -104,7 +108,8 @@ def review_gate(deps: Dependencies, version: str) -> ReviewGate:
     latest = max(done, key=lambda a: (a.completed_at or a.requested_at, a.audit_id))
     cases = (governance.review(rid) for rid in latest.review_ids)
     still_open = tuple(c.review_id for c in cases if c is not None and c.status in ("open", "investigating"))
-    return ReviewGate(latest.audit_id, still_open, int(latest.counts.get("recommendations_audited", 0)))
+    return ReviewGate(latest.audit_id, still_open, int(latest.counts.get("recommendations_audited", 0)),
+                      latest.verdicts.get("no_evidence", 0))
 
 
 class ReviewGateRefused(RegistryRefused):

@@ -112,3 +112,22 @@ def test_the_local_scheduler_fires_the_audit_on_the_first_day_of_a_quarter_only(
 def test_the_local_scheduler_fires_the_model_review_once_a_year():
     year = [(datetime(2027, m, 1, tzinfo=UTC), datetime(2027, m + 1, 1, tzinfo=UTC)) for m in range(1, 12)]
     assert [m + 1 for m, (a, b) in enumerate(year) if _cron_due(_schedule("model_review_reminder"), a, b)] == [1]
+
+
+def test_a_lost_or_cut_short_audit_is_sent_again_when_asked_and_a_live_one_is_not():
+    from datetime import UTC, datetime, timedelta
+
+    from coachwire.models.audits import AuditSummary
+
+    asked = datetime(2026, 11, 20, 9, tzinfo=UTC)
+
+    def summary(status, started=None):
+        return AuditSummary(audit_id="aud-1", window="2026Q3", kind="on_demand", status=status,
+                            requested_by="hr-1", requested_at=asked, started_at=started)
+
+    assert not audits._needs_resend(summary("requested"), asked + timedelta(minutes=5))
+    assert audits._needs_resend(summary("requested"), asked + audits.STALE_REQUEST + timedelta(seconds=1))
+    assert not audits._needs_resend(summary("running", asked), asked + timedelta(minutes=14))
+    assert audits._needs_resend(summary("running", asked), asked + audits.STALE_RUN + timedelta(seconds=1))
+    assert audits._needs_resend(summary("failed", asked), asked + timedelta(minutes=1))
+    assert not audits._needs_resend(summary("completed", asked), asked + timedelta(days=9))

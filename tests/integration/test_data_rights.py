@@ -109,6 +109,8 @@ def test_the_export_holds_everything_about_the_person_for_them_and_hr_only(stack
     assert all(abs(sum(f["contribution"] for f in r["factor_table"]) - r["score"]) < 1e-9 for r in recs)
     assert export["plan"]["to_stage"] == "senior" and export["plan"]["milestones"]
     assert [a["employee_id"] for a in export["alerts_about_you"]] == [employee]
+    # The stall alert e-mailed to their manager is about them too.
+    assert [(n["kind"], n["recipient_id"]) for n in export["messages_about_you"]] == [("manager_alert", manager)]
     assert {n["kind"] for n in export["notifications"]} == {"nudge", "transition_plan"}
     assert {r["trigger"] for r in export["audit_log"]} >= {"profile_sync", "checkin_gap_nudge", "role_change_plan",
                                                           "stall_detection"}

@@ -55,6 +55,7 @@ class DataExport(BaseModel):
     notifications: list[views.NotificationView]
     corrections: list[Correction]
     processing_receipts: list[dict]
+    messages_about_you: list[views.NotificationView]
     learning_history: list[HistoryEntry]
     shadow_recommendations: list[views.RecommendationDetail]
     audit_log: list[AuditRecord]
@@ -167,6 +168,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
             alerts_about_you=held.alerts,
             notifications=[views.NotificationView(**n.model_dump(include=set(views.NotificationView.model_fields)))
                            for n in held.notifications],
+            messages_about_you=[views.NotificationView(**n.model_dump(include=set(views.NotificationView.model_fields)))
+                                for n in held.messages_about],
             corrections=held.corrections, processing_receipts=held.receipts, learning_history=held.history,
             shadow_recommendations=[views.RecommendationDetail.of(r) for r in held.shadow], audit_log=held.audit_log,
             other_records=held.other, not_included=NOT_INCLUDED)

@@ -49,8 +49,10 @@ CODE_VERSION = f"coachwire {__version__}"
 TRIGGER = "bias_audit"
 # One audit's objects under the reports prefix (the API may read these); the snapshot lives apart.
 REPORT_OBJECTS = ("results.json", "report.html", "manifest.json")
-# A request still "requested" after this long lost its job event: asking again re-sends it.
+# A request still "requested" after this long lost its job event: asking again re-sends it. One still "running"
+# well past the function's timeout was cut short (a Lambda timeout runs no except block): asking again re-sends too.
 STALE_REQUEST = timedelta(minutes=20)
+STALE_RUN = timedelta(seconds=spine.TRIGGERS_BY_NAME[TRIGGER].timeout_seconds) + timedelta(minutes=10)
 
 
 # -- names ---------------------------------------------------------------------------------------------------
@@ -167,12 +169,20 @@ def request_audit(deps: Dependencies, window: str, request_id: str | None, reque
     created = deps.governance.add_audit(summary) is not None  # type: ignore[union-attr]
     if not created:
         summary = deps.governance.audit(summary.audit_id) or summary  # type: ignore[union-attr]
-    if created or (summary.status == "requested" and deps.clock.now() - summary.requested_at > STALE_REQUEST):
+    if created or _needs_resend(summary, deps.clock.now()):
         detail = {"job": TRIGGER, "window": label, "audit_id": summary.audit_id, "requested_by": requested_by}
         if model_version:
             detail["model_version"] = model_version
         deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.BIAS_AUDIT_REQUESTED, detail)
     return summary, created
+
+
+def _needs_resend(summary: AuditSummary, now: datetime) -> bool:
+    if summary.status == "failed":
+        return True
+    if summary.status == "requested":
+        return now - summary.requested_at > STALE_REQUEST
+    return summary.status == "running" and now - (summary.started_at or summary.requested_at) > STALE_RUN
 
 
 # -- the job -------------------------------------------------------------------------------------------------

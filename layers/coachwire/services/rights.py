@@ -197,13 +197,15 @@ class Held:
     audit_log: list[AuditRecord]
     history: list[HistoryEntry] = field(default_factory=list)
     shadow: list[Recommendation] = field(default_factory=list)
+    # Messages about the person sent to others: manager alerts to their manager, escalations of their requests to HR.
+    messages_about: list[Notification] = field(default_factory=list)
     other: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not (self.profile or self.recommendations or self.plan or self.alerts or self.corrections
                     or self.receipts or self.notifications or self.audit_log or self.history or self.shadow
-                    or self.other)
+                    or self.messages_about or self.other)
 
 
 def held_about(deps: Dependencies, employee_id: str) -> Held:
@@ -214,6 +216,11 @@ def held_about(deps: Dependencies, employee_id: str) -> Held:
     recs = sorted((Recommendation.model_validate(d) for d in stored.get("REC", [])),
                   key=lambda r: r.created_at, reverse=True)
     audit = sorted(deps.audit.for_subject(employee_id), key=lambda r: r.recorded_at)
+    # The same pointers erasure follows (adapters.retention.erase_person), so export and erasure cover one set.
+    about_ids = {n for d in stored.get("ALERTREF", []) for n in d.get("notification_ids") or []}
+    about_ids |= {d["escalation_notification_id"] for d in stored.get("CORR", [])
+                  if d.get("escalation_notification_id")}
+    about = [note for n in sorted(about_ids) if (note := deps.outbox.get(n)) is not None]
     return Held(
         profile=EmployeeProfile.model_validate(profile[0]) if profile else None,
         recommendations=recs,
@@ -226,6 +233,7 @@ def held_about(deps: Dependencies, employee_id: str) -> Held:
         audit_log=audit,
         history=sorted((HistoryEntry.model_validate(d) for d in stored.get("HIST", [])), key=lambda h: h.at),
         shadow=[Recommendation.model_validate(d) for d in stored.get("SHADOW", [])],
+        messages_about=about,
         other={k: v for k, v in stored.items() if k not in known})
 
 

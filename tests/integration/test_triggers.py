@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from coachwire import spine
 from coachwire.local.moto_server import client
 
@@ -171,3 +172,20 @@ def test_stall_detection_alerts_the_manager_once_inside_the_cooldown(stack, hris
     stack.wait_until_idle()
     assert len(api.get(f"/managers/{manager}/alerts", "manager", manager).json()["alerts"]) == 1
     assert api.get(f"/managers/{manager}/alerts", "manager", "someone-else").status_code == 403
+
+
+def test_a_decision_that_writes_no_profile_still_commits_only_on_the_version_it_read(stack, hris, deps):
+    """Two firings decide on version n without writing the profile (a receipt, a correction request): once the
+    profile has moved on, the second is refused as a concurrent update and gets re-read by its caller."""
+    from coachwire.ports import ConcurrentUpdate, ProfileChange, Receipt
+
+    employee, _ = person(stack, hris)
+    seen = deps.profiles.get(employee)
+    deps.profiles.commit(ProfileChange(profile=seen, expected_version=seen.version, write_profile=False,
+                                       receipt=Receipt("test", "evt-1", {"outcome": "no_action"})))
+    deps.profiles.commit(ProfileChange(profile=seen, expected_version=seen.version))  # the profile moves on
+    stale = ProfileChange(profile=seen, expected_version=seen.version, write_profile=False,
+                          receipt=Receipt("test", "evt-2", {"outcome": "no_action"}))
+    with pytest.raises(ConcurrentUpdate):
+        deps.profiles.commit(stale)
+    assert deps.profiles.receipt(employee, "test", "evt-2") is None

@@ -98,6 +98,13 @@ class DynamoProfileStore:
             }})
         if change.write_profile:
             ops.append(self._profile_put(change))
+        elif change.expected_version is not None:
+            # Decided on this version of the profile without changing it: still commit only if it is unchanged, so
+            # two concurrent decisions (e.g. two correction requests for one field) cannot both pass their checks.
+            ops.append({"ConditionCheck": {
+                "TableName": self.table, "Key": {"pk": _s(pk), "sk": _s("PROFILE")},
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": _n(change.expected_version)}}})
         days = self.retention
         for rec in change.recommendations:
             ops.append({"Put": {"TableName": self.table, "Item": {

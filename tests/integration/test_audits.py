@@ -10,6 +10,7 @@ from datetime import date
 import boto3
 import pytest
 from coachwire import cli, spine
+from coachwire.adapters.audits import DynamoGovernanceStore
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoAuditLog, DynamoCatalogStore, DynamoOutboxStore, emp_pk, shadow_collection
 from coachwire.fairness.pipeline import AuditInputs
@@ -323,3 +324,24 @@ def test_no_route_returns_a_persons_demographics(api, seeded):
     assert not {"gender", "race_ethnicity", "birth_year_band", "geography"} & set(employee.json())
     paths = api.get("/openapi.json", "hr_admin", "hr-1").json()["paths"]
     assert not [p for p in paths if "demographic" in p]
+
+
+def test_one_run_at_a_time_holds_an_audit_and_a_dead_run_can_be_taken_over(stack):
+    from datetime import UTC, datetime, timedelta
+
+    from coachwire.models.audits import AuditSummary
+
+    governance = DynamoGovernanceStore(stack.settings.governance_table)
+    now = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    asked = AuditSummary(audit_id="aud-claim-test", window=WINDOW, kind="on_demand", status="requested",
+                         requested_by="hr-1", requested_at=now)
+    assert governance.add_audit(asked)
+    first = asked.model_copy(update={"status": "running", "started_at": now})
+    assert governance.claim_audit(first, now - audits.STALE_RUN)
+    second = asked.model_copy(update={"status": "running", "started_at": now + timedelta(minutes=1)})
+    assert not governance.claim_audit(second, now + timedelta(minutes=1) - audits.STALE_RUN)  # the first is alive
+    later = now + audits.STALE_RUN + timedelta(minutes=1)
+    takeover = asked.model_copy(update={"status": "running", "started_at": later})
+    assert governance.claim_audit(takeover, later - audits.STALE_RUN)  # the first was cut short
+    governance.put_audit(takeover.model_copy(update={"status": "completed"}))
+    assert not governance.claim_audit(takeover, later + timedelta(days=1))  # completed: never run again

@@ -7,6 +7,7 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 from botocore.exceptions import ClientError
 
@@ -25,10 +26,13 @@ def _s(value: str) -> dict:
     return {"S": value}
 
 
-def _conditional_put(table: str, item: dict, condition: str, values: dict | None = None) -> bool:
+def _conditional_put(table: str, item: dict, condition: str, values: dict | None = None,
+                     names: dict | None = None) -> bool:
     request = {"TableName": table, "Item": item, "ConditionExpression": condition}
     if values:
         request["ExpressionAttributeValues"] = values
+    if names:
+        request["ExpressionAttributeNames"] = names
     try:
         client("dynamodb").put_item(**request)
     except ClientError as err:
@@ -61,13 +65,27 @@ class DynamoGovernanceStore:
             for item in page["Items"]:
                 yield json.loads(item["doc"]["S"])
 
+    def _audit_item(self, summary: AuditSummary) -> dict:
+        # Status and start time beside the doc, so a claim can be a condition on them.
+        started = summary.started_at.isoformat() if summary.started_at else ""
+        return self._item(AUDITS_PK, summary.audit_id, summary.model_dump_json(), status=_s(summary.status),
+                          run_started_at=_s(started))
+
     def add_audit(self, summary: AuditSummary) -> AuditSummary | None:
-        item = self._item(AUDITS_PK, summary.audit_id, summary.model_dump_json())
-        return summary if _conditional_put(self.table, item, "attribute_not_exists(pk)") else None
+        return summary if _conditional_put(self.table, self._audit_item(summary), "attribute_not_exists(pk)") else None
 
     def put_audit(self, summary: AuditSummary) -> None:
-        client("dynamodb").put_item(TableName=self.table,
-                                    Item=self._item(AUDITS_PK, summary.audit_id, summary.model_dump_json()))
+        client("dynamodb").put_item(TableName=self.table, Item=self._audit_item(summary))
+
+    def claim_audit(self, running: AuditSummary, stale_before: datetime) -> bool:
+        """Mark the audit running unless another run holds it (running, and started after `stale_before`) or it
+        completed: at-least-once delivery then runs it once at a time."""
+        return _conditional_put(
+            self.table, self._audit_item(running),
+            "attribute_not_exists(pk) OR attribute_not_exists(#st) OR #st IN (:requested, :failed) "
+            "OR (#st = :running AND run_started_at < :stale)",
+            {":requested": _s("requested"), ":failed": _s("failed"), ":running": _s("running"),
+             ":stale": _s(stale_before.isoformat())}, names={"#st": "status"})
 
     def audit(self, audit_id: str) -> AuditSummary | None:
         doc = self._get(AUDITS_PK, audit_id)

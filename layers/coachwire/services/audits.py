@@ -212,7 +212,9 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
                                        requested_by=job.requested_by, requested_at=now,
                                        reviewed_model=job.model_version))
     summary = summary.model_copy(update={"status": "running", "started_at": now, "error_type": None})
-    governance.put_audit(summary)  # type: ignore[union-attr]
+    if not governance.claim_audit(summary, now - STALE_RUN):  # type: ignore[union-attr]
+        # A second delivery while the first run is alive (or just completed): let that run finish it.
+        return TriggerResult("no_action", f"audit:{audit_id}", {"audit_id": audit_id, "reason": "already_running"})
     try:
         inputs = load_inputs(deps, parse_window(window), recommendations=job.model_version is None)
         if job.model_version:

@@ -72,6 +72,7 @@ class CoachwireStack(Stack):
         functions = [(construct_id(n), t.function) for n, t in self.triggers.items()]
         functions += [(construct_id(n), f.function) for n, f in self.http_functions.items()]
         self.monitoring.watch_functions(functions)
+        self.monitoring.watch_trigger_failures([(construct_id(n), t.function) for n, t in self.triggers.items()])
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "EventBusName", value=self.ingest.bus.event_bus_name)

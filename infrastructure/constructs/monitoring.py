@@ -1,4 +1,4 @@
-"""Alarms that page someone: anything in a dead-letter queue, any function error."""
+"""Alarms that page someone: anything in a dead-letter queue, any function error, any failed trigger firing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -67,6 +68,17 @@ class Monitoring(Construct):
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 f"{label}: messages in a dead-letter queue need investigation and redrive",
             )
+
+    def watch_trigger_failures(self, functions: Iterable[tuple[str, lambda_.Function]]) -> None:
+        """A failed record is reported back to SQS (partial batch response), not raised, so the invocation does not
+        count as a function error: the runtime's "trigger failed" log line is what is counted here."""
+        for label, fn in functions:
+            metric_filter = logs.MetricFilter(
+                self, f"{label}FailedFiringsFilter", log_group=fn.log_group, metric_namespace="Coachwire",
+                metric_name=f"{label}FailedFirings", metric_value="1",
+                filter_pattern=logs.FilterPattern.string_value("$.message", "=", "trigger failed"))
+            self._alarm(f"{label}FailedFirings", metric_filter.metric(period=PERIOD, statistic="Sum"),
+                        f"{label}: a firing failed (it will be retried, then dead-lettered): see the audit log")
 
     def watch_functions(self, functions: Iterable[tuple[str, lambda_.IFunction]]) -> None:
         for label, fn in functions:

@@ -18,6 +18,8 @@ from coachwire import spine
 from coachwire.policy import data_classes
 from coachwire.settings import RetentionRules, Settings
 
+from infrastructure.constructs.triggers import construct_id
+
 pytestmark = pytest.mark.infra
 
 STAGE = "prod"  # exercises the strictest settings: deletion protection, RETAIN, all context required
@@ -612,6 +614,12 @@ def test_alarm_on_every_dead_letter_queue_and_function(synth: Synth) -> None:
     assert len(dead_letter_queues) == 2 * len(spine.TRIGGERS) + (1 if any(t.schedule for t in spine.TRIGGERS) else 0)
     assert watched("ApproximateNumberOfMessagesVisible") == dead_letter_queues
     assert watched("Errors") == set(synth.of_type("AWS::Lambda::Function"))
+    # Failed firings are reported to SQS, not raised: each trigger's "trigger failed" log lines are counted too.
+    filters = [f["Properties"] for f in synth.of_type("AWS::Logs::MetricFilter").values()]
+    counted = {f["MetricTransformations"][0]["MetricName"] for f in filters
+               if f["FilterPattern"] == '{ $.message = "trigger failed" }'}
+    assert counted == {f"{construct_id(t.name)}FailedFirings" for t in spine.TRIGGERS}
+    assert counted <= {a["MetricName"] for a in alarms}
 
 
 def test_alarm_topic_is_encrypted_ssl_only_and_mails_on_call(synth: Synth) -> None:

@@ -260,6 +260,33 @@ def test_a_request_open_past_the_escalation_period_is_escalated_to_hr_once(stack
     assert decided.status_code == 200, decided.text
 
 
+def test_an_escalation_whose_message_failed_to_publish_goes_out_when_the_sweep_is_redelivered(stack, hris, api):
+    from coachwire.adapters.retention import DynamoRetentionStore
+    from coachwire.services.retention import retention_sweep
+
+    employee, _ = person(stack, hris)
+    cid = api.post(f"/employees/{employee}/corrections", "employee", employee,
+                   {"field": "skill_level", "skill_id": "review", "proposed": 2, "evidence": EVIDENCE}).json()[
+        "correction_id"]
+    later = aws_dependencies(stack.settings, clock=FixedClock(
+        datetime.now(UTC) + timedelta(days=stack.settings.correction_escalation_days + 1)))
+    store = DynamoRetentionStore(stack.settings)
+
+    def publishing_fails(result):
+        raise RuntimeError("the bus is unavailable")
+
+    with pytest.raises(RuntimeError):  # escalation committed, its message never announced: the event is retried
+        retention_sweep({"job": "retention_sweep"}, later, store, "evt-sweep-lost", publishing_fails)
+    published = []
+    retention_sweep({"job": "retention_sweep"}, later, store, "evt-sweep-lost", published.append)
+    (escalation,) = [r for r in published if r.decision.get("correction_id") == cid]
+    stored = later.profiles.correction(employee, cid)
+    assert escalation.outcome == "duplicate" and escalation.notification_ids == (stored.escalation_notification_id,)
+    published.clear()
+    retention_sweep({"job": "retention_sweep"}, later, store, "evt-sweep-next-day", published.append)
+    assert not [r for r in published if r.decision.get("correction_id") == cid]  # another day: nothing again
+
+
 # -- erasure and retention ---------------------------------------------------------------------------------
 
 

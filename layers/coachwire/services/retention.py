@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Literal
 
@@ -55,12 +56,17 @@ def retention_sweep(detail: dict, deps: Dependencies, store: RetentionStore, eve
 
     cutoff = now - timedelta(days=deps.settings.correction_escalation_days)
     for waiting in deps.profiles.open_corrections(opened_before=cutoff):
-        if not corrections.overdue(waiting, now, deps.settings.correction_escalation_days):
-            continue
-        result = escalate(deps, waiting, event_id)
-        if result.outcome == "succeeded":
-            counts["escalated"] += 1
-        on_subject(result)
+        if corrections.overdue(waiting, now, deps.settings.correction_escalation_days):
+            result = escalate(deps, waiting, event_id)
+            if result.outcome == "succeeded":
+                counts["escalated"] += 1
+            on_subject(result)
+        elif waiting.escalated_at is not None:
+            # Escalated already: if by this same firing (a redelivery after its message failed to publish), the
+            # receipt says so, and the message goes out now instead of waiting in the outbox for ever.
+            first = deps.profiles.receipt(waiting.employee_id, TRIGGER, f"{event_id}:{waiting.correction_id}")
+            if first is not None:
+                on_subject(replace(TriggerResult.from_dict(first), outcome="duplicate"))
 
     planner = SweepPlanner(now)
     leavers: list[str] = []

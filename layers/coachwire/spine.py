@@ -108,6 +108,8 @@ class TableGrant:
 
 
 READ = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+# Audit summaries and review cases are read by key or query and replaced whole (conditional puts), nothing else.
+GOVERNANCE = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")
 WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
@@ -286,7 +288,7 @@ TRIGGERS: tuple[Trigger, ...] = (
             TableGrant("profiles", ("dynamodb:Scan", "dynamodb:Query")),
             # The only read grant on demographics anywhere in the spine (tests/infra asserts it).
             TableGrant("demographics", ("dynamodb:Scan",)),
-            TableGrant("governance", READ + WRITE),
+            TableGrant("governance", GOVERNANCE),
             TableGrant("outbox", ("dynamodb:PutItem",)),
         ),
         publishes_events=True,
@@ -388,7 +390,7 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
             TableGrant("audit", ("dynamodb:PutItem",)),
             TableGrant("audit", ("dynamodb:Query",)),  # a person's entries, for their data export
             # Audit requests and summaries, review cases and their status changes.
-            TableGrant("governance", READ + WRITE),
+            TableGrant("governance", GOVERNANCE),
         ),
         publishes_events=True,
         reads_dead_letter_depth=True,

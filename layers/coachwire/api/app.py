@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from coachwire import __version__, spine
 from coachwire.api import audits, authz, models_routes, rights, views
+from coachwire.api.bodies import json_response as _json
 from coachwire.domain import framework_diff
 from coachwire.domain.errors import DomainError
 from coachwire.domain.framework_diff import FrameworkDiff
@@ -327,10 +328,6 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
     models_routes.register(app, deps, caller)
     audits.register(app, deps, caller)
     return app
-
-
-def _json(status: int, body: dict) -> Response:
-    return Response(status_code=status, content_type="application/json", body=body)
 
 
 _OPS = ("accept", "decline", "reorder", "add")

@@ -14,9 +14,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from coachwire.api import authz
+from coachwire.api.bodies import json_response as _json
+from coachwire.api.bodies import parse_body
 from coachwire.fairness.pipeline import parse_window
 from coachwire.models.audits import (
     REVIEW_STATUSES,
@@ -30,7 +32,6 @@ from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate, NotFound
 from coachwire.services import audits
 from coachwire.services.deps import Dependencies
-from coachwire.services.ingest import first_error
 
 # Bodies parsed by hand (so a 400 names the field); app.py adds them to the OpenAPI document.
 REQUEST_BODIES = {("/audits", "post"): AuditRequest, ("/reviews/{review_id}", "patch"): ReviewPatch}
@@ -58,10 +59,6 @@ class ReviewList(BaseModel):
     reviews: list[ReviewCase]
 
 
-def _json(status: int, body: dict) -> Response:
-    return Response(status_code=status, content_type="application/json", body=body)
-
-
 def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], authz.Caller]) -> None:
     def admin() -> authz.Caller:
         who = caller()
@@ -69,13 +66,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
         return who
 
     def parse(model: type[BaseModel]) -> tuple[BaseModel | None, Response | None]:
-        try:
-            return model.model_validate(app.current_event.json_body or {}), None
-        except ValidationError as err:
-            field, msg = first_error(err)
-            return None, _json(400, {"message": f"{field}: {msg}", "field": field})
-        except ValueError:
-            return None, _json(400, {"message": "body is not valid JSON", "field": "body"})
+        return parse_body(app, model)
 
     def audit_or_404(audit_id: str) -> AuditSummary:
         found = deps.governance.audit(audit_id) if deps.governance else None

@@ -9,10 +9,12 @@ from datetime import date, datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from coachwire import spine
 from coachwire.api import authz
+from coachwire.api.bodies import json_response as _json
+from coachwire.api.bodies import parse_body
 from coachwire.engine.features import FEATURES
 from coachwire.engine.model import MetricRow, ModelConfig
 from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
@@ -23,7 +25,6 @@ from coachwire.ports import ConcurrentUpdate
 from coachwire.services import audits, models
 from coachwire.services.audits import current_quarter
 from coachwire.services.deps import Dependencies
-from coachwire.services.ingest import first_error
 
 
 class ModelDecisionRequest(BaseModel):
@@ -78,19 +79,9 @@ REQUEST_BODIES = {("/models/{version}/promote", "post"): PromotionRequest,
                   ("/jobs/model-training/run", "post"): TrainingRunRequest}
 
 
-def _json(status: int, body: dict) -> Response:
-    return Response(status_code=status, content_type="application/json", body=body)
-
-
 def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], authz.Caller]) -> None:
     def parse(model: type[BaseModel]) -> tuple[BaseModel | None, Response | None]:
-        try:
-            return model.model_validate(app.current_event.json_body or {}), None
-        except ValidationError as err:
-            field, msg = first_error(err)
-            return None, _json(400, {"message": f"{field}: {msg}", "field": field})
-        except ValueError:
-            return None, _json(400, {"message": "body is not valid JSON", "field": "body"})
+        return parse_body(app, model)
 
     def pointer_view(pointer: RegistryPointer) -> dict:
         return {"active": pointer.active, "shadow": pointer.shadow, "previous": list(pointer.history),

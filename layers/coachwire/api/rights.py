@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ValidationError
 
 from coachwire.api import authz, views
+from coachwire.api.bodies import json_response as _json
 from coachwire.domain.corrections import CorrectionClosed
 from coachwire.domain.errors import DomainError
 from coachwire.models.coaching import AuditRecord, DevelopmentPlan, EmployeeProfile, ManagerAlert, SkillAssessment
@@ -90,10 +91,6 @@ REQUEST_BODIES: dict[tuple[str, str], Any] = {
     ("/employees/{employee_id}/corrections", "post"): CorrectionRequestBody,
     ("/employees/{employee_id}/corrections/{correction_id}/decision", "post"): CorrectionDecisionRequest,
 }
-
-
-def _json(status: int, body: dict) -> Response:
-    return Response(status_code=status, content_type="application/json", body=body)
 
 
 def _field_of(err: ValidationError) -> tuple[str, str]:

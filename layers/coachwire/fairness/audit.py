@@ -168,6 +168,14 @@ def _blank_disclosure(disc: CategoryDisclosure) -> None:
     disc.suppressed = True
 
 
+def _split_categories(counts: dict, cfg: AuditConfig) -> tuple[dict, int, dict, list[str]]:
+    """(known categories, their total, those compared, those excluded by the small-category rule), sorted."""
+    known = {k: v for k, v in counts.items() if k != UNKNOWN}
+    known_total = sum(c.n for c in known.values())
+    excluded = sorted(k for k, c in known.items() if known_total and c.n / known_total < cfg.small_category_share)
+    return known, known_total, {k: known[k] for k in sorted(known) if k not in excluded}, excluded
+
+
 def _fnum(x: float) -> float:
     """Round floats to 12 significant digits so results do not depend on last-bit platform noise."""
     if x == 0 or not math.isfinite(x):
@@ -322,12 +330,7 @@ def _disclosure(label: str, c: Cell, total: int) -> CategoryDisclosure:
 def _analyse(outcome: str, name: str, counts: dict[str, Cell], cfg: AuditConfig) -> AttributeResult:
     total = sum(c.n for c in counts.values())
     unknown_disc = _disclosure(UNKNOWN, counts.get(UNKNOWN, Cell()), total)
-    known = {k: v for k, v in counts.items() if k != UNKNOWN}
-    known_total = sum(c.n for c in known.values())
-    excluded = sorted(
-        (k for k, c in known.items() if known_total and c.n / known_total < cfg.small_category_share),
-    )
-    kept = {k: known[k] for k in sorted(known) if k not in excluded}
+    known, known_total, kept, excluded = _split_categories(counts, cfg)
     disclosures = [_disclosure(k, known[k], known_total) for k in excluded]
 
     ref = _reference(kept, cfg, lambda c: c.recipients / c.n)
@@ -404,10 +407,7 @@ def _analyse_mean(table: GroupTable, cfg: AuditConfig) -> AttributeResult:
     counts = table.cells
     total = sum(c.n for c in counts.values())
     unknown_disc = _mean_disclosure(UNKNOWN, counts.get(UNKNOWN, Cell()), total)
-    known = {k: v for k, v in counts.items() if k != UNKNOWN}
-    known_total = sum(c.n for c in known.values())
-    excluded = sorted(k for k, c in known.items() if known_total and c.n / known_total < cfg.small_category_share)
-    kept = {k: known[k] for k in sorted(known) if k not in excluded}
+    known, known_total, kept, excluded = _split_categories(counts, cfg)
     disclosures = [_mean_disclosure(k, known[k], known_total) for k in excluded]
 
     ref = _reference(kept, cfg, lambda c: c.total / c.n)

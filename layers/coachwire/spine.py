@@ -111,6 +111,10 @@ READ = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
 # Audit summaries and review cases are read by key or query and replaced whole (conditional puts), nothing else.
 GOVERNANCE = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")
 WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+# A firing that decides on a profile without changing it still commits its receipt (and any correction) on condition
+# that the profile's version is unchanged: a ConditionCheck in the transaction, which IAM authorises as this action.
+# Every function that commits through services.results.commit_for_employee needs it on the profiles table.
+DECIDE = ("dynamodb:ConditionCheckItem",)
 IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 # Every queue-fed trigger records its firing and keeps its counters.
@@ -168,7 +172,7 @@ TRIGGERS: tuple[Trigger, ...] = (
                 "for erasure)",
         detail_types=(EMPLOYEE_UPSERTED, EMPLOYEE_LEFT),
         sources=(EVENT_SOURCE_HRIS,),
-        grants=(TableGrant("profiles", READ + WRITE), TableGrant("catalog", READ)),
+        grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ)),
     ),
     Trigger(
         name="checkin_gap_nudge",
@@ -176,7 +180,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         detail_types=(CHECKIN_SUBMITTED,),
         sources=(EVENT_SOURCE_HRIS,),
         grants=(
-            TableGrant("profiles", READ + WRITE),
+            TableGrant("profiles", READ + WRITE + DECIDE),
             TableGrant("catalog", READ),
             TableGrant("outbox", ("dynamodb:PutItem",)),
         ),
@@ -188,7 +192,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         detail_types=(ROLE_CHANGED,),
         sources=(EVENT_SOURCE_HRIS,),
         grants=(
-            TableGrant("profiles", READ + WRITE),
+            TableGrant("profiles", READ + WRITE + DECIDE),
             TableGrant("catalog", READ),
             TableGrant("outbox", ("dynamodb:PutItem",)),
         ),
@@ -200,7 +204,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         detail_types=(LEARNING_COMPLETED,),
         sources=(EVENT_SOURCE_HRIS,),
         grants=(
-            TableGrant("profiles", READ + WRITE),
+            TableGrant("profiles", READ + WRITE + DECIDE),
             TableGrant("catalog", READ),
             TableGrant("outbox", ("dynamodb:PutItem",)),
         ),
@@ -212,7 +216,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         detail_types=(STALL_DETECTION_DUE,),
         sources=(EVENT_SOURCE_SCHEDULER,),
         grants=(
-            TableGrant("profiles", READ + WRITE),
+            TableGrant("profiles", READ + WRITE + DECIDE),
             TableGrant("catalog", READ),
             TableGrant("outbox", ("dynamodb:PutItem",)),
         ),
@@ -245,7 +249,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         # The only function that may delete personal data; the audit log stays append-only (TTL expires it).
         grants=(
             TableGrant("profiles", ("dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
-                                    "dynamodb:DeleteItem")),
+                                    "dynamodb:DeleteItem") + DECIDE),
             TableGrant("outbox", ("dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem")),
             TableGrant("idempotency", ("dynamodb:Scan",)),
             # A leaver's demographic record is deleted by key, never read.
@@ -263,7 +267,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         summary="Framework version published → plans recomputed for its employees, fanned out in batches",
         detail_types=(FRAMEWORK_PUBLISHED, FRAMEWORK_RECOMPUTE_BATCH),
         sources=(EVENT_SOURCE_INTERNAL,),
-        grants=(TableGrant("profiles", READ + WRITE), TableGrant("catalog", READ)),
+        grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ)),
         publishes_events=True,
         timeout_seconds=300,
         memory_mb=1024,
@@ -383,9 +387,10 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         ),
         grants=(
             # PutItem: plan changes and the personalisation switch commit profile, plan and receipt together.
-            TableGrant("profiles", READ + ("dynamodb:PutItem",)),
+            TableGrant("profiles", READ + ("dynamodb:PutItem",) + DECIDE),
             TableGrant("catalog", READ + ("dynamodb:PutItem",)),
-            TableGrant("outbox", ("dynamodb:Query",)),
+            # Query: a person's messages; GetItem: the messages about them (alerts, escalations), for their export.
+            TableGrant("outbox", ("dynamodb:Query", "dynamodb:GetItem")),
             TableGrant("stats", ("dynamodb:Scan",)),
             TableGrant("audit", ("dynamodb:PutItem",)),
             TableGrant("audit", ("dynamodb:Query",)),  # a person's entries, for their data export

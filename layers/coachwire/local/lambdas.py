@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import sys
 import threading
@@ -20,6 +21,10 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+# The spine name of the function whose handler runs in this context (None outside one): lets tests attribute
+# the AWS calls a handler makes to that function, and check them against its IAM role.
+current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_function", default=None)
 
 
 def repo_root() -> Path:
@@ -101,7 +106,11 @@ def invoke(loader: HandlerLoader, name: str, event: dict[str, Any], *, stage: st
     """Call one handler as Lambda would; exceptions propagate to the caller (the 'service')."""
     handler = loader.handler(name)
     context = LambdaContext(function_name(stage, name), timeout, memory)
-    return handler(event, context)
+    token = current_function.set(name)
+    try:
+        return handler(event, context)
+    finally:
+        current_function.reset(token)
 
 
 def describe_error(exc: BaseException) -> str:

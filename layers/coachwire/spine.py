@@ -313,6 +313,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         sources=(EVENT_SOURCE_SCHEDULER,),
         grants=(TableGrant("outbox", ("dynamodb:PutItem",)), TableGrant("governance", ("dynamodb:Query",)),
                 TableGrant("catalog", ("dynamodb:GetItem",))),  # the model registry's pointer
+        publishes_events=True,  # its reminders are announced for delivery like every queued notification
         notifies_hr_admins=True,
         batch_size=1,
         schedule="cron(0 9 15 1 ? *)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,13 +46,16 @@ class IamCheck:
         self.name = worker_input.get("workerid", "worker") if self.is_worker else "main"
         self.recorder = Recorder().install() if self.runs_tests else None
         self._synth: subprocess.Popen | None = None
+        self._synth_log = self.directory / "synth.log"
         if self.checks:
             if config.pluginmanager.hasplugin("xdist"):
                 config.pluginmanager.register(XdistHooks(str(self.directory)), "coachwire-iam-xdist")
-            if not os.environ.get(TEMPLATE_ENV) and not synth.cached_template_path().exists():
-                self._synth = subprocess.Popen(  # noqa: S603 (our own module, our interpreter)
-                    [sys.executable, "-m", "tests.iam.synth"], cwd=synth.REPO_ROOT,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            idle = config.option.help or config.option.collectonly
+            if not idle and not os.environ.get(TEMPLATE_ENV) and not synth.cached_template_path().exists():
+                with self._synth_log.open("wb") as log:
+                    self._synth = subprocess.Popen(  # noqa: S603 (our own module, our interpreter)
+                        [sys.executable, "-m", "tests.iam.synth"], cwd=synth.REPO_ROOT,
+                        stdout=subprocess.DEVNULL, stderr=log)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item):
@@ -67,7 +71,10 @@ class IamCheck:
             (self.directory / f"{self.name}.json").write_text(json.dumps(
                 {"rows": rows, "errors": self.recorder.errors}))
         if self.checks:
-            self._check(session)
+            try:
+                self._check(session)
+            finally:
+                shutil.rmtree(self.directory, ignore_errors=True)
 
     def _records(self) -> tuple[dict[Access, tuple[str, int]], list[str]]:
         found: dict[Access, tuple[str, int]] = {}
@@ -84,10 +91,9 @@ class IamCheck:
     def _template(self) -> dict:
         if os.environ.get(TEMPLATE_ENV):
             return json.loads(Path(os.environ[TEMPLATE_ENV]).read_text())
-        if self._synth is not None:
-            _, stderr = self._synth.communicate()
-            if self._synth.returncode:
-                raise RuntimeError(f"synthesising the CDK app for the IAM check failed:\n{stderr.decode()[-3000:]}")
+        if self._synth is not None and self._synth.wait():
+            log = self._synth_log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"synthesising the CDK app for the IAM check failed:\n{log}")
         return synth.template()
 
     def _check(self, session: pytest.Session) -> None:
@@ -106,6 +112,7 @@ class IamCheck:
         functions = {a.function for a in records}
         if not denied and not errors:
             if reporter is not None:
+                reporter.write("\n")
                 reporter.write_line(f"IAM check: {len(records)} distinct AWS accesses by {len(functions)} functions, "
                                     "each allowed by its function's synthesised role")
             return
@@ -115,6 +122,7 @@ class IamCheck:
             lines.append(f"  {access.describe()} -> {verdict}; {count} call(s), first in {test or '?'}")
         lines += [f"  recorder error: {e}" for e in errors]
         if reporter is not None:
+            reporter.write("\n")
             reporter.section("IAM check", sep="=", red=True, bold=True)
             for line in lines:
                 reporter.write_line(line)

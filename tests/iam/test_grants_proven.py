@@ -23,6 +23,7 @@ from tests.iam import synth
 from tests.iam.policy import TemplatePolicies, construct_id
 from tests.iam.recorder import Access, Recorder
 
+pytestmark = pytest.mark.infra  # synthesises the CDK app (cached)
 CONDITION_CHECK = "dynamodb:ConditionCheckItem"
 
 

@@ -7,14 +7,16 @@ import uuid
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
-from coachwire.api import audits, authz, models_routes, rights, views
+from coachwire.api import audits, authz, contract, models_routes, rights, views
 from coachwire.api.bodies import json_response as _json
+from coachwire.api.contract import error, ok
 from coachwire.domain import framework_diff
 from coachwire.domain.errors import DomainError
 from coachwire.domain.framework_diff import FrameworkDiff
@@ -50,15 +52,35 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
     def forbidden(err: authz.NotAllowed) -> Response:
         return Response(status_code=403, content_type="application/json", body={"message": str(err)})
 
+    @app.exception_handler(RequestValidationError)
+    def bad_query(err: RequestValidationError) -> Response:
+        # The resolver validates only query parameters here (bodies are parsed by hand): name the parameter.
+        detail = err.errors()[0]
+        field = str(detail["loc"][-1]) if detail.get("loc") else "query"
+        return _json(400, {"message": f"{field}: {detail.get('msg') or detail['type']}", "field": field})
+
+    methods = contract.MethodTable(app)
+
+    @app.not_found
+    def not_found(err: NotFoundError) -> Response:
+        event = app.current_event
+        allowed = methods.allowed(event.path)
+        method = event.http_method.upper()
+        if allowed and method not in allowed:
+            return Response(status_code=405, content_type="application/json", headers={"Allow": ", ".join(allowed)},
+                            body={"message": f"{method} is not allowed here; allowed: {', '.join(allowed)}"})
+        if allowed and method == "OPTIONS":
+            return Response(status_code=204, content_type=None, headers={"Allow": ", ".join(allowed)}, body="")
+        # A route's own 404 (an unknown id), or no such path at all.
+        return _json(404, {"message": err.msg if allowed and err.msg != "Not found" else "Not Found"})
+
+    @app.exception_handler(ServiceError)
+    def service_error(err: ServiceError) -> Response:
+        return _json(err.status_code, {"message": err.msg})
+
     @app.get("/openapi.json", include_in_schema=False)
     def openapi():
-        document = app.get_openapi_json_schema(
-            title=OPENAPI_TITLE, version=__version__,
-            description="Coaching profiles, explained recommendations, plans, manager alerts "
-                        "and trigger health. Webhooks: POST /webhooks/hris (Standard Webhooks).",
-            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
-            security=[{"bearer": []}])
-        return Response(status_code=200, content_type="application/json", body=_with_request_bodies(document))
+        return Response(status_code=200, content_type="application/json", body=openapi_document(app))
 
     @app.get("/employees/<employee_id>", summary="Profile, levels and gaps against the role benchmark")
     def get_employee(employee_id: str) -> views.EmployeeView:
@@ -93,7 +115,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
     @app.get("/employees/<employee_id>/recommendations/<recommendation_id>",
              summary="One recommendation: explanation, score and the factor table behind it",
-             responses={404: {"description": "No such recommendation for this employee"}})
+             responses={200: ok("The recommendation", views.RecommendationDetail),
+                        404: error("No such recommendation for this employee")})
     def get_recommendation(employee_id: str, recommendation_id: str) -> views.RecommendationDetail:
         profile_or_404(employee_id)
         rec = deps.profiles.recommendation(employee_id, recommendation_id)
@@ -106,7 +129,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
              responses={200: {"description": "The switch's position",
                               "content": {"application/json": {"model": views.PersonalisationView}}},
                         400: {"description": "Invalid body; `field` names the culprit"},
-                        403: {"description": "Not the employee themself"}})
+                        403: {"description": "Not the employee themself"},
+                        409: {"description": "The profile changed meanwhile; retry"}})
     def put_personalisation(employee_id: str):
         who = caller()
         if not authz.may_set_personalisation(who, employee_id):
@@ -202,7 +226,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
     @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date",
               responses={202: {"description": "Queued", "content": {"application/json": {"model": views.JobAccepted}}},
-                         400: {"description": "Invalid body; `field` names the culprit"}})
+                         400: {"description": "Invalid body; `field` names the culprit"},
+                         403: {"description": "Not an hr_admin"}})
     def run_stall_detection():
         who = caller()
         authz.require_hr_admin(who)
@@ -227,7 +252,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         return Response(status_code=202, content_type="application/json", body=accepted.model_dump(mode="json"))
 
     @app.post("/frameworks", summary="Publish a framework version (hr_admin); versions are immutable",
-              responses={201: {"description": "Published"}, 200: {"description": "This exact version exists"},
+              responses={201: ok("Published", views.FrameworkPublished),
+                         200: ok("This exact version exists", views.FrameworkPublished),
                          400: {"description": "Invalid framework; `field` names the culprit"},
                          409: {"description": "Version published before with other content, or a role clash"}})
     def post_framework():
@@ -271,7 +297,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
             views.FrameworkSummary(**f, versions=deps.catalog.versions(f["framework_id"]))
             for f in deps.catalog.frameworks()])
 
-    @app.get("/frameworks/<framework_id>/versions/<version>", summary="One published version, as published")
+    @app.get("/frameworks/<framework_id>/versions/<version>", summary="One published version, as published",
+             responses={200: ok("The version", Framework), 404: error("No such version")})
     def get_framework_version(framework_id: str, version: str) -> Framework:
         caller()
         found = deps.catalog.framework_version(framework_id, version)
@@ -279,7 +306,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
             raise NotFoundError(f"no version '{version}' of framework '{framework_id}'")
         return found
 
-    @app.get("/frameworks/<framework_id>/diff", summary="What changed between two versions")
+    @app.get("/frameworks/<framework_id>/diff", summary="What changed between two versions",
+             responses={200: ok("The changes", FrameworkDiff), 404: error("Either version does not exist")})
     def get_framework_diff(framework_id: str, from_version: Annotated[str, Query(alias="from")],
                            to_version: Annotated[str, Query(alias="to")]) -> FrameworkDiff:
         caller()
@@ -292,11 +320,18 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
     @app.put("/frameworks/<framework_id>/crosswalks/<crosswalk_id>",
               summary="Map an external taxonomy's ids onto this framework (hr_admin)",
-              responses={200: {"description": "Stored"}, 400: {"description": "Invalid; `problems` lists them"}})
+              responses={200: ok("Stored", views.CrosswalkStored),
+                         400: error("Invalid; `field` names the culprit, `problems` lists them all"),
+                         404: error("No such framework")})
     def put_crosswalk(framework_id: str, crosswalk_id: str):
         who = caller()
         authz.require_hr_admin(who)
-        body = app.current_event.json_body or {}
+        try:
+            body = app.current_event.json_body or {}
+        except ValueError:
+            return _json(400, {"message": "body is not valid JSON", "field": "body"})
+        if not isinstance(body, dict):
+            return _json(400, {"message": "body: must be a JSON object", "field": "body"})
         try:
             mapping = Crosswalk.model_validate({**body, "framework_id": framework_id, "crosswalk_id": crosswalk_id})
         except ValidationError as err:
@@ -333,6 +368,17 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 _OPS = ("accept", "decline", "reorder", "add")
 
 
+def openapi_document(app: APIGatewayHttpResolver) -> dict:
+    """The OpenAPI document of an app made by create_app (it reads only the routes, never the dependencies)."""
+    document = app.get_openapi_json_schema(
+        title=OPENAPI_TITLE, version=__version__,
+        description="Coaching profiles, explained recommendations, plans, manager alerts "
+                    "and trigger health. Webhooks: POST /webhooks/hris (Standard Webhooks).",
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+        security=[{"bearer": []}])
+    return contract.finish_document(json.loads(document), _REQUEST_BODIES)
+
+
 def _field_of(err: ValidationError) -> tuple[str, str]:
     """Like first_error, without the discriminator tag pydantic puts in the path (changes.0.decline.reason)."""
     detail = err.errors()[0]
@@ -341,24 +387,9 @@ def _field_of(err: ValidationError) -> tuple[str, str]:
     return ".".join(loc) or "body", detail["msg"]
 
 
-# Bodies parsed by hand (so a 400 names the field) are added to the OpenAPI document here.
+# Bodies parsed by hand (so a 400 names the field) are added to the OpenAPI document by contract.finish_document.
 _REQUEST_BODIES = {("/employees/{employee_id}/plan", "patch"): PlanPatch,
                    ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest,
                    **models_routes.REQUEST_BODIES,
                    **rights.REQUEST_BODIES,
                    **audits.REQUEST_BODIES}
-
-
-def _with_request_bodies(document: str) -> dict:
-    spec = json.loads(document)
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    for (path, method), model in _REQUEST_BODIES.items():
-        operation = spec.get("paths", {}).get(path, {}).get(method)
-        if operation is None:
-            continue
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-        operation["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
-    return spec

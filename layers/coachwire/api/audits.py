@@ -112,7 +112,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
              summary="One bias audit: summary, results and manifest (JSON), or its HTML report with ?format=html",
              responses={200: {"description": "The audit", "content": {
                  "application/json": {"model": AuditDetail}, "text/html": {"schema": {"type": "string"}}}},
-                 404: {"description": "No such audit"}, 409: {"description": "HTML asked for before it exists"}})
+                 404: {"description": "No such audit, or no stored report"},
+                 409: {"description": "HTML asked for before it exists"}})
     def get_audit(audit_id: str, output: Annotated[str, Query(alias="format", pattern="^(json|html)$")] = "json"):
         admin()
         summary = audit_or_404(audit_id)
@@ -132,7 +133,9 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
             report_url=f"/audits/{audit_id}?format=html" if done else None)
         return _json(200, detail.model_dump(mode="json"))
 
-    @app.get("/reviews", summary="Framework review cases opened by audit flags, with their evidence (hr_admin)")
+    @app.get("/reviews", summary="Framework review cases opened by audit flags, with their evidence (hr_admin)",
+             responses={200: {"description": "The cases", "content": {"application/json": {"model": ReviewList}}},
+                        400: {"description": "Unknown status; `field` is `status`"}})
     def list_reviews(status: Annotated[str | None, Query()] = None):
         admin()
         if status is not None and status not in REVIEW_STATUSES:

@@ -12,9 +12,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from pydantic import BaseModel, ConfigDict, Field
 
 from coachwire import spine
-from coachwire.api import authz
+from coachwire.api import authz, views
 from coachwire.api.bodies import json_response as _json
 from coachwire.api.bodies import parse_body
+from coachwire.api.contract import error, ok
 from coachwire.engine.features import FEATURES
 from coachwire.engine.model import MetricRow, ModelConfig
 from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
@@ -73,6 +74,23 @@ class ModelCard(BaseModel):
     evaluation: list[MetricRow]
 
 
+class RegistryView(BaseModel):
+    active: str
+    shadow: str | None
+    previous: list[str]
+    revision: int
+    changed_by: str | None
+    overridden_review: bool
+
+
+class ReviewAccepted(BaseModel):
+    audit_id: str
+    window: str
+    status: str
+    reviewed_model: str
+    created: bool
+
+
 REQUEST_BODIES = {("/models/{version}/promote", "post"): PromotionRequest,
                   ("/models/{version}/review", "post"): ModelReviewRequest,
                   ("/models/rollback", "post"): ModelDecisionRequest,
@@ -96,7 +114,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          changed_at=pointer.changed_at, changed_by=pointer.changed_by, versions=entries)
 
     @app.get("/models/<version>", summary="A model version's card: features, training window, data, evaluation",
-             responses={404: {"description": "No such model version"}})
+             responses={200: ok("The model card", ModelCard), 404: error("No such model version")})
     def get_model(version: str) -> ModelCard:
         caller()
         model = models.model_version(deps, version)
@@ -127,8 +145,9 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
 
     @app.post("/models/<version>/promote",
               summary="Make a version active (hr_admin; audit-logged) once its model review has no open case",
-              responses={200: {"description": "The registry after the change"},
+              responses={200: ok("The registry after the change", RegistryView),
                          400: {"description": "Invalid body; `field` names the culprit"},
+                         403: {"description": "Not an hr_admin"},
                          409: {"description": "Unknown or already active version, a concurrent change, or the model "
                                               "review gate (`field`: override_reason)"}})
     def promote_model(version: str):
@@ -138,8 +157,9 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
 
     @app.post("/models/<version>/review",
               summary="Bias-audit a candidate's shadow recommendations of a quarter before promotion (hr_admin)",
-              responses={202: {"description": "Queued; GET /audits/{audit_id} shows the result"},
-                         400: {"description": "Invalid body; `field` names the culprit"},
+              responses={202: ok("Queued; GET /audits/{audit_id} shows the result", ReviewAccepted),
+                         400: {"description": "Invalid body, or a window that has not started; `field` names it"},
+                         403: {"description": "Not an hr_admin"},
                          404: {"description": "No such model version"}})
     def review_model(version: str):
         who = caller()
@@ -163,7 +183,9 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                            "reviewed_model": version, "created": created})
 
     @app.post("/models/rollback", summary="Re-activate the previously active version (hr_admin; audit-logged)",
-              responses={200: {"description": "The registry after the change"},
+              responses={200: ok("The registry after the change", RegistryView),
+                         400: {"description": "Invalid body; `field` names the culprit"},
+                         403: {"description": "Not an hr_admin"},
                          409: {"description": "No previous version, or a concurrent change"}})
     def rollback_model():
         return decide(lambda by, req: models.rollback(deps, by=by, reason=req.reason,  # type: ignore[attr-defined]
@@ -171,7 +193,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                       ModelDecisionRequest)
 
     @app.post("/jobs/model-training/run", summary="Fit a candidate model version now (hr_admin)",
-              responses={202: {"description": "Queued"}, 400: {"description": "Invalid body"}})
+              responses={202: ok("Queued", views.JobAccepted), 400: error("Invalid body; `field` names the culprit"),
+                         403: error("Not an hr_admin")})
     def run_training():
         who = caller()
         authz.require_hr_admin(who)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from coachwire.models.coaching import DevelopmentPlan, ManagerAlert, Recommendation, ScoreFactor
 from coachwire.models.framework import Catalog, Framework
@@ -217,3 +217,18 @@ class FrameworkSummary(BaseModel):
 
 class FrameworkList(BaseModel):
     frameworks: list[FrameworkSummary]
+
+
+class FrameworkPublished(BaseModel):
+    framework_id: str
+    version: str
+    event_id: str
+    status: str = Field(description="published, or already_published for the same content again")
+    translated_ids: dict[str, str]
+
+
+class CrosswalkStored(BaseModel):
+    crosswalk_id: str
+    framework_id: str
+    skills: int
+    items: int

@@ -3,6 +3,8 @@
 Listens on 127.0.0.1 only. Mirrors the gateway where handlers can tell the difference: 401 without
 calling the function when the token is missing or bad, 413 above 10 MB, claims passed as strings,
 the raw body handed over byte for byte (base64 when it is not UTF-8), and the 2.0 response rules.
+Any request method reaches the routes (an ANY route takes them all); the API function answers the
+methods a path does not have with 405 and an Allow header.
 """
 
 from __future__ import annotations
@@ -273,7 +275,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method, TRACE and CONNECT included, goes through the routes like GET does (ANY matches it), so the
+        # function answers 405 with an Allow header rather than http.server's 501 page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes | None:
         """The raw request body, or None when it exceeds the gateway's limit."""

@@ -18,4 +18,12 @@ class ApiHandler:
             from coachwire.api.app import create_app
 
             self._app = create_app(self._deps or aws_dependencies(Settings()))
-        return self._app.resolve(event, context)
+        return self._app.resolve(_head_as_get(event), context)
+
+
+def _head_as_get(event: dict) -> dict:
+    """HEAD is answered as GET (the gateway and the local server send no body back for HEAD)."""
+    http = (event.get("requestContext") or {}).get("http") or {}
+    if str(http.get("method", "")).upper() != "HEAD":
+        return event
+    return {**event, "requestContext": {**event["requestContext"], "http": {**http, "method": "GET"}}}

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # Feature packages register their own command groups; their `cli` modules import only argparse at load.
 FEATURE_CLIS = ("coachwire.frameworks.cli", "coachwire.readiness.cli", "coachwire.engine.cli", "coachwire.policy.cli",
-                "coachwire.audit_cli")
+                "coachwire.audit_cli", "coachwire.dlq_cli")
 
 
 def _add_feature_groups(groups: argparse._SubParsersAction) -> None:
@@ -55,12 +55,19 @@ def _add_feature_groups(groups: argparse._SubParsersAction) -> None:
 # -- coachwire local ... ---------------------------------------------------------------------------
 
 
+# Said at start, in --help, in the README and in docs/operations.md: nothing survives a restart of `local serve`.
+IN_MEMORY_NOTICE = ("Its state is in memory only: profiles, notifications, the audit log, webhook dedupe records and "
+                    "events accepted but not yet processed are lost when it stops (a webhook id sent before a restart "
+                    "is then applied again).")
+
+
 def _add_local(groups: argparse._SubParsersAction) -> None:
     local = groups.add_parser("local", help="run Coachwire on this machine (moto as the AWS account)")
     commands = local.add_subparsers(title="local commands", metavar="<local command>")
     local.set_defaults(run=lambda args, parser: local.print_help() or 2)
 
-    serve = commands.add_parser("serve", help="start the local stack and block until Ctrl-C")
+    serve = commands.add_parser("serve", help="start the local stack and block until Ctrl-C (state in memory only)",
+                                description="Start the local stack and block until Ctrl-C. " + IN_MEMORY_NOTICE)
     serve.add_argument("--port", type=int, default=8787, help="HTTP port on 127.0.0.1 (default 8787)")
     serve.add_argument("--seed", choices=["sample"], help="load a sample organisation after start-up")
     serve.set_defaults(run=_serve)
@@ -98,6 +105,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("  get a token:  TOKEN=$(coachwire local token --role hr_admin --sub hr-admin-1)")
         print(f'  then:         curl -H "Authorization: Bearer $TOKEN" {stack.base_url}/triggers/stats')
         print(f"  API document: {stack.base_url}/openapi.json")
+        print(f"  dead letters: AWS_ENDPOINT_URL={stack.moto_url} coachwire dlq list")
+        print(f"State: {IN_MEMORY_NOTICE}")
         print("Ctrl-C to stop.", flush=True)
         while not stopping.wait(0.5):
             pass

@@ -35,6 +35,9 @@ def test_serve_starts_and_stops_cleanly_on_sigterm(tmp_path):
         base_url = re.search(r"stack at (http://127\.0\.0\.1:\d+)", output).group(1)
         moto_url = re.search(r"moto \(AWS emulation\): (\S+)", output).group(1)
         assert re.search(r"webhook secret \(a development secret.*\): whsec_\S+", output)
+        # Said plainly at start: nothing survives a restart.
+        assert re.search(r"State: .*in memory only.*webhook dedupe records.*not yet processed are lost when it stops",
+                         output)
 
         assert requests.get(f"{base_url}/employees/e-1", timeout=5).status_code == 401
         token = subprocess.run(
@@ -77,3 +80,12 @@ def test_stop_restores_the_environment_and_ends_moto(tmp_path, monkeypatch):
     assert not stack.moto.running
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{moto_url}/moto-api/data.json", timeout=2)
+
+
+def test_serve_help_says_its_state_is_lost_when_it_stops(capsys):
+    from coachwire.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["local", "serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "state is in memory only" in text and "lost when it stops" in text

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     webhook_dedupe_days: int = 7
     role_claim: str = "coachwire_role"
     trigger_idempotency_days: int = 3
+    # How long a claimed notification is the claimant's: a redelivery after that finds the sender dead and
+    # marks it delivery_unknown rather than resending. Longer than the delivery function can run.
+    delivery_lease_seconds: int = Field(120, ge=1, le=900)
     plan_days_per_level: int = 45
     nudge_items: int = Field(3, ge=1, le=10)
     # A declined plan item is not suggested again for this many days (issue #4: co-created plans).

@@ -139,7 +139,9 @@ class Trigger:
     timeout_seconds: int = 30
     memory_mb: int = 512
     batch_size: int = 10
-    max_receive_count: int = 3
+    # Receives before the DLQ. A crash, a throttle or a lost race each cost one; AWS advises at least 5 for a
+    # Lambda SQS source, and fewer dead-lettered sound events under faults (tests/local/test_faults.py).
+    max_receive_count: int = 5
     # EventBridge Scheduler expression; the schedule puts a `STALL_DETECTION_DUE`-style event on the bus.
     schedule: str | None = None
     schedule_detail_type: str | None = None

@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachwire import spine
-from coachwire.local.lambdas import HandlerLoader, describe_error, invoke
+from coachwire.local.lambdas import HandlerLoader, InvocationKilled, describe_error, invoke
 from coachwire.local.moto_server import REGION, client
 from coachwire.local.provision import Provisioned, schedule_input
 from coachwire.settings import Settings
@@ -62,6 +62,7 @@ class Dispatcher:
         self.loader = loader or HandlerLoader()
         self.invocations: Counter[str] = Counter()  # handler calls per trigger
         self.failed_records: Counter[str] = Counter()  # records returned for retry per trigger
+        self.killed_batches: Counter[str] = Counter()  # invocations that died without answering
         self._wait_seconds = wait_seconds
         # Lambda's SQS event source starts with five concurrent pollers; a few give the same overlap here.
         self._pollers = max(1, pollers_per_queue)
@@ -152,6 +153,13 @@ class Dispatcher:
                 memory=trigger.memory_mb,
             )
             failed = _reported_failures(result, ids)
+        except InvocationKilled:
+            # As when a Lambda process dies: no response, so nothing is deleted or made visible early.
+            with self._lock:
+                self.killed_batches[trigger.name] += 1
+            log.error("%s died on a batch of %d; its messages return after the visibility timeout",
+                      trigger.name, len(messages))
+            return
         except Exception as exc:  # as in Lambda: an error fails the whole batch
             log.error("%s failed on a batch of %d: %s", trigger.name, len(messages), describe_error(exc))
             failed = set(ids)

@@ -35,6 +35,14 @@ class HandlerNotFound(RuntimeError):
     pass
 
 
+class InvocationKilled(BaseException):
+    """The process running a handler died mid-invocation (out of memory, cut off at its timeout, the host lost).
+
+    A BaseException, so no handler code can catch it: nothing after the point of death runs, and the event
+    source learns nothing about the batch, whose messages come back after the queue's visibility timeout.
+    """
+
+
 class LambdaContext:
     """The attributes of the Python runtime's context object that handlers and powertools read."""
 

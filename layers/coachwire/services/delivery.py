@@ -16,7 +16,6 @@ class DeliveryInProgress(RuntimeError):
     """Another delivery attempt holds the lease: retry after the visibility timeout."""
 
 
-LEASE_SECONDS = 120
 MAX_SEND_ATTEMPTS = 5
 
 
@@ -24,7 +23,7 @@ def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
     notification_id = str(detail["notification_id"])
     now = deps.clock.now()
     # Claim first: the common case costs one conditional write; only a refused claim needs a read.
-    claimed = deps.outbox.claim(notification_id, now, LEASE_SECONDS)
+    claimed = deps.outbox.claim(notification_id, now, deps.settings.delivery_lease_seconds)
     if claimed is None:
         return _not_claimed(deps, notification_id, now)
     try:

@@ -250,6 +250,10 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
     return commit_for_employee(deps, done.employee_id, "learning_next_step", event.event_id, compute)
 
 
+class JobIncomplete(RuntimeError):
+    """Some subjects of a scheduled job failed; the rest were done. Raised so the job is retried."""
+
+
 def stall_detection(detail: dict, deps: Dependencies, event_id: str,
                     on_alert: Callable[[TriggerResult], None]) -> TriggerResult:
     """Scan every profile once. Each alert is committed, then handed to `on_alert` (audit + publish)
@@ -261,35 +265,42 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
     frameworks: dict[str, tuple[Framework, FrameworkIndex]] = {}
     counts = {"scanned": 0, "stalled": 0, "in_cooldown": 0, "alerted": 0, "no_manager": 0}
     managers: dict[str, EmployeeProfile | None] = {}
+    failed: list[str] = []
     for candidate in _all_profiles(deps):
-        counts["scanned"] += 1
-        if candidate.framework_id not in frameworks:
-            framework = published_framework(deps, candidate.framework_id)
-            frameworks[candidate.framework_id] = (framework, FrameworkIndex.of(framework))
-        framework, index = frameworks[candidate.framework_id]
-        finding = stall.assess(candidate, index.gaps(_levels(candidate), candidate.role_id,
-                                                      candidate.career_stage),
-                               _benchmarks(index, candidate), as_of, rules)
-        if not finding.reasons:
-            continue
-        counts["stalled"] += 1
-        # An alert for this same day may be ours from an interrupted run: let the receipt decide.
-        if finding.in_cooldown and candidate.last_stall_alert_at != _alerted_at(as_of):
-            counts["in_cooldown"] += 1
-            continue
-        manager_id = candidate.manager_id or ""
-        if manager_id not in managers:
-            managers[manager_id] = deps.profiles.get(manager_id)
-        manager = managers[manager_id]
-        if manager is None:
-            counts["no_manager"] += 1
-            continue
-        result = _alert_one(deps, candidate.employee_id, manager, framework, index, as_of, now, event_id)
-        if result.outcome in ("succeeded", "duplicate"):
-            counts["alerted"] += 1
-            on_alert(result)
-        else:
-            counts["in_cooldown"] += 1
+        try:
+            counts["scanned"] += 1
+            if candidate.framework_id not in frameworks:
+                framework = published_framework(deps, candidate.framework_id)
+                frameworks[candidate.framework_id] = (framework, FrameworkIndex.of(framework))
+            framework, index = frameworks[candidate.framework_id]
+            finding = stall.assess(candidate, index.gaps(_levels(candidate), candidate.role_id,
+                                                          candidate.career_stage),
+                                   _benchmarks(index, candidate), as_of, rules)
+            if not finding.reasons:
+                continue
+            counts["stalled"] += 1
+            # An alert for this same day may be ours from an interrupted run: let the receipt decide.
+            if finding.in_cooldown and candidate.last_stall_alert_at != _alerted_at(as_of):
+                counts["in_cooldown"] += 1
+                continue
+            manager_id = candidate.manager_id or ""
+            if manager_id not in managers:
+                managers[manager_id] = deps.profiles.get(manager_id)
+            manager = managers[manager_id]
+            if manager is None:
+                counts["no_manager"] += 1
+                continue
+            result = _alert_one(deps, candidate.employee_id, manager, framework, index, as_of, now, event_id)
+            if result.outcome in ("succeeded", "duplicate"):
+                counts["alerted"] += 1
+                on_alert(result)
+            else:
+                counts["in_cooldown"] += 1
+        except Exception as err:  # one employee's transient error must not cost everyone else their alert
+            failed.append(type(err).__name__)
+    if failed:
+        # The retry finds the receipts of what this run committed: nothing is alerted twice.
+        raise JobIncomplete(f"{len(failed)} employees failed: {', '.join(sorted(set(failed)))}")
     return TriggerResult("succeeded" if counts["alerted"] else "no_action", "job:stall_detection",
                          {**counts, "as_of": as_of.isoformat()})
 

@@ -54,6 +54,18 @@ class AuditRules(BaseSettings):
     suppress_below: int = Field(10, ge=1, le=10_000)
 
 
+class EventDateWindow(BaseSettings):
+    """Which dates an inbound event may carry; anything outside is refused at ingest, naming the field. Facts
+    (the envelope timestamp, check-in and completion times) happened already; effective dates (hire, role change,
+    leaving) may be planned, but not indefinitely; nothing predates `earliest`."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWIRE_EVENT_DATES_", frozen=True)
+
+    fact_future_skew_hours: int = Field(24, ge=0, le=168, description="how far past now a fact's time may be")
+    effective_horizon_days: int = Field(366, ge=1, le=3650, description="how far ahead an effective date may be")
+    earliest: date = Field(date(1900, 1, 1), description="the earliest date or time any event may carry")
+
+
 class Settings(BaseSettings):
     """Everything a function may need, read once from COACHWIRE_* environment variables."""
 
@@ -84,6 +96,7 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = 256 * 1024
     webhook_tolerance_seconds: int = 300
     webhook_dedupe_days: int = 7
+    event_dates: EventDateWindow = Field(default_factory=EventDateWindow)
     role_claim: str = "coachwire_role"
     trigger_idempotency_days: int = 3
     # How long a claimed notification is the claimant's: a redelivery after that finds the sender dead and

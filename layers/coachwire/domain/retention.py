@@ -31,13 +31,17 @@ def erase_after(leaving_date: date, grace_days: int) -> date:
 
 
 def mark_leaver(profile: EmployeeProfile, left: EmployeeLeft, recorded_at: datetime,
-                grace_days: int) -> EmployeeProfile | None:
+                grace_days: int, learned_at: datetime | None = None) -> EmployeeProfile | None:
     """The profile marked for erasure, or None when a later leaver event was applied already (out of order).
-    The grace period in force when the leaver event arrives fixes the erasure date."""
+    The grace period in force when the leaver event arrives fixes the erasure date, and it counts from the leaving
+    date or from when Coachwire learned of it, whichever is later: a leaving date in the past (or an HRIS's
+    0001-01-01 "no date") never shortens the grace. `recorded_at` (the HRIS's time) orders leaver events;
+    `learned_at` is when Coachwire received this one (defaults to `recorded_at`)."""
     if profile.left_recorded_at is not None and recorded_at <= profile.left_recorded_at:
         return None
+    counted_from = max(left.leaving_date, (learned_at or recorded_at).date())
     return profile.model_copy(update={"leaving_date": left.leaving_date, "left_recorded_at": recorded_at,
-                                      "erase_after": erase_after(left.leaving_date, grace_days)})
+                                      "erase_after": erase_after(counted_from, grace_days)})
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from coachwire import spine
-from coachwire.models.base import Identifier, InboundModel
+from coachwire.models.base import Identifier, InboundModel, PrintableText
 from coachwire.models.demographics import DemographicsUpserted
 
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), PrintableText]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), PrintableText]
 
 
 class EmployeeUpserted(InboundModel):
@@ -68,7 +68,8 @@ class LearningCompleted(InboundModel):
 
 class EmployeeLeft(InboundModel):
     """The employee left (or will leave) the organisation: their records are erased after the policy's grace
-    period (Settings.retention.leaver_grace_days), counted from `leaving_date`."""
+    period (Settings.retention.leaver_grace_days), counted from `leaving_date`, or from when Coachwire learned of
+    the leaving if that is later."""
 
     employee_id: Identifier
     leaving_date: date
@@ -114,7 +115,7 @@ class CanonicalEvent(InboundModel):
     translated_ids: dict[str, str] = Field(default_factory=dict)
 
     def parsed(self) -> EventData:
-        return DATA_MODELS[self.type].model_validate(self.data)  # type: ignore[return-value]
+        return DATA_MODELS[self.type].from_json_data(self.data)  # type: ignore[return-value]
 
     @property
     def subject_id(self) -> str:

@@ -52,5 +52,5 @@ class IngestHandler:
             secrets = webhook_secrets(self._deps.settings)
         response = ingest(raw_body(event), event.get("headers") or {}, self._deps, secrets, self._deduper)
         logger.info("webhook", extra={"status": response.status, "event_id": response.body.get("event_id"),
-                                      "field": response.body.get("field")})
+                                      "field": response.logged_field})
         return json_response(response.status, response.body)

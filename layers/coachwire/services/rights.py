@@ -53,7 +53,8 @@ def employee_left(detail: dict, deps: Dependencies) -> TriggerResult:
     def compute(profile: EmployeeProfile | None):
         if profile is None:  # erased already, or never known: nothing held, nothing to mark
             return None, TriggerResult("no_action", left.employee_id, {"reason": "nothing_held"})
-        marked = retention.mark_leaver(profile, left, event.timestamp, grace)
+        marked = retention.mark_leaver(profile, left, event.timestamp, grace,
+                                      learned_at=event.received_at)
         if marked is None:
             return None, TriggerResult("stale_ignored", profile.employee_id, {"reason": "older_than_leaver_mark"})
         decision = {"action": "leaver.marked", "leaving_date": left.leaving_date.isoformat(),

@@ -73,6 +73,7 @@ class CoachwireStack(Stack):
         functions += [(construct_id(n), f.function) for n, f in self.http_functions.items()]
         self.monitoring.watch_functions(functions)
         self.monitoring.watch_trigger_failures([(construct_id(n), t.function) for n, t in self.triggers.items()])
+        self.monitoring.watch_parked_expiries(self.triggers["retention_sweep"].function)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "EventBusName", value=self.ingest.bus.event_bus_name)

@@ -1,4 +1,5 @@
-"""Alarms that page someone: anything in a dead-letter queue, any function error, any failed trigger firing."""
+"""Alarms that page someone: anything in a dead-letter queue, any function error, any failed trigger firing, any
+parked event that expired."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from coachwire import spine
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
@@ -79,6 +81,17 @@ class Monitoring(Construct):
                 filter_pattern=logs.FilterPattern.string_value("$.message", "=", "trigger failed"))
             self._alarm(f"{label}FailedFirings", metric_filter.metric(period=PERIOD, statistic="Sum"),
                         f"{label}: a firing failed (it will be retried, then dead-lettered): see the audit log")
+
+    def watch_parked_expiries(self, sweep: lambda_.Function) -> None:
+        """An event parked for an employee who never arrived is audited and deleted by the retention sweep; each
+        such expiry is a lost HRIS event someone must look at, so its log line pages like a failed firing."""
+        metric_filter = logs.MetricFilter(
+            self, "ParkedEventsExpiredFilter", log_group=sweep.log_group, metric_namespace="Coachwire",
+            metric_name="ParkedEventsExpired", metric_value="1",
+            filter_pattern=logs.FilterPattern.string_value("$.message", "=", spine.PARKED_EVENT_EXPIRED_LOG))
+        self._alarm("RetentionSweepParkedEventsExpired", metric_filter.metric(period=PERIOD, statistic="Sum"),
+                    "retention_sweep: an event parked for an employee who never arrived expired: see the audit log "
+                    "(trigger ingest_webhook, outcome expired)")
 
     def watch_functions(self, functions: Iterable[tuple[str, lambda_.IFunction]]) -> None:
         for label, fn in functions:

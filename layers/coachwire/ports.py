@@ -187,6 +187,31 @@ class DemographicsStore(Protocol):
     def all_records(self) -> Iterator[DemographicRecord]: ...
 
 
+@dataclass(frozen=True)
+class ParkedEvent:
+    """An accepted event waiting for its employee. `event` is the canonical event to republish; a demographics
+    marker has none (its record is already in the isolated demographics table)."""
+
+    employee_id: str
+    event_id: str
+    event_type: str
+    timestamp: datetime
+    received_at: datetime
+    expires_at: datetime
+    event: dict | None = None
+
+
+class ParkedEventStore(Protocol):
+    def park(self, parked: ParkedEvent) -> None:
+        """Idempotent: the same event parked twice is one item."""
+        ...
+    def for_employee(self, employee_id: str) -> list[ParkedEvent]:
+        """In replay order: event timestamp, then arrival, then id."""
+        ...
+    def expired(self, now: datetime) -> Iterator[ParkedEvent]: ...
+    def remove(self, parked: ParkedEvent) -> None: ...
+
+
 class ModelRegistry(Protocol):
     """Immutable model versions plus one pointer (active, shadow, history) changed only by compare-and-swap."""
 

@@ -41,6 +41,8 @@ class RetentionRules(BaseSettings):
     leaver_grace_days: int = Field(30, ge=0, le=365, description="after the leaving date, then everything is erased")
     # Used by the isolated demographics table (bias audits): re-collected at least this often, erased on leaving.
     demographics_days: int = Field(1095, ge=30, le=3650, description="after the demographic record was updated")
+    # An event that arrived before its employee is held this long, then recorded as expired (never silently dropped).
+    parked_events_days: int = Field(7, ge=1, le=90, description="after the event arrived, if its employee never did")
 
 
 class AuditRules(BaseSettings):
@@ -80,6 +82,7 @@ class Settings(BaseSettings):
     idempotency_table: str = "coachwire-local-idempotency"
     demographics_table: str = "coachwire-local-demographics"
     governance_table: str = "coachwire-local-governance"
+    parked_table: str = "coachwire-local-parked"
     audit_bucket: str = "coachwire-local-audit-reports"
     # Encrypts the audit's input snapshots (they hold demographics); set for the audit function only.
     demographics_key_arn: str = ""

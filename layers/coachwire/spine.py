@@ -41,6 +41,10 @@ AUDIT_SNAPSHOTS_PREFIX = "snapshots/"
 AUDIT_SNAPSHOT_RETENTION_DAYS = 730
 
 
+# Logged by the retention sweep for each parked event whose employee never arrived; the CDK app alarms on it.
+PARKED_EVENT_EXPIRED_LOG = "parked event expired"
+
+
 @dataclass(frozen=True)
 class Index:
     name: str
@@ -93,6 +97,13 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec("demographics", "employee_id", customer_managed_key=True, ttl_attribute="expires_at"),
     # Audit summaries (pk "AUDITS") and the framework review cases their flags open (pk "REVIEWS").
     TableSpec("governance", "pk", "sk"),
+    # Events for an employee the HRIS has not sent yet, held until profile_sync creates them (then replayed) or
+    # until Settings.retention.parked_events_days pass (then the sweep records them expired). Sort key: event
+    # timestamp, arrival, id, so a query replays in order. The by_expiry index (one constant partition) lets the
+    # sweep read what is due.
+    # Demographic payloads never land here (only a payload-free marker; the record stays in its own table).
+    TableSpec("parked", "employee_id", "parked_key", indexes=(Index("by_expiry", "park_bucket", "expires_at"),),
+              ttl_attribute="ttl_backstop"),
 )
 
 
@@ -174,7 +185,10 @@ TRIGGERS: tuple[Trigger, ...] = (
                 "for erasure)",
         detail_types=(EMPLOYEE_UPSERTED, EMPLOYEE_LEFT),
         sources=(EVENT_SOURCE_HRIS,),
-        grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ)),
+        # Parked events for a new employee are queried, republished in order, then deleted.
+        grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ),
+                TableGrant("parked", ("dynamodb:Query", "dynamodb:DeleteItem"))),
+        publishes_events=True,
     ),
     Trigger(
         name="checkin_gap_nudge",
@@ -256,6 +270,8 @@ TRIGGERS: tuple[Trigger, ...] = (
             TableGrant("idempotency", ("dynamodb:Scan",)),
             # A leaver's demographic record is deleted by key, never read.
             TableGrant("demographics", ("dynamodb:DeleteItem",), returns_nothing=True),
+            # Parked events past their expiry (by_expiry index) are audited as expired, then deleted.
+            TableGrant("parked", ("dynamodb:Query", "dynamodb:DeleteItem")),
         ),
         publishes_events=True,
         timeout_seconds=900,
@@ -375,6 +391,8 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
             TableGrant("catalog", ("dynamodb:GetItem", "dynamodb:Query")),
             TableGrant("audit", ("dynamodb:PutItem",)),
             TableGrant("stats", ("dynamodb:UpdateItem",)),
+            # Parks events whose employee is not known yet; never reads them back.
+            TableGrant("parked", ("dynamodb:PutItem",), returns_nothing=True),
         ),
         publishes_events=True,
         reads_webhook_secret=True,

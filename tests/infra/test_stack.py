@@ -446,6 +446,8 @@ def test_only_the_retention_sweep_may_delete_personal_data(synth: Synth) -> None
         deleters = {role for roles, st in iam_statements(synth) if ids[key] in refs(st["Resource"])
                     and "dynamodb:DeleteItem" in as_list(st["Action"]) for role in roles}
         expected = set() if key == "audit" else {sweep_role}
+        if key == "parked":  # a parked event is handed on, not erased: its replayer removes the copy it republished
+            expected.add(trigger_wiring(synth, spine.TRIGGERS_BY_NAME["profile_sync"]).role_id)
         assert deleters == expected, f"{key}: DeleteItem held by {deleters}"
 
 
@@ -786,3 +788,42 @@ def test_hr_admins_reach_exactly_the_functions_that_notify_them(synth: Synth) ->
     for fn in told:
         assert Settings(hr_admins=json.loads(env_of(synth, fn)["COACHWIRE_HR_ADMINS"])).hr_admins == {
             "hr-1": "people.ops@example.test"}
+
+
+# ---------------------------------------------------------------- events parked until their employee arrives
+
+
+def test_parked_events_are_put_by_ingest_alone_and_read_only_by_their_replayer_and_the_sweep(synth: Synth) -> None:
+    table = table_ids(synth)["parked"]
+    props = synth.props(table)
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl_backstop", "Enabled": True}
+    _, ingest_fn = http_function_id(synth, "POST", "/webhooks/hris")
+    ingest_role = ref_id(synth.props(ingest_fn)["Role"])
+    sync_role, sweep_role = trigger_role(synth, "profile_sync"), trigger_role(synth, "retention_sweep")
+    touching: dict[str, set[str]] = defaultdict(set)
+    for roles, st in iam_statements(synth):
+        if st["Effect"] == "Allow" and table in refs(st["Resource"]):
+            for role in roles:
+                touching[role] |= set(as_list(st["Action"]))
+    replay = {"dynamodb:Query", "dynamodb:DeleteItem"}
+    assert touching == {ingest_role: {"dynamodb:PutItem"}, sync_role: replay, sweep_role: replay}
+    # Ingest never reads a parked event back, not even through ReturnValues.
+    for roles, st in iam_statements(synth):
+        if st["Effect"] == "Allow" and table in refs(st["Resource"]) and ingest_role in roles:
+            assert st["Condition"] == {"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}, st
+
+
+def test_an_expired_parked_event_raises_an_alarm(synth: Synth) -> None:
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    sweep_fn = trigger_wiring(synth, spine.TRIGGERS_BY_NAME["retention_sweep"]).function_id
+    filters = [f["Properties"] for f in synth.of_type("AWS::Logs::MetricFilter").values()
+               if f["Properties"]["FilterPattern"] == f'{{ $.message = "{spine.PARKED_EVENT_EXPIRED_LOG}" }}']
+    assert len(filters) == 1
+    (metric_filter,) = filters
+    log_group = ref_id(metric_filter["LogGroupName"])
+    assert ref_id(synth.props(sweep_fn)["LoggingConfig"]["LogGroup"]) == log_group
+    metric = metric_filter["MetricTransformations"][0]
+    alarms = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+              if a["Properties"].get("MetricName") == metric["MetricName"]
+              and a["Properties"].get("Namespace") == metric["MetricNamespace"]]
+    assert len(alarms) == 1 and [ref_id(x) for x in alarms[0]["AlarmActions"]] == [topic_id]

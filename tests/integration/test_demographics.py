@@ -83,7 +83,6 @@ def test_an_older_update_never_overwrites_a_newer_one(stack, hris, deps):
 
 
 @pytest.mark.parametrize(("change", "status", "field"), [
-    ({"employee_id": "emp-nobody"}, 422, "data.employee_id"),
     ({"gender": "Woman!"}, 400, "data.gender"),
     ({"birth_year_band": "born 1984"}, 400, "data.birth_year_band"),
     ({"birth_year_band": "1989-1980"}, 400, "data.birth_year_band"),  # backwards

@@ -34,8 +34,9 @@ def _cases(known):
                                                      "career_stage": "senior"}}), 400, "data.effective_date"),
         ("unknown field", lambda h: h.send({**upsert("emp-x", None), "data": {**upsert("emp-x", None)["data"],
                                                                               "salary": 1}}), 400, "data.salary"),
-        ("unknown employee", lambda h: h.send(role_change("emp-nobody", "senior", "2026-10-01")), 422,
-         "data.employee_id"),
+        # An employee not known yet is parked (tests/integration/test_parking.py), but a role it names is checked.
+        ("unknown employee's unknown stage", lambda h: h.send(role_change("emp-nobody", "principal", "2026-10-01")),
+         422, "data.career_stage"),
         ("unknown role", lambda h: h.send({**upsert("emp-x", None), "data": {**upsert("emp-x", None)["data"],
                                                                              "role_id": "astronaut"}}), 422,
          "data.role_id"),

@@ -180,7 +180,8 @@ def test_the_sweep_erases_leavers_and_confirmed_orphans_and_deletes_expired_item
         item("whk_1", "", past, table="idempotency"),
     ], profiles_now={"racing"})
     deps = SimpleNamespace(clock=FixedClock(NOW), settings=Settings(),
-                           profiles=SimpleNamespace(open_corrections=lambda opened_before: iter(())))
+                           profiles=SimpleNamespace(open_corrections=lambda opened_before: iter(())),
+                           parked=None)
     subjects = []
     result = retention_sweep({"job": "retention_sweep", "requested_by": "schedule"}, deps, store, "run-1",
                              subjects.append)

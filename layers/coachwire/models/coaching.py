@@ -208,7 +208,8 @@ class Notification(Record):
     trigger: str
 
 
-Outcome = Literal["succeeded", "failed", "duplicate", "rejected", "stale_ignored", "no_action"]
+Outcome = Literal["succeeded", "failed", "duplicate", "rejected", "stale_ignored", "no_action", "parked",
+                  "expired"]
 
 
 class AuditRecord(Record):

@@ -20,7 +20,9 @@ from coachwire.settings import Settings
 #   with_person:   kept while employed, erased with everything else the leaver grace period after leaving
 #   kept:          holds no personal data (aggregates, reference data), kept until an administrator removes it
 #   lifecycle:     an S3 lifecycle rule expires the objects (the bias audit's input snapshots)
-Enforcement = Literal["ttl_and_sweep", "ttl_only", "ttl_isolated", "with_person", "lifecycle", "kept"]
+#   parked:        held until the employee arrives (then replayed and deleted); past expiry the sweep audits each
+#                  as expired and deletes it; DynamoDB TTL only backs that up
+Enforcement = Literal["ttl_and_sweep", "ttl_only", "ttl_isolated", "with_person", "lifecycle", "kept", "parked"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         "Each bias audit's window, status, counts and flags (group-level rates and ratios, never a person), and the "
         "review cases flags open, with HR's status changes and notes: aggregates, kept for accountability.",
         "kept"),
+    DataClass(
+        "parked_events", "Events waiting for their employee", "parked",
+        "HRIS events (check-ins, role changes, learning completed, leaving) that arrived before the employee's own "
+        "record, as sent. Demographic events leave only their ids here: the values go to the demographic table.",
+        "parked", "retention.parked_events_days", "their arrival"),
     DataClass(
         "audit_snapshots", "Bias audit input snapshots", None,
         "The rows one audit read (employee ids, role, tenure, opt-out state, recommendations in the window and the "

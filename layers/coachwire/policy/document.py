@@ -111,10 +111,11 @@ FEATURE_INPUTS: dict[str, tuple[str | None, str]] = {
 # -- what each trigger does with personal data. A trigger missing here fails a test. -----------------------
 _Describe = Callable[[Settings], str]
 TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
-    "profile_sync": (("profile",), ("profile", "receipts"), lambda s: (
+    "profile_sync": (("profile", "parked_events"), ("profile", "receipts"), lambda s: (
         "Keeps your coaching profile in step with the HRIS: name, work e-mail, manager, role, career stage and hire "
-        f"date. When the HRIS reports that you left, everything held about you is erased "
-        f"{s.retention.leaver_grace_days} days after your leaving date.")),
+        "date. Events about you that arrived before your record are then processed, oldest first (held at most "
+        f"{s.retention.parked_events_days} days). When the HRIS reports that you left, everything held about you is "
+        f"erased {s.retention.leaver_grace_days} days after your leaving date.")),
     "checkin_gap_nudge": (("profile",), ("profile", "recommendations", "training_history", "shadow_recommendations",
                                          "notifications", "receipts"), lambda s: (
         "A check-in's ratings become your current skill levels (an older rating never replaces a newer one). For "
@@ -233,6 +234,8 @@ _ENFORCEMENT = {
     "with_person": "erased by the daily sweep once the grace period after leaving ends",
     "lifecycle": "an S3 lifecycle rule deletes them (earlier versions too)",
     "kept": "not deleted automatically",
+    "parked": "processed and deleted when the employee's record arrives; past the expiry the daily sweep records "
+              "each as expired in the audit log and deletes it (DynamoDB TTL as a backstop)",
 }
 
 

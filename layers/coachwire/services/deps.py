@@ -17,6 +17,7 @@ from coachwire.ports import (
     GovernanceStore,
     ModelRegistry,
     OutboxStore,
+    ParkedEventStore,
     ProfileStore,
     TriggerStats,
 )
@@ -41,6 +42,7 @@ class Dependencies:
     governance: GovernanceStore | None = None
     audit_archive: AuditArchive | None = None
     audit_source: AuditSource | None = None
+    parked: ParkedEventStore | None = None
 
 
 def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
@@ -56,6 +58,7 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
     )
     from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth
     from coachwire.adapters.model_registry import DynamoModelRegistry
+    from coachwire.adapters.parking import DynamoParkedEvents
 
     return Dependencies(
         settings=settings,
@@ -74,4 +77,5 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
                                          settings.retention.notifications_days),
         audit_archive=S3AuditArchive(settings.audit_bucket),
         audit_source=DynamoAuditSource(settings.profiles_table),
+        parked=DynamoParkedEvents(settings.parked_table),
     )

@@ -27,6 +27,7 @@ from coachwire.models.events import (
     WebhookEnvelope,
 )
 from coachwire.ports import DeliveryInFlight, ReusedDeliveryId
+from coachwire.services import parking
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import framework_for_role, published_framework
 from coachwire.settings import EventDateWindow
@@ -243,6 +244,10 @@ def check_dates(envelope: WebhookEnvelope, data: BaseModel, window: EventDateWin
                                 f"{now.year + 9}", "data.birth_year_band")
 
 
+class EmployeeNotYetKnown(Exception):
+    """The employee's upsert has not arrived (senders post in parallel): the event is parked, not rejected."""
+
+
 def resolve_references(deps: Dependencies, event_type: str, data):
     """Ids must exist in the organisation's data, so a typo is a clear 422 now, not a dead letter later.
     External ids with a crosswalk entry are translated first. Returns (data, translated ids)."""
@@ -251,7 +256,10 @@ def resolve_references(deps: Dependencies, event_type: str, data):
         return data, {}
     profile = deps.profiles.get(data.employee_id)
     if profile is None:
-        raise UnknownReference("data.employee_id", f"unknown employee '{data.employee_id}'")
+        # Role ids do not depend on the employee: still a 422 now. Skills and activities do: checked on replay.
+        if event_type == spine.ROLE_CHANGED:
+            framework_for_role(deps, data.role_id, data.career_stage)
+        raise EmployeeNotYetKnown(data.employee_id)
     if event_type == spine.DEMOGRAPHICS_UPSERTED:
         return data, {}  # categories are free codes: nothing else to resolve
     if event_type == spine.ROLE_CHANGED:
@@ -294,16 +302,20 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
         envelope, data = parse(raw)
         event_type = envelope.type
         check_dates(envelope, data, deps.settings.event_dates, deps.clock.now())
+        parked = False
+        translated: dict = {}
         try:
             data, translated = resolve_references(deps, envelope.type, data)
         except DomainError as err:
             raise Rejected(422, str(err), err.field) from err
+        except EmployeeNotYetKnown:
+            parked = True
         event = CanonicalEvent(event_id=webhook_id, type=envelope.type, timestamp=envelope.timestamp,
                                data=data.model_dump(mode="json"), received_at=deps.clock.now(),
                                translated_ids=translated)
         attempt = uuid.uuid4().hex
         delivery = {"webhook_id": webhook_id, "body_sha256": hashlib.sha256(raw).hexdigest(),
-                    "attempt": attempt, "event": event.model_dump(mode="json")}
+                    "attempt": attempt, "event": event.model_dump(mode="json"), "park": parked}
         try:
             outcome = dedupe(delivery)
         except ReusedDeliveryId as err:
@@ -317,12 +329,24 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
             body["field"] = bounded_field(rejected.field)
         return IngestResponse(rejected.status, body, rejected.logged_field)
     duplicate = outcome["attempt"] != attempt
-    deps.stats.count(TRIGGER, "duplicate" if duplicate else "succeeded")
-    return IngestResponse(202, {"event_id": webhook_id, "status": "duplicate" if duplicate else "accepted"})
+    if duplicate:
+        deps.stats.count(TRIGGER, "duplicate")
+        return IngestResponse(202, {"event_id": webhook_id, "status": "duplicate"})
+    if parked:
+        parking.audit_parked(deps, webhook_id, event_type, event.subject_id)
+        return IngestResponse(202, {"event_id": webhook_id, "status": "parked"})
+    deps.stats.count(TRIGGER, "succeeded")
+    return IngestResponse(202, {"event_id": webhook_id, "status": "accepted"})
 
 
 def publish_delivery(deps: Dependencies, delivery: dict) -> dict:
+    """Runs once per webhook id (the deduper's publish step), so a redelivered parked webhook parks nothing twice."""
     event = delivery["event"]
+    if delivery.get("park"):
+        parking.park(deps, event)
+        if event["type"] != spine.DEMOGRAPHICS_UPSERTED:
+            return {"attempt": delivery["attempt"], "parked": True}
+        # Demographics need no profile: stored now in their own table, the park keeps only a marker.
     bus_id = deps.events.publish(spine.EVENT_SOURCE_HRIS, event["type"], event)
     return {"attempt": delivery["attempt"], "bus_event_id": bus_id}
 

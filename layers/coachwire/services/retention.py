@@ -21,6 +21,7 @@ from coachwire.models.coaching import EmployeeProfile
 from coachwire.models.rights import Correction
 from coachwire.policy.data_classes import DATA_CLASSES
 from coachwire.ports import ProfileChange, RetentionStore
+from coachwire.services import parking
 from coachwire.services.deps import Dependencies
 from coachwire.services.results import TriggerResult, commit_for_employee
 
@@ -87,6 +88,10 @@ def retention_sweep(detail: dict, deps: Dependencies, store: RetentionStore, eve
         counts["erased_people"] += 1
         on_subject(TriggerResult("succeeded", employee_id, {"action": "retention.erased", "reason": reason,
                                                             **{f"deleted_{k}": v for k, v in erased.items()}}))
+    if deps.parked is not None:
+        expired = parking.expire(deps, store)
+        if expired:
+            counts["expired_parked_events"] = expired
     decision = {**dict(sorted(counts.items())), "as_of": now.date().isoformat()}
     return TriggerResult("succeeded" if counts else "no_action", SUBJECT, decision)
 

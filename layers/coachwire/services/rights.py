@@ -7,7 +7,7 @@ plan, correction (revision-checked) and a receipt in one transaction, re-reading
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from coachwire import spine
 from coachwire.domain import corrections, retention
@@ -25,7 +25,7 @@ from coachwire.models.events import CanonicalEvent, EmployeeLeft
 from coachwire.models.history import HistoryEntry
 from coachwire.models.rights import Correction, CorrectionRequest, RoleCorrection
 from coachwire.ports import ProfileChange
-from coachwire.services import frameworks
+from coachwire.services import frameworks, parking
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
 from coachwire.services.results import TriggerResult, commit_for_employee
@@ -39,10 +39,16 @@ CORRECTION_DECISION = "api_correction_decision"
 
 
 def profile_lifecycle(detail: dict, deps: Dependencies) -> TriggerResult:
-    """profile_sync's service: upserts as before; a leaver is marked for erasure."""
+    """profile_sync's service: upserts as before, then the employee's parked events are replayed; a leaver is
+    marked for erasure."""
     if detail.get("type") == spine.EMPLOYEE_LEFT:
         return employee_left(detail, deps)
-    return profile_sync(detail, deps)
+    result = profile_sync(detail, deps)
+    # After every upsert firing, not only the creating one: a redelivery finishes a replay a crash interrupted.
+    replayed = parking.replay(deps, result.subject_id) if deps.parked is not None else {}
+    if replayed:
+        result = replace(result, decision={**result.decision, **{f"parked_{k}": v for k, v in replayed.items()}})
+    return result
 
 
 def employee_left(detail: dict, deps: Dependencies) -> TriggerResult:

@@ -342,7 +342,9 @@ TRIGGERS: tuple[Trigger, ...] = (
         summary="Queued notification → delivered by email exactly once",
         detail_types=(NOTIFICATION_QUEUED,),
         sources=(EVENT_SOURCE_INTERNAL,),
-        grants=(TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem")),),
+        # Profiles are read at send time: nothing goes to, or about, someone who has left.
+        grants=(TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem")),
+                TableGrant("profiles", ("dynamodb:GetItem",))),
         sends_email=True,
         max_receive_count=5,
     ),

@@ -514,6 +514,9 @@ class DynamoOutboxStore:
     def mark_unknown(self, notification_id: str) -> None:
         self._set_status(notification_id, "delivery_unknown", "sending", {})
 
+    def mark_suppressed(self, notification_id: str) -> None:
+        self._set_status(notification_id, "suppressed", "sending", {})
+
     def for_recipient(self, recipient_id: str) -> list[Notification]:
         items = _query_all(TableName=self.table, IndexName="by_recipient",
                            KeyConditionExpression="recipient_id = :r",

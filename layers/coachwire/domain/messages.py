@@ -25,7 +25,8 @@ def _first_name(profile: EmployeeProfile) -> str:
 
 
 def _notification(recipient: EmployeeProfile, kind: NotificationKind, subject: str, body: str, *,
-                  source_event_id: str, trigger: str, created_at: datetime) -> Notification:
+                  source_event_id: str, trigger: str, created_at: datetime,
+                  about_id: str | None = None) -> Notification:
     return Notification(
         notification_id=notification_id(recipient.employee_id, kind, source_event_id),
         recipient_id=recipient.employee_id,
@@ -36,6 +37,7 @@ def _notification(recipient: EmployeeProfile, kind: NotificationKind, subject: s
         created_at=created_at,
         source_event_id=source_event_id,
         trigger=trigger,
+        about_id=about_id,
     )
 
 
@@ -73,4 +75,5 @@ def manager_alert(manager: EmployeeProfile, alert: ManagerAlert, **meta) -> Noti
     body = (f"Hi {_first_name(manager)},\n\n{alert.employee_name}'s development has stalled as of "
             f"{alert.as_of.isoformat()}. Some talking points for your next 1:1:\n{points}\n\n"
             "This is a prompt for a supportive conversation, not a performance flag.")
-    return _notification(manager, "manager_alert", f"1:1 prompt: {alert.employee_name}", body, **meta)
+    return _notification(manager, "manager_alert", f"1:1 prompt: {alert.employee_name}", body,
+                         about_id=alert.employee_id, **meta)

@@ -26,6 +26,11 @@ def expires_at(start: datetime | date, days: int) -> int:
     return epoch(start + timedelta(days=days))
 
 
+def has_left(profile: EmployeeProfile | None, today: date) -> bool:
+    """Past their leaving date: nothing more is sent to or about them. Until that day they still work here."""
+    return profile is not None and profile.leaving_date is not None and today > profile.leaving_date
+
+
 def erase_after(leaving_date: date, grace_days: int) -> date:
     return leaving_date + timedelta(days=grace_days)
 

@@ -187,7 +187,8 @@ class ManagerAlert(Record):
 
 NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated",
                            "audit_flag", "model_review"]
-DeliveryStatus = Literal["pending", "sending", "sent", "failed", "delivery_unknown"]
+# suppressed: never sent, because its recipient or the person it is about has left.
+DeliveryStatus = Literal["pending", "sending", "sent", "failed", "delivery_unknown", "suppressed"]
 
 
 class Notification(Record):
@@ -206,6 +207,8 @@ class Notification(Record):
     provider_message_id: str | None = None
     source_event_id: str
     trigger: str
+    # The employee a message to someone else is about (a manager's alert): nothing goes out about a leaver.
+    about_id: str | None = None
 
 
 Outcome = Literal["succeeded", "failed", "duplicate", "rejected", "stale_ignored", "no_action", "parked",

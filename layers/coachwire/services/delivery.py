@@ -5,9 +5,11 @@ Kept apart from the coaching triggers so this function does not import numpy and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from coachwire.domain.errors import UnknownReference
+from coachwire.domain.retention import has_left
+from coachwire.models.coaching import Notification
 from coachwire.services.deps import Dependencies
 from coachwire.services.results import TriggerResult
 
@@ -26,6 +28,11 @@ def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
     claimed = deps.outbox.claim(notification_id, now, deps.settings.delivery_lease_seconds)
     if claimed is None:
         return _not_claimed(deps, notification_id, now)
+    gone = _leaver_involved(deps, claimed, now.date())
+    if gone:
+        deps.outbox.mark_suppressed(notification_id)
+        return TriggerResult("no_action", claimed.recipient_id, {"notification_id": notification_id,
+                                                                 "status": "suppressed", "reason": gone})
     try:
         message_id = deps.email.send(claimed.recipient_email, claimed.subject, claimed.body)
     except Exception:
@@ -34,6 +41,16 @@ def notification_delivery(detail: dict, deps: Dependencies) -> TriggerResult:
     deps.outbox.mark_sent(notification_id, message_id, deps.clock.now())
     return TriggerResult("succeeded", claimed.recipient_id, {"notification_id": notification_id,
                                                              "kind": claimed.kind, "attempts": claimed.attempts})
+
+
+def _leaver_involved(deps: Dependencies, note: Notification, today: date) -> str:
+    """Checked at send time, so a message queued before someone left is not sent after. HR mailboxes and other
+    recipients with no profile are not employees of the coaching record: they never count as leavers."""
+    if has_left(deps.profiles.get(note.recipient_id), today):
+        return "recipient_left"
+    if note.about_id and note.about_id != note.recipient_id and has_left(deps.profiles.get(note.about_id), today):
+        return "subject_left"
+    return ""
 
 
 def _not_claimed(deps: Dependencies, notification_id: str, now: datetime) -> TriggerResult:

@@ -16,6 +16,7 @@ from coachwire.domain.profiles import (
     new_profile,
 )
 from coachwire.domain.recommender import core_gaps, pick, to_recommendation
+from coachwire.domain.retention import has_left
 from coachwire.models.coaching import (
     EmployeeProfile,
     Notification,
@@ -107,6 +108,11 @@ def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
     return commit_for_employee(deps, data.employee_id, "profile_sync", event.event_id, compute)
 
 
+def _left(profile: EmployeeProfile) -> TriggerResult:
+    """Someone past their leaving date gets no coaching: their record waits for erasure, nothing is sent."""
+    return TriggerResult("no_action", profile.employee_id, {"reason": "employee_left"})
+
+
 def _basis(profile: EmployeeProfile) -> str:
     return "personalised" if profile.personalisation_enabled else "core_programme"
 
@@ -118,6 +124,8 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
 
     def compute(profile: EmployeeProfile | None):
         profile = _require(profile, checkin.employee_id)
+        if has_left(profile, now.date()):
+            return None, _left(profile)
         framework = published_framework(deps, profile.framework_id)
         updated, applied = apply_checkin(profile, checkin, framework)
         if not applied:
@@ -169,6 +177,8 @@ def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
 
     def compute(profile: EmployeeProfile | None):
         profile = _require(profile, change.employee_id)
+        if has_left(profile, now.date()):
+            return None, _left(profile)
         updated = apply_role_change(profile, change, framework)
         if updated is None:
             return None, TriggerResult("stale_ignored", profile.employee_id,
@@ -208,6 +218,8 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
 
     def compute(profile: EmployeeProfile | None):
         profile = _require(profile, done.employee_id)
+        if has_left(profile, now.date()):
+            return None, _left(profile)
         framework = published_framework(deps, profile.framework_id)
         catalog = deps.catalog.catalog(framework.framework_id)
         item = next((i for i in catalog.items if i.item_id == done.activity_id), None)
@@ -263,12 +275,16 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
     as_of = job.as_of or now.date()
     rules = deps.settings.stall
     frameworks: dict[str, tuple[Framework, FrameworkIndex]] = {}
-    counts = {"scanned": 0, "stalled": 0, "in_cooldown": 0, "alerted": 0, "no_manager": 0}
+    counts = {"scanned": 0, "stalled": 0, "in_cooldown": 0, "alerted": 0, "no_manager": 0, "left": 0,
+              "manager_left": 0}
     managers: dict[str, EmployeeProfile | None] = {}
     failed: list[str] = []
     for candidate in _all_profiles(deps):
         try:
             counts["scanned"] += 1
+            if has_left(candidate, as_of):
+                counts["left"] += 1
+                continue
             if candidate.framework_id not in frameworks:
                 framework = published_framework(deps, candidate.framework_id)
                 frameworks[candidate.framework_id] = (framework, FrameworkIndex.of(framework))
@@ -289,6 +305,9 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
             manager = managers[manager_id]
             if manager is None:
                 counts["no_manager"] += 1
+                continue
+            if has_left(manager, as_of):
+                counts["manager_left"] += 1
                 continue
             result = _alert_one(deps, candidate.employee_id, manager, framework, index, as_of, now, event_id)
             if result.outcome in ("succeeded", "duplicate"):
@@ -318,6 +337,8 @@ def _alert_one(deps: Dependencies, employee_id: str, manager: EmployeeProfile, f
                index: FrameworkIndex, as_of: date, now: datetime, event_id: str) -> TriggerResult:
     def compute(profile: EmployeeProfile | None):
         profile = _require(profile, employee_id)
+        if has_left(profile, as_of):
+            return None, _left(profile)
         gaps = index.gaps(_levels(profile), profile.role_id, profile.career_stage)
         finding = stall.assess(profile, gaps, _benchmarks(index, profile), as_of, deps.settings.stall)
         if not finding.reasons or finding.in_cooldown:

@@ -66,3 +66,30 @@ def test_the_cached_service_list_is_what_moto_lists_from_disk():
     on_disk = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)) and not d.startswith("__"))
     assert list(backends.list_of_moto_modules()) == on_disk
     assert {"dynamodb", "sqs", "events", "s3", "kms", "scheduler"} <= set(on_disk)
+
+
+def test_concurrent_counter_updates_and_cancelled_transactions_lose_no_increment(ddb):
+    """Counters are bumped by plain UpdateItem and inside transactions, some of them cancelled, from many threads at
+    once (as the local stack's pollers and HTTP server do): every increment that succeeded is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    add = {"TableName": "hashed", "Key": {"id": {"S": "x"}}, "UpdateExpression": "ADD n :one",
+           "ExpressionAttributeValues": {":one": {"N": "1"}}}
+
+    def bump(i: int) -> int:
+        if i % 3:
+            ddb.update_item(**add)
+            return 1
+        try:  # a transaction whose second item fails: its increment is rolled back, others' must not be
+            ddb.transact_write_items(TransactItems=[
+                {"Update": add},
+                {"Put": {"TableName": "hashed", "Item": {"id": {"S": "x"}}, "ConditionExpression":
+                         "attribute_not_exists(id)"}}])
+        except ClientError:
+            return 0
+        return 1
+
+    with ThreadPoolExecutor(16) as pool:
+        applied = sum(pool.map(bump, range(1500)))
+    stored = int(ddb.get_item(TableName="hashed", Key={"id": {"S": "x"}})["Item"]["n"]["N"])
+    assert applied == 1000 and stored == 1 + applied

@@ -5,7 +5,8 @@ to roll back. Its cost grows with the table (measured here: 26 ms at 100 items, 
 real DynamoDB does not do, and concurrent requests can change a table during the copy. The patch keeps
 moto's own logic and rollback but hands it a cheap snapshot instead: the table's item index copied two
 levels deep (the Item objects shared) with the items this transaction touches deep-copied, so a
-rolled-back table is exactly the table before the transaction. Transactions are serialised under a lock.
+rolled-back table is exactly the table before the transaction. Transactions and single-item writes are
+serialised under one lock, so concurrent counters lose no increment.
 
 The server's request routing re-lists moto's service modules from disk on every request: that list is cached.
 """
@@ -95,8 +96,20 @@ def apply() -> None:
 
     models.copy = _CopyShim()  # only this module's `copy.deepcopy` calls see the shim
     models.DynamoDBBackend.transact_write_items = transact_write_items
+    # moto's single-item writes read, modify and store in Python: two threads can lose an ADD, and a transaction
+    # rolling back would restore its snapshot over a write made meanwhile. DynamoDB does neither: serialise them.
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(models.DynamoDBBackend, name, _serialised(getattr(models.DynamoDBBackend, name)))
     _cache_service_modules()
     models._coachwire_patched = True
+
+
+def _serialised(method: Any) -> Any:
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 def _cache_service_modules() -> None:

@@ -131,7 +131,7 @@ def table(header: list[str], body: list[list[str]], align: str = "") -> str:
 
 
 def outcome_mix(outcomes: dict[str, int]) -> str:
-    skip = {"received"}
+    skip = {"received", "attempts", "failed_attempts"}
     parts = [f"{k} {v}" for k, v in sorted(outcomes.items(), key=lambda kv: -kv[1]) if k not in skip and v]
     return ", ".join(parts) or "–"
 

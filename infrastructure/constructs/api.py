@@ -45,6 +45,11 @@ def dead_letter_queue_setting(triggers: Iterable[TriggerFunction]) -> str:
     return ",".join(f"{t.trigger.name}={t.dead_letter_queue.queue_url}" for t in triggers)
 
 
+def trigger_queue_setting(triggers: Iterable[TriggerFunction]) -> str:
+    """COACHWIRE_TRIGGER_QUEUES: the triggers' own queues, for what is in flight (Settings.trigger_queue_urls)."""
+    return ",".join(f"{t.trigger.name}={t.queue.queue_url}" for t in triggers)
+
+
 class HttpFunction(Construct):
     """A function behind the API; extra wiring comes from the spine flags, not from its name."""
 
@@ -65,6 +70,7 @@ class HttpFunction(Construct):
             environment["COACHWIRE_WEBHOOK_SECRETS_ARN"] = webhook_secrets.secret_arn
         if spec.reads_dead_letter_depth:
             environment["COACHWIRE_DEAD_LETTER_QUEUES"] = dead_letter_queue_setting(triggers)
+            environment["COACHWIRE_TRIGGER_QUEUES"] = trigger_queue_setting(triggers)
         if spec.reads_audit_reports:
             if deps.audit_reports is None:
                 raise ValueError(f"{spec.name} reads audit reports: the stack needs the audit bucket")
@@ -95,7 +101,7 @@ class HttpFunction(Construct):
             self.handler.role.add_to_principal_policy(
                 iam.PolicyStatement(
                     actions=["sqs:GetQueueAttributes"],
-                    resources=[t.dead_letter_queue.queue_arn for t in triggers],
+                    resources=[q.queue_arn for t in triggers for q in (t.dead_letter_queue, t.queue)],
                 )
             )
 

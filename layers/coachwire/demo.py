@@ -172,7 +172,7 @@ class Report:
     @property
     def healthy(self) -> bool:
         return self.dead_lettered == 0 and not self.rejected and \
-            all(row["failed"] == 0 for row in self.stats.values()) and \
+            all(row["failed_attempts"] == 0 for row in self.stats.values()) and \
             self.audit["summary"]["status"] == "completed" and self.planted_found and not self.control_flagged
 
     def _first_notification(self, kind: str, recipients) -> dict | None:
@@ -205,11 +205,12 @@ class Report:
             f"Demographics stored    {s['demographics_sync']['succeeded']:6d}   own table and KMS key, written only "
             f"({self.timings.get('demographics day', 0):.1f} s for day {DEMOGRAPHICS_DAY})",
             "",
-            "Trigger reliability (received / succeeded / no action / stale / duplicate / failed / dead-lettered)",
+            "Trigger reliability (events / succeeded / no action / stale / duplicate / failed attempts / "
+            "dead-lettered)",
         ]
         for name, row in s.items():
-            lines.append(f"  {name:22s} {row['received']:6d} {row['succeeded']:6d} {row['no_action']:6d} "
-                         f"{row['stale_ignored']:6d} {row['duplicate']:6d} {row['failed']:6d} "
+            lines.append(f"  {name:22s} {row['events']:6d} {row['succeeded']:6d} {row['no_action']:6d} "
+                         f"{row['stale_ignored']:6d} {row['duplicate']:6d} {row['failed_attempts']:6d} "
                          f"{row['dead_lettered']:6d}")
         lines.append(f"Dead-lettered: {self.dead_lettered or 'nothing'}")
         for step, delivery in self.rejected[:5]:

@@ -140,8 +140,9 @@ class OutboxStore(Protocol):
 
 
 class AuditLog(Protocol):
-    def append(self, record: AuditRecord, counted: bool = False) -> None:
-        """Append one record; `counted` also counts it in the trigger stats, atomically."""
+    def append(self, record: AuditRecord, counted: bool = False, once_per_event: bool = False) -> None:
+        """Append one record; `counted` also counts it in the trigger stats, atomically. `once_per_event`: a
+        trigger firing, whose event counts once, under its first terminal outcome; later ones are attempts."""
         ...
     def for_subject(self, subject_id: str) -> list[AuditRecord]: ...
 
@@ -176,6 +177,12 @@ class EmailSender(Protocol):
 
 class DeadLetterDepth(Protocol):
     def depth(self) -> dict[str, int]: ...
+
+
+class QueueDepths(Protocol):
+    def in_flight(self) -> dict[str, dict[str, int]]:
+        """Per trigger: events waiting on its queue, and being processed now (received, not yet deleted)."""
+        ...
 
 
 class DemographicsStore(Protocol):

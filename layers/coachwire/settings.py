@@ -90,8 +90,10 @@ class Settings(BaseSettings):
     hr_admins: dict[str, str] = Field(default_factory=dict)
     audit: AuditRules = Field(default_factory=AuditRules)
     event_bus_name: str = "coachwire-local-bus"
-    # Comma-separated "trigger=queue_url" pairs, so the stats endpoint can read dead-letter depth.
+    # Comma-separated "trigger=queue_url" pairs, so the stats endpoint can read dead-letter depth and what is
+    # still in flight on each trigger's own queue.
     dead_letter_queues: str = ""
+    trigger_queues: str = ""
     sender_email: str = "coachwire@example.com"
     # Locally: comma-separated whsec_ secrets. In AWS: a Secrets Manager secret holding the same string.
     webhook_secrets: str = Field("", repr=False)
@@ -127,8 +129,15 @@ class Settings(BaseSettings):
         return admins
 
     def dead_letter_queue_urls(self) -> dict[str, str]:
-        pairs = [p for p in self.dead_letter_queues.split(",") if "=" in p]
-        return {name.strip(): url.strip() for name, url in (p.split("=", 1) for p in pairs)}
+        return _pairs(self.dead_letter_queues)
+
+    def trigger_queue_urls(self) -> dict[str, str]:
+        return _pairs(self.trigger_queues)
 
     def webhook_secret_list(self) -> list[str]:
         return [s.strip() for s in self.webhook_secrets.split(",") if s.strip()]
+
+
+def _pairs(setting: str) -> dict[str, str]:
+    pairs = [p for p in setting.split(",") if "=" in p]
+    return {name.strip(): url.strip() for name, url in (p.split("=", 1) for p in pairs)}

@@ -580,11 +580,14 @@ def test_http_routes_auth_and_function_wiring(synth: Synth, spec: spine.HttpFunc
         parsed = Settings(dead_letter_queues=rendered).dead_letter_queue_urls()
         expected = {t.name: f"<{trigger_wiring(synth, t).dead_letter_id}>" for t in spine.TRIGGERS}
         assert parsed == expected
+        queues = Settings(trigger_queues=render(env["COACHWIRE_TRIGGER_QUEUES"])).trigger_queue_urls()
+        assert queues == {t.name: f"<{trigger_wiring(synth, t).queue_id}>" for t in spine.TRIGGERS}
         depth = [st for st in statements if "sqs:GetQueueAttributes" in as_list(st["Action"])]
-        assert {rid for st in depth for rid in refs(st["Resource"])} == {v.strip("<>") for v in expected.values()}
+        assert {rid for st in depth for rid in refs(st["Resource"])} == \
+            {v.strip("<>") for v in (*expected.values(), *queues.values())}
         assert all(as_list(st["Action"]) == ["sqs:GetQueueAttributes"] for st in depth)
     else:
-        assert "COACHWIRE_DEAD_LETTER_QUEUES" not in env
+        assert "COACHWIRE_DEAD_LETTER_QUEUES" not in env and "COACHWIRE_TRIGGER_QUEUES" not in env
 
 
 def test_api_stage_has_access_logs_and_throttling(synth: Synth) -> None:

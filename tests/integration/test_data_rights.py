@@ -362,7 +362,7 @@ def test_the_sweep_deletes_expired_items_keeps_aggregates_and_audits_its_counts(
         """Without the sweep's own counts and the parked events it records as expired (test_parking.py)."""
         stats = {k: dict(v) for k, v in deps.stats.all().items() if k != "retention_sweep"}
         ingest = stats.get("ingest_webhook", {})
-        ingest["received"] = ingest.get("received", 0) - ingest.pop("expired", 0)
+        ingest["attempts"] = ingest.get("attempts", 0) - ingest.pop("expired", 0)
         return stats
 
     stats_before = aggregates()

@@ -67,7 +67,7 @@ def test_bad_deliveries_get_a_clear_4xx_naming_the_field_and_store_nothing(name,
     assert after.get("ingest_webhook", {}).get("rejected", 0) == before.get("ingest_webhook", {}).get("rejected", 0) + 1
     for trigger, counts in after.items():  # nothing reached any trigger
         if trigger != "ingest_webhook":
-            assert counts.get("received", 0) == before.get(trigger, {}).get("received", 0)
+            assert counts.get("attempts", 0) == before.get(trigger, {}).get("attempts", 0)
     assert deps.profiles.get("emp-x") is None
 
 

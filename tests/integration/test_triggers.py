@@ -107,7 +107,7 @@ def test_a_poison_record_fails_alone_and_lands_in_the_dead_letter_queue(stack, h
                                             VisibilityTimeout=0)
     stats = {row["trigger"]: row for row in api.get("/triggers/stats", "hr_admin", "hr-1").json()["triggers"]}
     assert stats["checkin_gap_nudge"]["dead_lettered"] == 1
-    assert stats["checkin_gap_nudge"]["failed"] >= 3
+    assert stats["checkin_gap_nudge"]["failed_attempts"] >= 3
 
 
 def test_role_change_builds_a_transition_plan_and_late_older_changes_do_not_roll_back(stack, hris, api, deps):

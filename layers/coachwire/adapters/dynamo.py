@@ -524,9 +524,17 @@ class DynamoOutboxStore:
         return [self._from_item(i) for i in items]
 
 
+# Beside a firing's entries in the audit table: the first terminal outcome of (event, trigger), so that outcome
+# is counted once however often the event is redelivered. It has no doc and no subject: never listed.
+TERMINAL_MARKER = "TERMINAL#"
+
+
 class DynamoAuditLog:
     """Append-only: the writer's IAM policy allows PutItem alone, and every put refuses to overwrite.
-    A counted firing bumps its trigger's counters in the same transaction, so stats match the log."""
+    A counted firing bumps its trigger's counters in the same transaction, so stats match the log: every attempt
+    counts in `attempts`; for a trigger firing (`once_per_event`) a failed one counts in `failed_attempts` and
+    the event's first terminal outcome once under that outcome. Ingest's records count per record: each is a
+    delivery or a fact of its own (parked, then expired)."""
 
     def __init__(self, table_name: str, stats_table_name: str | None = None, retention_days: int | None = None) -> None:
         self.table = table_name
@@ -534,7 +542,7 @@ class DynamoAuditLog:
         # Append-only, so nothing in Coachwire deletes entries: DynamoDB TTL expires them after this many days.
         self.retention_days = retention_days or RetentionRules().audit_days
 
-    def append(self, record: AuditRecord, counted: bool = False) -> None:
+    def append(self, record: AuditRecord, counted: bool = False, once_per_event: bool = False) -> None:
         key = f"{record.recorded_at.isoformat()}#{record.trigger}#{uuid.uuid4().hex[:8]}"
         item = {"event_id": _s(record.event_id), "recorded_key": _s(key), "doc": _s(record.model_dump_json()),
                 "trigger": _s(record.trigger), "outcome": _s(record.outcome),
@@ -547,8 +555,30 @@ class DynamoAuditLog:
             return
         if not self.stats_table:
             raise ValueError("this audit log was built without a stats table")
-        client("dynamodb").transact_write_items(TransactItems=[
-            {"Put": put}, {"Update": DynamoTriggerStats.increment(self.stats_table, record.trigger, record.outcome)}])
+        ddb = client("dynamodb")
+        if not once_per_event:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": put}, {"Update": DynamoTriggerStats.increment(self.stats_table, record.trigger,
+                                                                      record.outcome)}])
+            return
+        if record.outcome == "failed":  # will be retried (or dead-lettered): an attempt, not an outcome
+            ddb.transact_write_items(TransactItems=[
+                {"Put": put}, {"Update": DynamoTriggerStats.increment(self.stats_table, record.trigger,
+                                                                      "failed_attempts")}])
+            return
+        marker = {"TableName": self.table, "ConditionExpression": "attribute_not_exists(event_id)", "Item": {
+            "event_id": _s(record.event_id), "recorded_key": _s(f"{TERMINAL_MARKER}{record.trigger}"),
+            "trigger": _s(record.trigger), "outcome": _s(record.outcome), "expires_at": item["expires_at"]}}
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": put}, {"Put": marker},
+                {"Update": DynamoTriggerStats.increment(self.stats_table, record.trigger, record.outcome)}])
+        except ClientError as err:
+            if not _cancelled_by(err, 1):
+                raise
+            # This event already reached a terminal outcome here (a redelivery): logged, counted as an attempt.
+            ddb.transact_write_items(TransactItems=[
+                {"Put": put}, {"Update": DynamoTriggerStats.increment(self.stats_table, record.trigger)}])
 
     def for_subject(self, subject_id: str) -> list[AuditRecord]:
         items = _query_all(TableName=self.table, IndexName="by_subject",
@@ -558,7 +588,15 @@ class DynamoAuditLog:
     def for_event(self, event_id: str) -> list[AuditRecord]:
         items = _query_all(TableName=self.table, KeyConditionExpression="event_id = :e",
                            ExpressionAttributeValues={":e": _s(event_id)})
-        return [AuditRecord.model_validate(_doc(i)) for i in items]
+        return [AuditRecord.model_validate(_doc(i)) for i in items if "doc" in i]
+
+
+def _cancelled_by(err: ClientError, index: int) -> bool:
+    """A cancelled transaction whose item at `index` failed its condition."""
+    if err.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = err.response.get("CancellationReasons") or []
+    return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
 
 
 class DynamoTriggerStats:
@@ -566,10 +604,14 @@ class DynamoTriggerStats:
         self.table = table_name
 
     @staticmethod
-    def increment(table: str, trigger: str, outcome: str) -> dict:
-        return {"TableName": table, "Key": {"trigger": _s(trigger)},
-                "UpdateExpression": "ADD received :one, #o :one", "ExpressionAttributeNames": {"#o": outcome},
-                "ExpressionAttributeValues": {":one": _n(1)}}
+    def increment(table: str, trigger: str, outcome: str | None = None) -> dict:
+        """One more attempt, and (when given) one more of `outcome`."""
+        update: dict = {"TableName": table, "Key": {"trigger": _s(trigger)}, "UpdateExpression": "ADD attempts :one",
+                        "ExpressionAttributeValues": {":one": _n(1)}}
+        if outcome:
+            update["UpdateExpression"] += ", #o :one"
+            update["ExpressionAttributeNames"] = {"#o": outcome}
+        return update
 
     def count(self, trigger: str, outcome: str) -> None:
         client("dynamodb").update_item(**self.increment(self.table, trigger, outcome))

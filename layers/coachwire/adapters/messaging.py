@@ -51,6 +51,20 @@ class SesEmailSender:
         return out["MessageId"]
 
 
+class SqsQueueDepths:
+    def __init__(self, queue_urls: dict[str, str]) -> None:
+        self.queue_urls = queue_urls
+
+    def in_flight(self) -> dict[str, dict[str, int]]:
+        result = {}
+        for trigger, url in self.queue_urls.items():
+            attrs = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            result[trigger] = {"waiting": int(attrs["ApproximateNumberOfMessages"]),
+                               "in_process": int(attrs["ApproximateNumberOfMessagesNotVisible"])}
+        return result
+
+
 class SqsDeadLetterDepth:
     def __init__(self, queue_urls: dict[str, str]) -> None:
         self.queue_urls = queue_urls

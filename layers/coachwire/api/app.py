@@ -209,19 +209,23 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         return views.NotificationList(recipient_id=recipient_id, notifications=[
             views.NotificationView(**n.model_dump(include=set(views.NotificationView.model_fields))) for n in notes])
 
-    @app.get("/triggers/stats", summary="Per trigger: received, succeeded, failed, dead-lettered")
+    @app.get("/triggers/stats", summary="Per trigger: events by terminal outcome, attempts, in flight, "
+                                        "dead-lettered")
     def get_stats() -> views.StatsList:
         authz.require_hr_admin(caller())
         counts = deps.stats.all()
         depth = deps.dead_letters.depth()
+        in_flight = deps.queues.in_flight() if deps.queues else {}
         names = [spine.INGEST_FUNCTION, *(t.name for t in spine.TRIGGERS)]
         rows = []
         for name in names:
             c = counts.get(name, {})
+            outcomes = {k: c.get(k, 0) for k in views.TERMINAL_OUTCOMES}
+            queue = in_flight.get(name, {})
             rows.append(views.TriggerStatsView(
-                trigger=name, dead_lettered=depth.get(name, 0),
-                **{k: c.get(k, 0) for k in ("received", "succeeded", "failed", "duplicate", "no_action",
-                                            "stale_ignored", "rejected")}))
+                trigger=name, events=sum(outcomes.values()), **outcomes, attempts=c.get("attempts", 0),
+                failed_attempts=c.get("failed_attempts", 0), waiting=queue.get("waiting", 0),
+                in_process=queue.get("in_process", 0), dead_lettered=depth.get(name, 0)))
         return views.StatsList(triggers=rows)
 
     @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date",

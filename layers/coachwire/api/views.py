@@ -157,15 +157,28 @@ class NotificationList(BaseModel):
     notifications: list[NotificationView]
 
 
+# Outcomes an event ends at; each event counts once, under its first one (a redelivery is an attempt only).
+TERMINAL_OUTCOMES = ("succeeded", "no_action", "stale_ignored", "duplicate", "rejected", "parked", "expired")
+
+
 class TriggerStatsView(BaseModel):
+    """Events by the outcome they ended at, attempts apart, and what has not ended yet: for a trigger,
+    events reached here = `events` + `waiting` + `in_process` + `dead_lettered` (SQS's counts are approximate)."""
+
     trigger: str
-    received: int
+    events: int = Field(description="events at a terminal outcome: the sum of the outcome counts")
     succeeded: int
-    failed: int
-    duplicate: int
     no_action: int
     stale_ignored: int
+    duplicate: int
     rejected: int
+    parked: int
+    expired: int
+    attempts: int = Field(description="every firing attempt, retries and redeliveries included")
+    failed_attempts: int = Field(description="attempts that failed and were retried or dead-lettered")
+    waiting: int = Field(description="events on the trigger's queue, not yet picked up")
+    in_process: int = Field(description="events picked up and not finished (a crashed attempt stays here until "
+                                        "its visibility timeout)")
     dead_lettered: int
 
 

@@ -16,6 +16,7 @@ from coachwire.local.moto_server import client
 from coachwire.settings import Settings
 
 DEAD_LETTER_ENV = "COACHWIRE_DEAD_LETTER_QUEUES"
+TRIGGER_QUEUES_ENV = "COACHWIRE_TRIGGER_QUEUES"
 # In AWS only the bias audit function gets this key (for its input snapshots); locally every handler shares
 # one environment.
 DEMOGRAPHICS_KEY_ENV = "COACHWIRE_DEMOGRAPHICS_KEY_ARN"
@@ -47,6 +48,9 @@ class Provisioned:
 
     def dead_letter_env(self) -> str:
         return ",".join(f"{name}={url}" for name, url in self.dlq_urls.items())
+
+    def trigger_queue_env(self) -> str:
+        return ",".join(f"{name}={url}" for name, url in self.queue_urls.items())
 
 
 def provision(settings: Settings | None = None) -> Provisioned:
@@ -92,6 +96,7 @@ def provision(settings: Settings | None = None) -> Provisioned:
         audit_bucket=settings.audit_bucket,
     )
     os.environ[DEAD_LETTER_ENV] = provisioned.dead_letter_env()
+    os.environ[TRIGGER_QUEUES_ENV] = provisioned.trigger_queue_env()
     os.environ[DEMOGRAPHICS_KEY_ENV] = table_keys.get("demographics", "")
     return provisioned
 

@@ -68,6 +68,8 @@ def reconcile(settings: Settings, accepted: dict[str, tuple[str, datetime]],
     """`accepted`: webhook id → (event type, when it was accepted)."""
     by_event: dict[str, list[dict]] = defaultdict(list)
     for item in _scan(settings.audit_table):
+        if "doc" not in item:  # an event's terminal-outcome marker, not an entry
+            continue
         by_event[item["event_id"]["S"]].append(json.loads(item["doc"]["S"]))
     result = Reconciliation(accepted=len(accepted), terminal=0)
     for event_id, (event_type, accepted_at) in accepted.items():

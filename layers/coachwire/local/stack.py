@@ -20,7 +20,13 @@ from coachwire.local.dispatcher import Dispatcher
 from coachwire.local.http import HttpApi, LocalHttpServer
 from coachwire.local.lambdas import HandlerLoader
 from coachwire.local.moto_server import MotoServer, apply_env
-from coachwire.local.provision import DEAD_LETTER_ENV, DEMOGRAPHICS_KEY_ENV, Provisioned, provision
+from coachwire.local.provision import (
+    DEAD_LETTER_ENV,
+    DEMOGRAPHICS_KEY_ENV,
+    TRIGGER_QUEUES_ENV,
+    Provisioned,
+    provision,
+)
 from coachwire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +93,8 @@ class LocalStack:
         if not self.webhook_secrets:
             self.webhook_secrets = Settings().webhook_secret_list() or [new_webhook_secret()]
         env[WEBHOOK_SECRETS_ENV] = ",".join(self.webhook_secrets)
-        env[DEAD_LETTER_ENV] = None  # provision() sets these two
+        env[DEAD_LETTER_ENV] = None  # provision() sets these three
+        env[TRIGGER_QUEUES_ENV] = None
         env[DEMOGRAPHICS_KEY_ENV] = None
         # Who hears about audit flags: explicit admins win, then the caller's environment, then the sample org's.
         if self.hr_admins is not None:

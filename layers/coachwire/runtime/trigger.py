@@ -94,7 +94,7 @@ class TriggerHandler:
             event_id=event_id, trigger=self.trigger.name, subject_id=result.subject_id, outcome=result.outcome,
             recorded_at=deps.clock.now(), recommender_version=result.recommender_version,
             framework_version=result.framework_version, decision=result.decision, error_type=error_type),
-            counted=counted)
+            counted=counted, once_per_event=True)
 
 
 def _receive_count(record: SQSRecord) -> int:

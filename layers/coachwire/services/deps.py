@@ -19,6 +19,7 @@ from coachwire.ports import (
     OutboxStore,
     ParkedEventStore,
     ProfileStore,
+    QueueDepths,
     TriggerStats,
 )
 from coachwire.settings import Settings
@@ -43,6 +44,7 @@ class Dependencies:
     audit_archive: AuditArchive | None = None
     audit_source: AuditSource | None = None
     parked: ParkedEventStore | None = None
+    queues: QueueDepths | None = None
 
 
 def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
@@ -56,7 +58,7 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         DynamoProfileStore,
         DynamoTriggerStats,
     )
-    from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth
+    from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth, SqsQueueDepths
     from coachwire.adapters.model_registry import DynamoModelRegistry
     from coachwire.adapters.parking import DynamoParkedEvents
 
@@ -78,4 +80,5 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         audit_archive=S3AuditArchive(settings.audit_bucket),
         audit_source=DynamoAuditSource(settings.profiles_table),
         parked=DynamoParkedEvents(settings.parked_table),
+        queues=SqsQueueDepths(settings.trigger_queue_urls()),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
 from coachwire import spine
+from coachwire.adapters.dead_letters import AUDIT_TABLE_OUTPUT, dead_letter_output_key
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
@@ -84,5 +85,10 @@ class CoachwireStack(Stack):
             description="Put the HRIS whsec_ signing secret(s) here, comma-separated",
         )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        # `coachwire dlq` finds each trigger's DLQ and the audit log (error types) through these.
+        for name, trigger_function in self.triggers.items():
+            CfnOutput(self, dead_letter_output_key(name), value=trigger_function.dead_letter_queue.queue_url,
+                      description=f"{name}: firings that failed every retry (coachwire dlq)")
+        CfnOutput(self, AUDIT_TABLE_OUTPUT, value=self.tables.by_key["audit"].table_name)
         CfnOutput(self, "AuditBucketName", value=self.audit_reports.bucket.bucket_name,
                   description="Bias audit reports and input snapshots (coachwire audit rerun reads it)")

@@ -830,3 +830,26 @@ def test_an_expired_parked_event_raises_an_alarm(synth: Synth) -> None:
               if a["Properties"].get("MetricName") == metric["MetricName"]
               and a["Properties"].get("Namespace") == metric["MetricNamespace"]]
     assert len(alarms) == 1 and [ref_id(x) for x in alarms[0]["AlarmActions"]] == [topic_id]
+
+
+def test_every_alarm_is_in_the_operations_runbook(synth: Synth) -> None:
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    alarms = synth.of_type("AWS::CloudWatch::Alarm")
+    assert alarms
+    for logical_id in alarms:
+        # Monitoring<AlarmName><8 hex of CDK's hash>
+        name = re.fullmatch(r"Monitoring([A-Za-z0-9]+)[0-9A-F]{8}", logical_id).group(1)
+        assert f"`{name}`" in runbook, f"docs/operations.md does not say what alarm {name} means"
+
+
+def test_outputs_name_every_trigger_dead_letter_queue_and_the_audit_table(synth: Synth) -> None:
+    from coachwire.adapters.dead_letters import AUDIT_TABLE_OUTPUT, dead_letter_output_key
+
+    outputs = synth.template["Outputs"]
+    for trigger in spine.TRIGGERS:
+        queue = ref_id(outputs[dead_letter_output_key(trigger.name)]["Value"])
+        assert queue in synth.of_type("AWS::SQS::Queue")
+        redriving = [q for q, r in synth.of_type("AWS::SQS::Queue").items()
+                     if ref_id(r.get("Properties", {}).get("RedrivePolicy", {}).get("deadLetterTargetArn")) == queue]
+        assert len(redriving) == 1, f"{trigger.name}: the output is not a trigger queue's DLQ"
+    assert ref_id(outputs[AUDIT_TABLE_OUTPUT]["Value"]) == table_ids(synth)["audit"]

@@ -41,6 +41,8 @@ ALLOWED_RETENTION_DAYS = (
     3653,
 )
 DEFAULT_RETENTION_DAYS = 30
+# A trigger queue whose oldest message is older than this pages: its consumer is not keeping up or not running.
+DEFAULT_QUEUE_AGE_ALARM_MINUTES = 10
 
 # Stages allowed to synthesise with placeholder issuer/audience/sender (never usable for real traffic).
 PLACEHOLDER_STAGES = frozenset({"dev"})
@@ -66,6 +68,7 @@ class CoachwireConfig:
     sender_email: str
     alarm_email: str | None = None
     log_retention_days: int = DEFAULT_RETENTION_DAYS
+    queue_age_alarm_minutes: int = DEFAULT_QUEUE_AGE_ALARM_MINUTES
     # The employee's data rights: where overdue corrections escalate, the policy's effective date, and retention
     # periods overriding RetentionRules' defaults. Every function gets the same values (settings_environment), so
     # the policy the API publishes and the TTLs and sweep that enforce it read one configuration.
@@ -179,6 +182,14 @@ class CoachwireConfig:
                 f"choose one of {', '.join(map(str, ALLOWED_RETENTION_DAYS))}"
             )
 
+        age_raw = lookup("queue_age_alarm_minutes")
+        try:
+            queue_age = DEFAULT_QUEUE_AGE_ALARM_MINUTES if age_raw in (None, "") else int(age_raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"context 'queue_age_alarm_minutes'={age_raw!r} must be an integer") from None
+        if not 1 <= queue_age <= 24 * 60:
+            raise ConfigError(f"context 'queue_age_alarm_minutes'={queue_age} must be between 1 and 1440")
+
         return cls(
             stage=stage,
             jwt_issuer=issuer,
@@ -186,6 +197,7 @@ class CoachwireConfig:
             sender_email=sender,
             alarm_email=alarm,
             log_retention_days=retention,
+            queue_age_alarm_minutes=queue_age,
             hr_admin_email=hr_admin,
             policy_effective_date=effective,
             retention=_data_retention(lookup("retention")),

@@ -1,5 +1,5 @@
 """Alarms that page someone: anything in a dead-letter queue, any function error, any failed trigger firing, any
-parked event that expired."""
+parked event that expired, any trigger queue whose oldest message has waited too long."""
 
 from __future__ import annotations
 
@@ -48,12 +48,14 @@ class Monitoring(Construct):
         self._action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
 
-    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+    def _alarm(
+        self, construct_id: str, metric: cloudwatch.IMetric, description: str, threshold: float = 0
+    ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
             metric=metric,
-            threshold=0,
+            threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -69,6 +71,20 @@ class Monitoring(Construct):
                 f"{label}Depth",
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 f"{label}: messages in a dead-letter queue need investigation and redrive",
+            )
+
+    def watch_queue_ages(self, queues: Iterable[tuple[str, sqs.IQueue, int]], max_age_minutes: int) -> None:
+        """Each (label, trigger queue, trigger timeout in seconds). A message not yet deleted is waiting or being
+        processed; older than `max_age_minutes` (or twice the trigger's timeout, for long jobs) means its function is
+        throttled, disabled or cannot keep up. SQS leaves out messages received 3 times or more: failed firings
+        alarm on their own."""
+        for label, queue, timeout_seconds in queues:
+            threshold = max(max_age_minutes * 60, 2 * timeout_seconds)
+            self._alarm(
+                f"{label}OldestMessage",
+                queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+                f"{label}: a firing has waited more than {threshold} s on the trigger queue: see /triggers/stats",
+                threshold=threshold,
             )
 
     def watch_trigger_failures(self, functions: Iterable[tuple[str, lambda_.Function]]) -> None:

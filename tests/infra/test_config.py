@@ -54,6 +54,11 @@ def test_hr_admins_accept_pairs_from_the_command_line_or_an_object_from_cdk_json
     assert pairs.hr_admins_json() == '{"a-1": "a@example.test", "b-2": "b@example.test"}'
 
 
+def test_queue_age_alarm_defaults_and_may_be_set() -> None:
+    assert CoachwireConfig.from_context(FULL).queue_age_alarm_minutes == 10
+    assert CoachwireConfig.from_context(FULL | {"queue_age_alarm_minutes": "30"}).queue_age_alarm_minutes == 30
+
+
 def test_audience_accepts_a_list_from_cdk_json() -> None:
     assert CoachwireConfig.from_context(FULL | {"jwt_audience": ["x", "y"]}).jwt_audience == ("x", "y")
 
@@ -75,6 +80,8 @@ def test_audience_accepts_a_list_from_cdk_json() -> None:
         ("retention", "90 days"),
         ("hr_admins", "hr-1"),
         ("hr_admins", "hr-1=not-an-email"),
+        ("queue_age_alarm_minutes", "ten"),
+        ("queue_age_alarm_minutes", "0"),
     ],
 )
 def test_bad_values_name_the_key(key: str, value: str) -> None:

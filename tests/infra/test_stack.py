@@ -40,6 +40,7 @@ CONTEXT = {
     "policy_effective_date": "2027-01-04",
     "retention": {"alerts_days": 90},
     "hr_admins": "hr-1=people.ops@example.test",
+    "queue_age_alarm_minutes": 12,
 }
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -609,7 +610,8 @@ def test_alarm_on_every_dead_letter_queue_and_function(synth: Synth) -> None:
     alarms = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()]
     for alarm in alarms:
         assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id]
-        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["Threshold"] == 0 or alarm["MetricName"] == "ApproximateAgeOfOldestMessage"
 
     def watched(metric: str) -> set[str]:
         return {ref_id(d["Value"]) for a in alarms if a["MetricName"] == metric for d in a["Dimensions"]}
@@ -625,6 +627,20 @@ def test_alarm_on_every_dead_letter_queue_and_function(synth: Synth) -> None:
                if f["FilterPattern"] == '{ $.message = "trigger failed" }'}
     assert counted == {f"{construct_id(t.name)}FailedFirings" for t in spine.TRIGGERS}
     assert counted <= {a["MetricName"] for a in alarms}
+
+
+def test_a_trigger_queue_whose_oldest_message_waits_too_long_pages(synth: Synth) -> None:
+    queues = synth.of_type("AWS::SQS::Queue")
+    age_alarms = {ref_id(a["Properties"]["Dimensions"][0]["Value"]): a["Properties"]
+                  for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+                  if a["Properties"]["MetricName"] == "ApproximateAgeOfOldestMessage"}
+    for trigger in spine.TRIGGERS:
+        (queue_id,) = [q for q in queues if q.startswith(f"{construct_id(trigger.name)}TriggerQueue")]
+        alarm = age_alarms.pop(queue_id)
+        assert alarm["Statistic"] == "Maximum"
+        # The configured 12 minutes, or twice the trigger's timeout where one run may take longer.
+        assert alarm["Threshold"] == max(12 * 60, 2 * trigger.timeout_seconds)
+    assert not age_alarms, "only trigger queues carry an age alarm"
 
 
 def test_alarm_topic_is_encrypted_ssl_only_and_mails_on_call(synth: Synth) -> None:

@@ -79,6 +79,7 @@ class CoachwireStack(Stack):
             config.queue_age_alarm_minutes,
         )
         self.monitoring.watch_parked_expiries(self.triggers["retention_sweep"].function)
+        self.monitoring.watch_parked_rejections(self.triggers["profile_sync"].function)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "EventBusName", value=self.ingest.bus.event_bus_name)

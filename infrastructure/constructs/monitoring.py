@@ -1,5 +1,5 @@
 """Alarms that page someone: anything in a dead-letter queue, any function error, any failed trigger firing, any
-parked event that expired, any trigger queue whose oldest message has waited too long."""
+parked event that expired or was rejected on replay, any trigger queue whose oldest message has waited too long."""
 
 from __future__ import annotations
 
@@ -108,6 +108,17 @@ class Monitoring(Construct):
         self._alarm("RetentionSweepParkedEventsExpired", metric_filter.metric(period=PERIOD, statistic="Sum"),
                     "retention_sweep: an event parked for an employee who never arrived expired: see the audit log "
                     "(trigger ingest_webhook, outcome expired)")
+
+    def watch_parked_rejections(self, profile_sync: lambda_.Function) -> None:
+        """A parked event whose skill or activity is unknown once its employee arrives was answered 202: nobody
+        but ops can hear of the rejection."""
+        metric_filter = logs.MetricFilter(
+            self, "ParkedEventsRejectedFilter", log_group=profile_sync.log_group, metric_namespace="Coachwire",
+            metric_name="ParkedEventsRejected", metric_value="1",
+            filter_pattern=logs.FilterPattern.string_value("$.message", "=", spine.PARKED_EVENT_REJECTED_LOG))
+        self._alarm("ProfileSyncParkedEventsRejected", metric_filter.metric(period=PERIOD, statistic="Sum"),
+                    "profile_sync: a parked event was rejected on replay (an unknown skill or activity for the "
+                    "employee's role): see the audit log (trigger ingest_webhook, outcome rejected)")
 
     def watch_functions(self, functions: Iterable[tuple[str, lambda_.IFunction]]) -> None:
         for label, fn in functions:

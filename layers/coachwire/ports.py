@@ -210,8 +210,9 @@ class ParkedEvent:
 
 
 class ParkedEventStore(Protocol):
-    def park(self, parked: ParkedEvent) -> None:
-        """Idempotent: the same event parked twice is one item."""
+    def park(self, parked: ParkedEvent) -> bool:
+        """Idempotent: the same event parked twice is one item. False, parking nothing, when the employee's
+        profile exists by now (it arrived after ingest looked)."""
         ...
     def for_employee(self, employee_id: str) -> list[ParkedEvent]:
         """In replay order: event timestamp, then arrival, then id."""

@@ -43,6 +43,9 @@ AUDIT_SNAPSHOT_RETENTION_DAYS = 730
 
 # Logged by the retention sweep for each parked event whose employee never arrived; the CDK app alarms on it.
 PARKED_EVENT_EXPIRED_LOG = "parked event expired"
+# Logged by profile_sync for a parked event whose ids do not resolve once its employee is known (the HRIS got a
+# 202 for it, so nobody else learns of it); the CDK app alarms on it.
+PARKED_EVENT_REJECTED_LOG = "parked event rejected on replay"
 
 
 @dataclass(frozen=True)
@@ -389,7 +392,8 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         routes=(("POST", "/webhooks/hris", False),),
         grants=(
             TableGrant("idempotency", IDEMPOTENCY),
-            TableGrant("profiles", ("dynamodb:GetItem",)),
+            # Parks only while the profile is absent: a ConditionCheck in the park's transaction.
+            TableGrant("profiles", ("dynamodb:GetItem",) + DECIDE),
             TableGrant("catalog", ("dynamodb:GetItem", "dynamodb:Query")),
             TableGrant("audit", ("dynamodb:PutItem",)),
             TableGrant("stats", ("dynamodb:UpdateItem",)),

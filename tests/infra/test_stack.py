@@ -832,11 +832,14 @@ def test_parked_events_are_put_by_ingest_alone_and_read_only_by_their_replayer_a
             assert st["Condition"] == {"StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}, st
 
 
-def test_an_expired_parked_event_raises_an_alarm(synth: Synth) -> None:
+@pytest.mark.parametrize(("log_line", "logged_by"), [(spine.PARKED_EVENT_EXPIRED_LOG, "retention_sweep"),
+                                                   (spine.PARKED_EVENT_REJECTED_LOG, "profile_sync")])
+def test_a_parked_event_that_expires_or_is_rejected_on_replay_raises_an_alarm(synth: Synth, log_line: str,
+                                                                              logged_by: str) -> None:
     (topic_id,) = synth.of_type("AWS::SNS::Topic")
-    sweep_fn = trigger_wiring(synth, spine.TRIGGERS_BY_NAME["retention_sweep"]).function_id
+    sweep_fn = trigger_wiring(synth, spine.TRIGGERS_BY_NAME[logged_by]).function_id
     filters = [f["Properties"] for f in synth.of_type("AWS::Logs::MetricFilter").values()
-               if f["Properties"]["FilterPattern"] == f'{{ $.message = "{spine.PARKED_EVENT_EXPIRED_LOG}" }}']
+               if f["Properties"]["FilterPattern"] == f'{{ $.message = "{log_line}" }}']
     assert len(filters) == 1
     (metric_filter,) = filters
     log_group = ref_id(metric_filter["LogGroupName"])

@@ -3,9 +3,11 @@ the employee's upsert arrives, and recorded as expired if it never does: never r
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from coachwire import spine
 from coachwire.adapters.demographics import DynamoDemographicsStore
 from coachwire.clock import FixedClock
 from coachwire.services.deps import aws_dependencies
@@ -100,7 +102,8 @@ def test_parked_checkins_replay_in_event_order_not_arrival_order(stack, hris, de
     assert deps.profiles.get(employee).levels["design"].level == 3
 
 
-def test_an_unknown_skill_is_rejected_on_replay_and_at_ingest_once_the_employee_exists(stack, hris, deps, manager):
+def test_an_unknown_skill_is_rejected_on_replay_and_at_ingest_once_the_employee_exists(stack, hris, deps, manager,
+                                                                                        caplog):
     employee = new_id("emp")
     bad = checkin(employee, manager, [{"skill_id": "juggling", "level": 1}])
     parked = hris.send(bad)
@@ -112,6 +115,9 @@ def test_an_unknown_skill_is_rejected_on_replay_and_at_ingest_once_the_employee_
     assert outcomes(deps, parked.webhook_id) == [("ingest_webhook", "parked"), ("ingest_webhook", "rejected")]
     rejected = next(r for r in deps.audit.for_event(parked.webhook_id) if r.outcome == "rejected")
     assert rejected.decision["field"] == "data.skill_ratings.0.skill_id"
+    # The HRIS got a 202 for it: the log line the stack alarms on is how ops hear of it.
+    alarmed = [r for r in caplog.records if r.getMessage() == spine.PARKED_EVENT_REJECTED_LOG]
+    assert [r.event_id for r in alarmed] == [parked.webhook_id]
     assert deps.parked.for_employee(employee) == []
     assert hris.send(bad).status == 422
 
@@ -150,3 +156,60 @@ def test_a_parked_event_whose_employee_never_arrives_expires_counted_and_audited
     assert {getattr(r, "event_id", None) for r in alarmed} == {lost.webhook_id, private.webhook_id}
     # Someone who never arrived keeps no demographic record either.
     assert employee not in stored_demographics(stack)
+
+
+class UpsertLandsAfterTheLook:
+    """The profile store as ingest sees it when the employee's upsert commits just after ingest looked them up."""
+
+    def __init__(self, store, employee_id: str) -> None:
+        self.store, self.employee_id, self.looked = store, employee_id, False
+
+    def get(self, employee_id: str):
+        if employee_id == self.employee_id and not self.looked:
+            self.looked = True
+            return None
+        return self.store.get(employee_id)
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+
+@pytest.fixture
+def racing_ingest(stack):
+    """Ingest wired with a profile store that misses the given employee once."""
+    handler = stack.handlers.module(spine.INGEST_FUNCTION).handler
+
+    def race(employee_id: str) -> None:
+        deps = aws_dependencies(stack.settings)
+        handler._deps = dataclasses.replace(deps, profiles=UpsertLandsAfterTheLook(deps.profiles, employee_id))
+        handler._deduper = None  # rebuilt around these deps
+
+    yield race
+    handler._deps = handler._deduper = None
+
+
+def test_an_event_parked_as_its_employee_arrives_is_published_not_left_waiting(stack, hris, deps, manager,
+                                                                                racing_ingest):
+    employee = new_id("emp")
+    assert hris.send(upsert(employee, manager)).status == 202
+    stack.wait_until_idle()
+    racing_ingest(employee)
+    # The upsert's replay ran before this event could be parked: parked now, it would wait for the next upsert.
+    late = hris.send(checkin(employee, manager, [{"skill_id": "design", "level": 1, "gap_flagged": True}]))
+    assert (late.status, late.body["status"]) == (202, "accepted"), late.body
+    stack.wait_until_idle()
+    assert deps.parked.for_employee(employee) == []
+    assert [o for t, o in outcomes(deps, late.webhook_id) if t == "checkin_gap_nudge"] == ["succeeded"]
+
+
+def test_an_unknown_skill_found_as_its_employee_arrives_is_a_422_and_nothing_is_kept(stack, hris, deps, manager,
+                                                                                     racing_ingest):
+    employee = new_id("emp")
+    assert hris.send(upsert(employee, manager)).status == 202
+    stack.wait_until_idle()
+    racing_ingest(employee)
+    bad = hris.send(checkin(employee, manager, [{"skill_id": "juggling", "level": 1}]))
+    assert (bad.status, bad.body["field"]) == (422, "data.skill_ratings.0.skill_id"), bad.body
+    stack.wait_until_idle()
+    assert deps.parked.for_employee(employee) == []
+    assert outcomes(deps, bad.webhook_id) == [("ingest_webhook", "rejected")]

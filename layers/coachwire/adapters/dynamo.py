@@ -43,6 +43,9 @@ def _doc(item: dict) -> dict:
     return json.loads(item["doc"]["S"])
 
 
+PROFILE_SK = "PROFILE"  # the sort key of an employee's profile item
+
+
 def emp_pk(employee_id: str) -> str:
     return f"EMP#{employee_id}"
 
@@ -74,7 +77,7 @@ class DynamoProfileStore:
 
     def get(self, employee_id: str) -> EmployeeProfile | None:
         item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True,
-                                           Key={"pk": _s(emp_pk(employee_id)), "sk": _s("PROFILE")}).get("Item")
+                                           Key={"pk": _s(emp_pk(employee_id)), "sk": _s(PROFILE_SK)}).get("Item")
         return EmployeeProfile.model_validate(_doc(item)) if item else None
 
     def receipt(self, employee_id: str, trigger: str, event_id: str) -> dict | None:
@@ -102,7 +105,7 @@ class DynamoProfileStore:
             # Decided on this version of the profile without changing it: still commit only if it is unchanged, so
             # two concurrent decisions (e.g. two correction requests for one field) cannot both pass their checks.
             ops.append({"ConditionCheck": {
-                "TableName": self.table, "Key": {"pk": _s(pk), "sk": _s("PROFILE")},
+                "TableName": self.table, "Key": {"pk": _s(pk), "sk": _s(PROFILE_SK)},
                 "ConditionExpression": "version = :expected",
                 "ExpressionAttributeValues": {":expected": _n(change.expected_version)}}})
         days = self.retention
@@ -187,7 +190,7 @@ class DynamoProfileStore:
 
     def _profile_put(self, change: ProfileChange) -> dict:
         profile = change.profile.model_copy(update={"version": (change.expected_version or 0) + 1})
-        item = {"pk": _s(emp_pk(profile.employee_id)), "sk": _s("PROFILE"), "doc": _s(profile.model_dump_json()),
+        item = {"pk": _s(emp_pk(profile.employee_id)), "sk": _s(PROFILE_SK), "doc": _s(profile.model_dump_json()),
                 "version": _n(profile.version)}
         if profile.manager_id:
             item["manager_pk"] = _s(f"MGR#{profile.manager_id}")
@@ -255,7 +258,7 @@ class DynamoProfileStore:
         items = _query_all(TableName=self.table, IndexName="by_manager",
                            KeyConditionExpression="manager_pk = :m",
                            ExpressionAttributeValues={":m": _s(f"MGR#{manager_id}")})
-        return [i["pk"]["S"].removeprefix("EMP#") for i in items if i["sk"]["S"] == "PROFILE"]
+        return [i["pk"]["S"].removeprefix("EMP#") for i in items if i["sk"]["S"] == PROFILE_SK]
 
     def employees_in_framework(self, framework_id: str) -> Iterator[str]:
         for item in _query_all(TableName=self.table, IndexName="by_framework", ProjectionExpression="pk",

@@ -7,8 +7,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from botocore.exceptions import ClientError
+
 from coachwire.adapters.aws import client
 from coachwire.adapters.demographics import sortable
+from coachwire.adapters.dynamo import PROFILE_SK, emp_pk
 from coachwire.domain.retention import epoch
 from coachwire.ports import ParkedEvent
 
@@ -26,10 +29,10 @@ def _parse(at: str) -> datetime:
 
 
 class DynamoParkedEvents:
-    def __init__(self, table_name: str) -> None:
-        self.table = table_name
+    def __init__(self, table_name: str, profiles_table: str) -> None:
+        self.table, self.profiles = table_name, profiles_table
 
-    def park(self, parked: ParkedEvent) -> None:
+    def park(self, parked: ParkedEvent) -> bool:
         item = {"employee_id": {"S": parked.employee_id}, "parked_key": {"S": parked_key(parked)},
                 "event_id": {"S": parked.event_id}, "event_type": {"S": parked.event_type},
                 "timestamp": {"S": sortable(parked.timestamp)}, "received_at": {"S": sortable(parked.received_at)},
@@ -37,7 +40,20 @@ class DynamoParkedEvents:
                 "ttl_backstop": {"N": str(epoch(parked.expires_at + TTL_BACKSTOP))}}
         if parked.event is not None:
             item["event"] = {"S": json.dumps(parked.event)}
-        client("dynamodb").put_item(TableName=self.table, Item=item)
+        # One transaction with "the profile is still absent": profile_sync writes the profile before it replays,
+        # so either this commits first and the replay finds it, or it fails here and ingest publishes the event.
+        try:
+            client("dynamodb").transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.table, "Item": item}},
+                {"ConditionCheck": {"TableName": self.profiles, "ConditionExpression": "attribute_not_exists(pk)",
+                                    "Key": {"pk": {"S": emp_pk(parked.employee_id)}, "sk": {"S": PROFILE_SK}}}},
+            ])
+        except ClientError as err:
+            reasons = err.response.get("CancellationReasons") or []
+            if len(reasons) == 2 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
 
     def for_employee(self, employee_id: str) -> list[ParkedEvent]:
         pages = client("dynamodb").get_paginator("query").paginate(

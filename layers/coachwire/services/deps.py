@@ -79,6 +79,6 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
                                          settings.retention.notifications_days),
         audit_archive=S3AuditArchive(settings.audit_bucket),
         audit_source=DynamoAuditSource(settings.profiles_table),
-        parked=DynamoParkedEvents(settings.parked_table),
+        parked=DynamoParkedEvents(settings.parked_table, settings.profiles_table),
         queues=SqsQueueDepths(settings.trigger_queue_urls()),
     )

@@ -332,7 +332,7 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
     if duplicate:
         deps.stats.count(TRIGGER, "duplicate")
         return IngestResponse(202, {"event_id": webhook_id, "status": "duplicate"})
-    if parked:
+    if outcome.get("parked"):
         parking.audit_parked(deps, webhook_id, event_type, event.subject_id)
         return IngestResponse(202, {"event_id": webhook_id, "status": "parked"})
     deps.stats.count(TRIGGER, "succeeded")
@@ -340,15 +340,31 @@ def ingest(raw: bytes, headers: Mapping[str, str], deps: Dependencies, secrets: 
 
 
 def publish_delivery(deps: Dependencies, delivery: dict) -> dict:
-    """Runs once per webhook id (the deduper's publish step), so a redelivered parked webhook parks nothing twice."""
+    """Runs once per webhook id (the deduper's publish step), so a redelivered parked webhook parks nothing twice.
+    Raises Rejected (nothing stored) when the employee arrived meanwhile and the event names an unknown id."""
     event = delivery["event"]
+    parked = False
     if delivery.get("park"):
-        parking.park(deps, event)
-        if event["type"] != spine.DEMOGRAPHICS_UPSERTED:
+        parked = parking.park(deps, event)
+        if not parked:
+            event = _resolved_now(deps, CanonicalEvent.model_validate(event))
+        elif event["type"] != spine.DEMOGRAPHICS_UPSERTED:
             return {"attempt": delivery["attempt"], "parked": True}
         # Demographics need no profile: stored now in their own table, the park keeps only a marker.
     bus_id = deps.events.publish(spine.EVENT_SOURCE_HRIS, event["type"], event)
-    return {"attempt": delivery["attempt"], "bus_event_id": bus_id}
+    return {"attempt": delivery["attempt"], "bus_event_id": bus_id, "parked": parked}
+
+
+def _resolved_now(deps: Dependencies, event: CanonicalEvent) -> dict:
+    """The employee's upsert landed between ingest's look and the park: resolve as if it had been there."""
+    try:
+        data, translated = resolve_references(deps, event.type, DATA_MODELS[event.type].model_validate(event.data))
+    except EmployeeNotYetKnown:  # erased in between: the park would wait for nobody
+        raise Rejected(422, "unknown employee", "data.employee_id") from None
+    except DomainError as err:
+        raise Rejected(422, str(err), err.field) from err
+    return event.model_copy(update={"data": data.model_dump(mode="json"),
+                                    "translated_ids": translated}).model_dump(mode="json")
 
 
 def _record_rejection(deps: Dependencies, webhook_id: str, rejected: Rejected, event_type: str | None) -> None:

@@ -31,6 +31,9 @@ logger = Logger(service="coachwire")
 
 INGEST = "ingest_webhook"  # parked events are ingest's: their audit entries and counts sit with its others
 
+# The reason of an audited refusal of a parked event once its employee is known.
+PARKED_REPLAY = "parked_replay"
+
 
 def _store(deps: Dependencies) -> ParkedEventStore:
     if deps.parked is None:
@@ -38,12 +41,13 @@ def _store(deps: Dependencies) -> ParkedEventStore:
     return deps.parked
 
 
-def park(deps: Dependencies, event: dict) -> None:
-    """Hold a canonical event (as published) until its employee appears. Demographics: a marker only."""
+def park(deps: Dependencies, event: dict) -> bool:
+    """Hold a canonical event (as published) until its employee appears. Demographics: a marker only. False when
+    the employee appeared since ingest looked: nothing is parked, the event goes on as any other."""
     canonical = CanonicalEvent.model_validate(event)
     demographics = canonical.type == spine.DEMOGRAPHICS_UPSERTED
     received = canonical.received_at
-    _store(deps).park(ParkedEvent(
+    return _store(deps).park(ParkedEvent(
         employee_id=canonical.data["employee_id"], event_id=canonical.event_id, event_type=canonical.type,
         timestamp=canonical.timestamp, received_at=received,
         expires_at=received + timedelta(days=deps.settings.retention.parked_events_days),
@@ -85,12 +89,14 @@ def replay(deps: Dependencies, employee_id: str) -> dict[str, int]:
 
 def _audit_replay_rejection(deps: Dependencies, parked: ParkedEvent, err: DomainError) -> None:
     """What ingest would have answered 422 had the employee been known: ids and the field only."""
-    decision: dict = {"status": 422, "event_type": parked.event_type, "reason": "parked_replay"}
+    decision: dict = {"status": 422, "event_type": parked.event_type, "reason": PARKED_REPLAY}
     if err.field:
         decision["field"] = err.field
     deps.audit.append(AuditRecord(
         event_id=parked.event_id, trigger=INGEST, subject_id=parked.employee_id, outcome="rejected",
         recorded_at=deps.clock.now(), decision=decision), counted=True)
+    logger.warning(spine.PARKED_EVENT_REJECTED_LOG,
+                   extra={"event_id": parked.event_id, "event_type": parked.event_type, "field": err.field})
 
 
 def expire(deps: Dependencies, retention: RetentionStore) -> int:

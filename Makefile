@@ -50,6 +50,7 @@ bench: install
 	$(PY) -m bench
 	$(PY) -m bench.engine --doc docs/performance.md
 	$(PY) -m bench.audit --doc docs/performance.md
+	$(PY) -m bench.burst --doc docs/performance.md
 
 synth: install node_modules/.installed
 	npx cdk synth --quiet $(CDK_CONTEXT)

@@ -1,7 +1,8 @@
 """Reconcile a run on the local stack from what it stored: the audit log, the outbox, SES and the DLQs.
 
 Every accepted webhook must reach a terminal outcome in the audit log for the trigger its type feeds (an
-outcome other than `failed`: a failed attempt is retried until it succeeds or is dead-lettered); every queued
+outcome other than `failed`: a failed attempt is retried until it succeeds or is dead-lettered), or, parked for
+an employee not yet known, be refused when replayed (audited and alarmed, the HRIS having had a 202); every queued
 notification must be `sent` or `delivery_unknown`, and SES must have sent no more e-mails than that allows.
 Reads go through the emulator's own clients, never the handlers' (which a fault injector may be hooked into).
 """
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from coachwire import spine
 from coachwire.local.moto_server import client
+from coachwire.services.parking import INGEST, PARKED_REPLAY
 from coachwire.settings import Settings
 
 TERMINAL_DELIVERY = ("sent", "delivery_unknown")
@@ -30,6 +32,9 @@ class Reconciliation:
     notifications: Counter[str] = field(default_factory=Counter)  # outbox status → count
     emails_sent: int = 0
     dead_lettered: dict[str, int] = field(default_factory=dict)
+    # parked, then refused on replay: an id they name is not in the framework of the employee's role
+    rejected_on_replay: list[str] = field(default_factory=list)
+    parked: list[str] = field(default_factory=list)  # accepted before their employee, replayed later
     # event id → seconds from acceptance to its first terminal audit record
     time_to_terminal: dict[str, float] = field(default_factory=dict)
 
@@ -52,6 +57,7 @@ class Reconciliation:
         return {"accepted": self.accepted, "terminal": self.terminal, "lost": len(self.lost),
                 "lost_errors": dict(self.lost_errors),
                 "duplicated_effects": len(self.duplicated_effects), "notifications": dict(self.notifications),
+                "parked": len(self.parked), "rejected_on_replay": len(self.rejected_on_replay),
                 "emails_sent": self.emails_sent, "duplicate_emails": self.duplicate_emails,
                 "dead_lettered": {k: v for k, v in self.dead_lettered.items() if v}}
 
@@ -76,6 +82,13 @@ def reconcile(settings: Settings, accepted: dict[str, tuple[str, datetime]],
         trigger = spine.trigger_for_detail_type(event_type)
         records = [r for r in by_event.get(event_id, ()) if trigger and r["trigger"] == trigger.name]
         terminal = sorted((r for r in records if r["outcome"] != "failed"), key=lambda r: r["recorded_at"])
+        ingested = [r for r in by_event.get(event_id, ()) if r["trigger"] == INGEST]
+        if any(r["outcome"] == "parked" for r in ingested):
+            result.parked.append(event_id)
+        refused = [r for r in ingested if r["outcome"] == "rejected" and r["decision"].get("reason") == PARKED_REPLAY]
+        if refused and not terminal:
+            result.rejected_on_replay.append(event_id)
+            terminal = refused
         if not terminal:
             result.lost.append(event_id)
             result.lost_errors.update(r.get("error_type") or "none" for r in records)

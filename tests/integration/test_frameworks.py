@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from coachwire.adapters.dynamo import DynamoCatalogStore
 from coachwire.services import frameworks as framework_service
 
 from tests.factories import catalog, framework
-from tests.integration.conftest import checkin, completed, person, role_change
+from tests.integration.conftest import checkin, completed, new_id, person, role_change, upsert
 
 
 def v2_document() -> dict:
@@ -105,6 +106,32 @@ def test_events_in_a_vendors_ids_are_translated_through_a_crosswalk(stack, hris,
     unmapped = hris.send(checkin(employee, manager, [{"skill_id": "VND-SK-99", "level": 1}]))
     assert unmapped.status == 422 and unmapped.body["field"] == "data.skill_ratings.0.skill_id"
     assert "VND-SK-99" in unmapped.body["message"] and "crosswalks" in unmapped.body["message"]
+
+
+def test_a_checkin_rating_one_skill_under_two_ids_is_refused_naming_the_second(stack, hris, api, deps, monkeypatch):
+    """Translated, both ratings would name one skill: a check-in no trigger could take (it rates each skill once)."""
+    monkeypatch.setattr(DynamoCatalogStore, "CACHE_SECONDS", 0.0)  # handlers run in this process: see it at once
+    stored = api.put("/frameworks/eng/crosswalks/twice-vendor", "hr_admin", "hr-1", {
+        "source": "Vendor with two ids for one skill", "skills": {"TW-REVIEW": "review", "TW-REVIEW-OLD": "review"}})
+    assert stored.status_code == 200, stored.text
+    employee, manager = person(stack, hris)
+    for second in ("review", "TW-REVIEW-OLD"):
+        sent = hris.send(checkin(employee, manager, [{"skill_id": "TW-REVIEW", "level": 1, "gap_flagged": True},
+                                                     {"skill_id": second, "level": 2}]))
+        assert (sent.status, sent.body.get("field")) == (422, "data.skill_ratings.1.skill_id"), sent.body
+        assert "review" in sent.body["message"] and "TW-REVIEW" in sent.body["message"]
+    stack.wait_until_idle()
+    assert deps.profiles.get(employee).levels == {}
+
+    # Sent before the employee's upsert, it is parked; replayed once they arrive, it is refused the same way.
+    newcomer = new_id("emp")
+    parked = hris.send(checkin(newcomer, manager, [{"skill_id": "TW-REVIEW", "level": 1},
+                                                   {"skill_id": "review", "level": 2}]))
+    assert (parked.status, parked.body["status"]) == (202, "parked"), parked.body
+    assert hris.send(upsert(newcomer, manager)).status == 202
+    stack.wait_until_idle()
+    assert [(r.trigger, r.outcome, r.decision.get("field")) for r in deps.audit.for_event(parked.webhook_id)
+            if r.outcome != "parked"] == [("ingest_webhook", "rejected", "data.skill_ratings.1.skill_id")]
 
 
 def test_a_crosswalk_pointing_at_unknown_ids_is_refused(stack, api):

@@ -151,6 +151,29 @@ def test_control_and_bidi_characters_are_refused_in_names_and_addresses(change, 
     assert (delivery.status, delivery.body.get("field")) == (400, field), delivery.body
 
 
+@pytest.mark.parametrize("address", [
+    "ada@;<example>.com",  # no domain once parsed as an address: SES refuses it ("Missing domain")
+    "jörg@example.de",  # SES takes 7-bit ASCII only before the @ (no SMTPUTF8)
+    "ada@example..com",
+    "ada@-example.com",
+    "ada.@example.com",
+])
+def test_an_address_email_could_never_reach_is_refused_naming_it(address, stack, hris, deps):
+    employee = new_id("emp")
+    delivery = hris.send(_with_data(upsert(employee, None, at=_now()), email=address))
+    assert (delivery.status, delivery.body.get("field")) == (400, "data.email"), delivery.body
+    stack.wait_until_idle()
+    assert deps.profiles.get(employee) is None
+
+
+def test_an_internationalised_domain_is_kept_in_the_ascii_form_email_is_sent_to(stack, hris, deps):
+    employee = new_id("emp")
+    delivery = hris.send(_with_data(upsert(employee, None, at=_now()), email="Ada.Lovelace@Exämple.de"))
+    assert delivery.status == 202, delivery.body
+    stack.wait_until_idle()
+    assert deps.profiles.get(employee).email == "Ada.Lovelace@xn--exmple-cua.de"
+
+
 def test_a_numeric_timestamp_is_refused(hris):
     delivery = hris.send({**upsert(new_id("emp"), None), "timestamp": 1700000000})
     assert (delivery.status, delivery.body.get("field")) == (400, "timestamp"), delivery.body

@@ -1,9 +1,10 @@
 """Translating external ids through crosswalks. Pure: ids the framework knows pass through unchanged,
 mapped ids are replaced (and the replacement is recorded), unknown ids are left for the caller to
-reject by name: nothing is dropped silently."""
+reject by name: nothing is dropped silently. A check-in naming one skill under two ids is refused by name."""
 
 from __future__ import annotations
 
+from coachwire.domain.errors import DomainError
 from coachwire.models.events import CheckinSubmitted, LearningCompleted
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 
@@ -34,10 +35,18 @@ def translate_checkin(checkin: CheckinSubmitted, framework: Framework, crosswalk
     mapping = _merged(crosswalks, "skills")
     translated: dict[str, str] = {}
     ratings = []
-    for rating in checkin.skill_ratings:
-        if rating.skill_id not in known and rating.skill_id in mapping:
-            translated[rating.skill_id] = mapping[rating.skill_id]
-            rating = rating.model_copy(update={"skill_id": mapping[rating.skill_id]})
+    sent_as: dict[str, str] = {}  # skill → the id the check-in rated it under
+    for i, rating in enumerate(checkin.skill_ratings):
+        sent = rating.skill_id
+        if sent not in known and sent in mapping:
+            translated[sent] = mapping[sent]
+            rating = rating.model_copy(update={"skill_id": mapping[sent]})
+        if rating.skill_id in sent_as:
+            # A check-in rates each skill once: two ids for one skill would leave it unparseable downstream.
+            raise DomainError(f"data.skill_ratings.{i}.skill_id",
+                              f"'{sent}' and '{sent_as[rating.skill_id]}' both name skill '{rating.skill_id}' "
+                              "(through the crosswalks): rate it once")
+        sent_as[rating.skill_id] = sent
         ratings.append(rating)
     return checkin.model_copy(update={"skill_ratings": ratings}), translated
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator
 
 from coachwire import spine
 from coachwire.models.base import Identifier, InboundModel, PrintableText
 from coachwire.models.demographics import DemographicsUpserted
 
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), PrintableText]
+
+def _sendable(address: str) -> str:
+    """An address email can be sent to (syntax only, no DNS): ASCII before the @, since SES does not take
+    SMTPUTF8, and a domain that can receive mail, kept in its ASCII (punycode) form, the form SES sends to."""
+    try:
+        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError as err:
+        raise ValueError(str(err)) from None
+
+
+Email = Annotated[str, StringConstraints(max_length=254), PrintableText, AfterValidator(_sendable)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), PrintableText]
 
 

@@ -1,5 +1,7 @@
-"""The public reference data (Standard Webhooks vectors, CASE, O*NET, ESCO) lives in `shared/data` beside
-the repository, as it does in CI. COACHWIRE_SHARED_DATA points elsewhere."""
+"""The public reference data the tests read (Standard Webhooks vectors, CASE packages, O*NET, ESCO, progression
+frameworks) is the small subset kept in `examples/reference/` (what each folder holds and where it comes from:
+its PROVENANCE.md). COACHWIRE_SHARED_DATA points the tests at another copy laid out the same way; tests that
+pin the subset's row counts then say so."""
 
 from __future__ import annotations
 
@@ -7,13 +9,17 @@ import json
 import os
 from pathlib import Path
 
-import pytest
+REFERENCE_DATA = Path(__file__).resolve().parents[1] / "examples" / "reference"
+SHARED_DATA = Path(os.environ.get("COACHWIRE_SHARED_DATA") or REFERENCE_DATA)
 
-SHARED_DATA = Path(os.environ.get("COACHWIRE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+def shared_path(relative: str) -> Path:
+    """A reference file that must exist: missing data is a failure, never a skip."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        raise FileNotFoundError(f"reference data missing: {path} (see examples/reference/README.md)")
+    return path
 
 
 def shared_json(relative: str):
-    path = SHARED_DATA / relative
-    if not path.is_file():
-        pytest.skip(f"public reference data not found at {path} (set COACHWIRE_SHARED_DATA)")
-    return json.loads(path.read_text())
+    return json.loads(shared_path(relative).read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from coachwire.frameworks.interchange import EXPORTERS, IMPORTERS, ImportOptions
 from coachwire.models.framework import Framework
 from coachwire.sample_org import load_frameworks
 
-from tests.shared_data import SHARED_DATA, shared_json
+from tests.shared_data import shared_json, shared_path
 
 SCHEMA = "case/1edtech_case-v1p1-cfpackage.schema.json"
 ACT = "opensalt_ACT_Holistic_Framework_Math_Ordering.json"
@@ -39,8 +39,7 @@ def schema_errors(validator, package: dict) -> list[str]:
 
 
 def sample(name: str) -> Path:
-    shared_json(f"case/{name}")  # skips, with the reason, when the shared data is absent
-    return SHARED_DATA / "case" / name
+    return shared_path(f"case/{name}")
 
 
 def write(tmp_path: Path, package: dict | list | str, name: str = "package.json") -> Path:

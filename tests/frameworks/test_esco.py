@@ -1,4 +1,4 @@
-"""ESCO importer on the real ESCO v1.1.1 excerpt (12 occupations, 816 relations, 626 skills)."""
+"""ESCO importer on real ESCO v1.1.1 rows (3 occupations, 189 relations, 160 skills; examples/reference/esco)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,14 @@ from coachwire.frameworks.interchange import ImportOptions
 from coachwire.models.framework import Framework
 from pydantic import ValidationError
 
-from tests.shared_data import SHARED_DATA
+from tests.shared_data import shared_path
 
 SOFTWARE_DEVELOPER = "http://data.europa.eu/esco/occupation/f2b15a0e-e65a-438a-affb-29b9d50b77d1"
 
 
 @pytest.fixture(scope="module")
 def esco_dir() -> Path:
-    path = SHARED_DATA / "esco"
-    if not (path / "occupationSkillRelations_excerpt.csv").is_file():
-        pytest.skip(f"ESCO reference data not found at {path} (set COACHWIRE_SHARED_DATA)")
-    return path
+    return shared_path("esco/occupationSkillRelations_excerpt.csv").parent
 
 
 def _relations(esco_dir: Path, occupation_uri: str) -> dict[str, set[str]]:
@@ -47,9 +44,9 @@ def test_the_csv_reader_handles_crlf_records_with_multiline_fields(esco_dir: Pat
     skills = read_csv(esco_dir / "skills_en_excerpt.csv")
     relations = read_csv(esco_dir / "occupationSkillRelations_excerpt.csv")
     occupations = read_csv(esco_dir / "occupations_en_excerpt.csv")
-    assert (len(occupations), len(relations), len(skills)) == (12, 816, 626)
+    assert (len(occupations), len(relations), len(skills)) == (3, 189, 160)
     kinds = [row["relationType"] for _line, row in relations]
-    assert (kinds.count("essential"), kinds.count("optional")) == (346, 470)
+    assert (kinds.count("essential"), kinds.count("optional")) == (64, 125)
     # multi-line quoted fields keep their LFs and do not break records
     assert any("\n" in row["altLabels"] for _line, row in skills)
     assert all(row["conceptUri"].startswith("http://data.europa.eu/esco/skill/") for _line, row in skills)
@@ -137,6 +134,6 @@ def test_missing_unknown_or_ambiguous_occupation_is_a_report_error(
 
 
 def test_an_isco_group_naming_one_occupation_resolves(esco_dir: Path) -> None:
-    result = import_esco(esco_dir, ImportOptions(occupation="2221"))
-    assert result.data["roles"][0]["name"] == "nurse responsible for general care"
-    assert result.report.mapped["essential"] == 88 and result.report.mapped["optional"] == 10
+    result = import_esco(esco_dir, ImportOptions(occupation="2512"))
+    assert result.data["roles"][0]["name"] == "software developer"
+    assert result.report.mapped["essential"] == 24 and result.report.mapped["optional"] == 80

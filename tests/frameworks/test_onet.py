@@ -1,4 +1,4 @@
-"""O*NET importer on the real O*NET 29.3 excerpt (42 occupations x 35 skill elements, IM and LV rows)."""
+"""O*NET importer on real O*NET 29.3 rows (3 occupations x 35 skill elements, IM and LV; examples/reference/onet)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,17 @@ from coachwire.frameworks.importers.onet import criticality, import_onet, lv_to_
 from coachwire.frameworks.interchange import ImportOptions
 from coachwire.models.framework import Framework
 
-from tests.shared_data import SHARED_DATA
+from tests.shared_data import shared_path
 
-SKILLS_FILE = "Skills_excerpt_42occupations.tsv"
+SKILLS_FILE = "Skills_excerpt.tsv"
 CEO = "11-1011.00"  # Chief Executives
 HR = "11-3121.00"  # Human Resources Managers
+FINANCIAL = "11-3031.00"  # Financial Managers
 
 
 @pytest.fixture(scope="module")
 def onet_dir() -> Path:
-    path = SHARED_DATA / "onet"
-    if not (path / SKILLS_FILE).is_file():
-        pytest.skip(f"O*NET reference data not found at {path} (set COACHWIRE_SHARED_DATA)")
-    return path
+    return shared_path(f"onet/{SKILLS_FILE}").parent
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +47,8 @@ def ceo(onet_dir: Path):
 
 
 def test_the_excerpt_is_what_the_provenance_note_says(rows: list[dict[str, str]]) -> None:
-    assert len(rows) == 2940
-    assert len({r["O*NET-SOC Code"] for r in rows}) == 42
+    assert len(rows) == 3 * 35 * 2
+    assert [code for code in dict.fromkeys(r["O*NET-SOC Code"] for r in rows)] == [CEO, FINANCIAL, HR]
     assert len({r["Element ID"] for r in rows}) == 35
     assert {r["Scale ID"] for r in rows} == {"IM", "LV"}
 
@@ -135,7 +133,7 @@ def test_not_relevant_and_low_importance_are_left_out_of_the_benchmark_and_repor
 
 
 def test_recommend_suppress_rows_are_not_used(onet_dir: Path, rows: list[dict[str, str]]) -> None:
-    code = "11-3031.00"  # Financial Managers: 2.B.4.g and 2.B.4.h (IM 3) have low-precision LV rows
+    code = FINANCIAL  # 2.B.4.g and 2.B.4.h (IM 3) have low-precision LV rows
     suppressed = {
         e
         for e, r in _ratings(rows, code).items()
@@ -169,7 +167,7 @@ def test_missing_or_unknown_occupation_is_a_clear_report_error(onet_dir: Path, o
     assert result.framework is None and result.data == {}
     [error] = result.report.errors
     assert error.where == "options.occupation"
-    assert "42 occupations" in error.message and "11-1011.00 Chief Executives" in error.message
+    assert "3 occupations" in error.message and "11-1011.00 Chief Executives" in error.message
 
 
 def test_occupation_by_short_code_or_title(onet_dir: Path) -> None:

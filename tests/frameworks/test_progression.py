@@ -10,17 +10,14 @@ from coachwire.frameworks.importers.progression import import_progression, map_l
 from coachwire.frameworks.interchange import ImportOptions
 from coachwire.models.framework import Framework
 
-from tests.shared_data import SHARED_DATA
+from tests.shared_data import shared_path
 
 DEFAULT = ImportOptions(scale_levels=None)  # the source decides the scale size
 
 
 @pytest.fixture(scope="module")
 def monzo() -> Path:
-    path = SHARED_DATA / "monzo"
-    if not (path / "product.md").is_file():
-        pytest.skip(f"Monzo progression frameworks not found at {path} (set COACHWIRE_SHARED_DATA)")
-    return path
+    return shared_path("progression/product.md").parent
 
 
 def _front_matter(path: Path, *, fix_tabs: bool = False) -> dict:

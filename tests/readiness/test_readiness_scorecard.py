@@ -133,3 +133,23 @@ def test_only_blocking_gaps_are_cards_and_every_other_finding_is_one_folded_line
     for (_, summary, body), f in zip(folded, report.warnings + report.infos, strict=True):
         assert f.title in summary and f.measured.replace("&", "&amp;") in summary.replace("&#x27;", "'")
         assert "Why it matters for AI coaching" in body and "What to fix" in body
+
+
+def test_markdown_and_the_terminal_open_with_the_same_scorecard(report):
+    md = render(report, "markdown")
+    assert md.index("**Verdict: Not ready**") < md.index("## Scorecard") < md.index("### 1. ")
+    rows = [line for line in md[md.index("## Scorecard"):md.index("## Blocking")].splitlines()
+            if line.startswith("| ") and not line.startswith("| Source")]
+    assert [r.split(" | ")[0][2:] for r in rows] == [s.title for s in report.sources] + ["Export folder"]
+    assert all(r.count(" | ") == len(DIMENSIONS) for r in rows)
+    job = next(r.split(" | ") for r in rows if r.startswith("| Job architecture"))
+    assert job[1 + DIMENSIONS.index("current")] == "✖ Blocking: Records not updated recently (#2)"
+    text = render(report, "table")
+    lines = text.splitlines()
+    start = lines.index("Scorecard: the worst finding per source and check (#: the finding numbers below)")
+    assert 3 < start < lines.index("Blocking gaps, most impact first")
+    assert lines[start + 1].split() == ["Source", "Structured", "Current", "Accessible", "Coverage", "Integrity"]
+    job_line = next(line for line in lines[start:] if line.startswith("Job architecture"))
+    assert job_line.split()[2:] == ["OK", "Blocking", "#2", "Warning", "#7", "Blocking", "#4", "OK"]
+    # every number the scorecard cites is listed below it, notes included
+    assert " 34. Expected columns are missing" in text

@@ -99,132 +99,6 @@ SOURCE_WIDTHS = (20, 5, 7, 8, 10, 7, 7, 30, 13, 36)
 GAP_WIDTHS = (3, 42, 20, 42, 28)
 WRAP = 110
 
-# -- terminal --------------------------------------------------------------------------------------
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def text_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = (), max_widths: Sequence[int] = ()
-) -> list[str]:
-    limits = list(max_widths) + [48] * (len(headers) - len(max_widths))
-    cells = [[_clip(c, limits[i]) for i, c in enumerate(row)] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)]
-        return "  ".join(parts).rstrip()
-
-    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
-
-
-def _finding_rows(findings: list[Finding], start: int) -> list[list[str]]:
-    return [[str(start + i), f.title, source_title(f.source), f.measured, f.threshold] for i, f in enumerate(findings)]
-
-
-def render_table(report: AuditReport) -> str:
-    out = [
-        f"Coachwire data readiness audit: {report.directory} (as of {report.as_of.isoformat()})",
-        f"Frameworks: {', '.join(report.frameworks)} (scale {report.framework_scale})"
-        + (f"; access from {report.config}" if report.config else "; no readiness.yaml"),
-        "",
-        f"Verdict: {VERDICT_LABEL[report.verdict].upper()} ({report.verdict}). {VERDICT_TEXT[report.verdict]}",
-        f"         {_counts(report)}",
-    ]
-    headers = ["#", "Gap", "Source", "Measured", "Threshold"]
-    if report.blocking:
-        out += [
-            "",
-            "Blocking gaps, most impact first",
-            *text_table(headers, _finding_rows(report.blocking, 1), [0], GAP_WIDTHS),
-        ]
-        out += ["", "What to fix first"]
-        for i, f in enumerate(report.blocking, start=1):
-            text = f"{i:>3}. {f.title} ({source_title(f.source)}; {f.id}): {f.info.fix}"
-            out += textwrap.wrap(text, width=WRAP, subsequent_indent="     ")
-    if report.warnings:
-        start = len(report.blocking) + 1
-        out += ["", "Warnings", *text_table(headers, _finding_rows(report.warnings, start), [0], GAP_WIDTHS)]
-    if report.infos:
-        out += ["", "Notes"]
-        for f in report.infos:
-            out.append(f"  - {f.title} ({source_title(f.source)}): {f.measured}")
-            out += [_clip(f"      {d}", WRAP) for d in f.details[:3]]
-    out += [
-        "",
-        "Sources",
-        *text_table(SOURCE_HEADERS, [_source_row(s) for s in report.sources], [1, 2, 3, 4, 5, 6], SOURCE_WIDTHS),
-    ]
-    out += ["", "Explanations and file:line details: --format markdown, html or json (-o FILE to save)."]
-    return "\n".join(out) + "\n"
-
-
-# -- Markdown --------------------------------------------------------------------------------------
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _md_finding(f: Finding, number: int) -> list[str]:
-    out = [
-        f"### {number}. {f.title} ({source_title(f.source)})",
-        "",
-        f"- **Finding:** `{f.id}` ({f.dimension}, {f.severity}, impact {f.impact:.2f})",
-        f"- **Measured:** {f.measured}; **threshold:** {f.threshold}",
-    ]
-    if f.note:
-        out.append(f"- **Note:** {f.note}")
-    out += [f"- **Why it matters for AI coaching:** {f.info.why}", f"- **What to fix:** {f.info.fix}"]
-    if f.details:
-        out.append("- **Details:**")
-        out += [f"  - {_md(d)}" for d in f.details]
-    return [*out, ""]
-
-
-def render_markdown(report: AuditReport) -> str:
-    out = [
-        "# Data readiness audit",
-        "",
-        f"**Verdict: {VERDICT_LABEL[report.verdict]}** (`{report.verdict}`). {VERDICT_TEXT[report.verdict]}",
-        "",
-        f"{_counts(report)}. Export `{report.directory}`, as of {report.as_of.isoformat()}; frameworks "
-        f"{', '.join(report.frameworks)} (scale {report.framework_scale}); "
-        + (f"access declared in `{report.config}`." if report.config else "no readiness.yaml."),
-        "",
-    ]
-    number = 1
-    for title, findings in (
-        ("Blocking gaps, ranked by impact", report.blocking),
-        ("Warnings", report.warnings),
-        ("Notes", report.infos),
-    ):
-        if not findings:
-            continue
-        out += [f"## {title}", ""]
-        for f in findings:
-            out += _md_finding(f, number)
-            number += 1
-    out += ["## Sources", "", "| " + " | ".join(SOURCE_HEADERS) + " |", "|" + "---|" * len(SOURCE_HEADERS)]
-    out += ["| " + " | ".join(_md(c) for c in _source_row(s)) + " |" for s in report.sources]
-    out += ["", "## Files", "", "| File | Recognised as | By | Rows | Bad rows | Notes |", "|---|---|---|---|---|---|"]
-    for f in report.files:
-        notes = f.error or (f"unmapped columns: {', '.join(f.unmapped_columns)}" if f.unmapped_columns else "")
-        out.append(
-            f"| `{_md(f.path)}` | {f.kind or 'unknown'} | {f.recognised_by or '-'} | {f.rows} | {f.bad_rows} "
-            f"| {_md(notes)} |"
-        )
-    out += [
-        "",
-        "Ranking: blocking gaps first, then warnings; within each, by impact = source weight × shortfall "
-        "(see docs/data-readiness.md).",
-        "",
-    ]
-    return "\n".join(out)
-
-
 # -- scorecard: every source against every check -------------------------------------------------------------
 
 CHECK_TITLES: dict[str, str] = {
@@ -310,6 +184,160 @@ def scorecard(report: AuditReport) -> list[tuple[str, list[ScoreCell]]]:
         rows.append((source_title(EXPORT_SOURCE),
                      [cell(EXPORT_SOURCE, check, "not_applicable", "") for check in DIMENSIONS]))
     return rows
+
+
+# -- terminal --------------------------------------------------------------------------------------
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def text_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = (), max_widths: Sequence[int] = ()
+) -> list[str]:
+    limits = list(max_widths) + [48] * (len(headers) - len(max_widths))
+    cells = [[_clip(c, limits[i]) for i, c in enumerate(row)] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)]
+        return "  ".join(parts).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+
+
+def _finding_rows(findings: list[Finding], start: int) -> list[list[str]]:
+    return [[str(start + i), f.title, source_title(f.source), f.measured, f.threshold] for i, f in enumerate(findings)]
+
+
+def render_table(report: AuditReport) -> str:
+    out = [
+        f"Coachwire data readiness audit: {report.directory} (as of {report.as_of.isoformat()})",
+        f"Frameworks: {', '.join(report.frameworks)} (scale {report.framework_scale})"
+        + (f"; access from {report.config}" if report.config else "; no readiness.yaml"),
+        "",
+        f"Verdict: {VERDICT_LABEL[report.verdict].upper()} ({report.verdict}). {VERDICT_TEXT[report.verdict]}",
+        f"         {_counts(report)}",
+        "",
+        "Scorecard: the worst finding per source and check (#: the finding numbers below)",
+        *text_table(["Source", *(CHECK_TITLES[c] for c in DIMENSIONS)], _plain_scorecard(report)),
+    ]
+    headers = ["#", "Gap", "Source", "Measured", "Threshold"]
+    if report.blocking:
+        out += [
+            "",
+            "Blocking gaps, most impact first",
+            *text_table(headers, _finding_rows(report.blocking, 1), [0], GAP_WIDTHS),
+        ]
+        out += ["", "What to fix first"]
+        for i, f in enumerate(report.blocking, start=1):
+            text = f"{i:>3}. {f.title} ({source_title(f.source)}; {f.id}): {f.info.fix}"
+            out += textwrap.wrap(text, width=WRAP, subsequent_indent="     ")
+    if report.warnings:
+        start = len(report.blocking) + 1
+        out += ["", "Warnings", *text_table(headers, _finding_rows(report.warnings, start), [0], GAP_WIDTHS)]
+    if report.infos:
+        out += ["", "Notes"]
+        for i, f in enumerate(report.infos, start=len(report.blocking) + len(report.warnings) + 1):
+            out.append(f"{i:>3}. {f.title} ({source_title(f.source)}): {f.measured}")
+            out += [_clip(f"      {d}", WRAP) for d in f.details[:3]]
+    out += [
+        "",
+        "Sources",
+        *text_table(SOURCE_HEADERS, [_source_row(s) for s in report.sources], [1, 2, 3, 4, 5, 6], SOURCE_WIDTHS),
+    ]
+    out += ["", "Explanations and file:line details: --format markdown, html or json (-o FILE to save)."]
+    return "\n".join(out) + "\n"
+
+
+def _plain_cell(cell: ScoreCell) -> str:
+    refs = ",".join(f"#{n}" for n in cell.findings)
+    return f"{STATUS_LABEL[cell.status]} {refs}" if cell.findings else STATUS_LABEL[cell.status]
+
+
+def _plain_scorecard(report: AuditReport) -> list[list[str]]:
+    return [[title, *(_plain_cell(c) for c in cells)] for title, cells in scorecard(report)]
+
+
+# -- Markdown --------------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_finding(f: Finding, number: int) -> list[str]:
+    out = [
+        f"### {number}. {f.title} ({source_title(f.source)})",
+        "",
+        f"- **Finding:** `{f.id}` ({f.dimension}, {f.severity}, impact {f.impact:.2f})",
+        f"- **Measured:** {f.measured}; **threshold:** {f.threshold}",
+    ]
+    if f.note:
+        out.append(f"- **Note:** {f.note}")
+    out += [f"- **Why it matters for AI coaching:** {f.info.why}", f"- **What to fix:** {f.info.fix}"]
+    if f.details:
+        out.append("- **Details:**")
+        out += [f"  - {_md(d)}" for d in f.details]
+    return [*out, ""]
+
+
+def _md_cell(cell: ScoreCell) -> str:
+    word = f"{STATUS_MARK[cell.status]} {STATUS_LABEL[cell.status]}"
+    if cell.findings:
+        return f"{word}: {cell.text} ({', '.join(f'#{n}' for n in cell.findings)})"
+    return f"{word}: {cell.text}" if cell.text else word
+
+
+def render_markdown(report: AuditReport) -> str:
+    out = [
+        "# Data readiness audit",
+        "",
+        f"**Verdict: {VERDICT_LABEL[report.verdict]}** (`{report.verdict}`). {VERDICT_TEXT[report.verdict]}",
+        "",
+        f"{_counts(report)}. Export `{report.directory}`, as of {report.as_of.isoformat()}; frameworks "
+        f"{', '.join(report.frameworks)} (scale {report.framework_scale}); "
+        + (f"access declared in `{report.config}`." if report.config else "no readiness.yaml."),
+        "",
+        "## Scorecard",
+        "",
+        "The worst finding for each source and check, with the numbers of the findings below.",
+        "",
+        "| Source | " + " | ".join(CHECK_TITLES[c] for c in DIMENSIONS) + " |",
+        "|---|" + "---|" * len(DIMENSIONS),
+        *("| " + " | ".join([_md(title), *(_md(_md_cell(c)) for c in cells)]) + " |"
+          for title, cells in scorecard(report)),
+        "",
+    ]
+    number = 1
+    for title, findings in (
+        ("Blocking gaps, ranked by impact", report.blocking),
+        ("Warnings", report.warnings),
+        ("Notes", report.infos),
+    ):
+        if not findings:
+            continue
+        out += [f"## {title}", ""]
+        for f in findings:
+            out += _md_finding(f, number)
+            number += 1
+    out += ["## Sources", "", "| " + " | ".join(SOURCE_HEADERS) + " |", "|" + "---|" * len(SOURCE_HEADERS)]
+    out += ["| " + " | ".join(_md(c) for c in _source_row(s)) + " |" for s in report.sources]
+    out += ["", "## Files", "", "| File | Recognised as | By | Rows | Bad rows | Notes |", "|---|---|---|---|---|---|"]
+    for f in report.files:
+        notes = f.error or (f"unmapped columns: {', '.join(f.unmapped_columns)}" if f.unmapped_columns else "")
+        out.append(
+            f"| `{_md(f.path)}` | {f.kind or 'unknown'} | {f.recognised_by or '-'} | {f.rows} | {f.bad_rows} "
+            f"| {_md(notes)} |"
+        )
+    out += [
+        "",
+        "Ranking: blocking gaps first, then warnings; within each, by impact = source weight × shortfall "
+        "(see docs/data-readiness.md).",
+        "",
+    ]
+    return "\n".join(out)
 
 
 # -- HTML ------------------------------------------------------------------------------------------

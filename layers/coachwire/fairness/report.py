@@ -44,7 +44,7 @@ td.v-insufficient_data{color:#6e7781}.suppressed{color:#6e7781;font-style:italic
 details{margin:.4rem 0 1rem}summary{cursor:pointer;font-weight:600}svg{max-width:100%;height:auto;display:block}
 dt{font-weight:600}dd{margin:0 0 .5rem 1rem}code{font-size:.85em;word-break:break-all}
 figure.chart{margin:.3rem 0 1rem}figcaption{color:#57606a;font-size:.85rem;margin-top:.2rem}
-.legend{display:inline}.key{white-space:nowrap;margin-right:.8rem}.swatch{display:inline-block;width:.8em;
+.legend{display:inline}.key{white-space:nowrap;margin-right:.3rem}.swatch{display:inline-block;width:.8em;
 height:.8em;margin-right:.3em;vertical-align:-.05em;border-radius:2px}
 table.cases td,table.cases th{text-align:left;vertical-align:top}table.cases code{white-space:nowrap;
 word-break:normal}
@@ -208,9 +208,10 @@ def _svg(width: float, height: float, label: str) -> str:
 
 def _legend(*keys: tuple[str, str]) -> str:
     """Colour keys in words (the charts never rely on colour alone: each row is also labelled in text)."""
-    return '<span class="legend">Colours: ' + ", ".join(
-        f'<span class="key"><span class="swatch" style="background:{colour}"></span>{_e(text)}</span>'
-        for colour, text in keys) + ".</span>"
+    last = len(keys) - 1
+    return '<span class="legend">Colours: ' + " ".join(
+        f'<span class="key"><span class="swatch" style="background:{colour}"></span>{_e(text)}'
+        f'{"." if i == last else ","}</span>' for i, (colour, text) in enumerate(keys)) + "</span>"
 
 
 VERDICT_KEYS = ((COLOURS[Verdict.FLAGGED], "flagged"), (COLOURS[Verdict.NO_EVIDENCE], "no evidence of disparity"),

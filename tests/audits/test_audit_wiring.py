@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from coachwire import spine
+from coachwire.fairness.labels import group_label
 from coachwire.fairness.pipeline import run
 from coachwire.fairness.synthetic import PlantedDisparity, synthetic_inputs
 from coachwire.local.dispatcher import _schedule_due as _cron_due
@@ -76,7 +77,7 @@ def test_each_hr_admin_gets_one_email_listing_every_flag(flagged):
 def test_a_flag_in_words_uses_published_values_only(flagged):
     flag = flagged.flags[0]
     line = audits.flag_line(flag)
-    assert flag.group in line and f"{flag.impact_ratio:.2f}" in line
+    assert f"'{group_label(flag.attribute, flag.group)}'" in line and f"{flag.impact_ratio:.2f}" in line
     hidden = flag.model_copy(update={"impact_ratio": None, "ci_low": None, "ci_high": None, "p_adjusted": None})
     assert "impact ratio suppressed" in audits.flag_line(hidden) and "adjusted p suppressed" in audits.flag_line(hidden)
 

@@ -131,8 +131,8 @@ def test_report_shows_the_planted_case_in_words_and_charts(planted):
     assert text.count("<svg ") == 2 * len(audit_run.result.results)  # ratio chart + rates chart each
     assert f"{len(audit_run.flags)} comparisons flagged" in text
     woman = _groups(audit_run, "stretch_assignment", "gender")[1]["woman"]
-    sentence = re.search(r"<b>woman</b> \(gender\): ([\d.]+)% received at least one stretch assignment, against "
-                         r"([\d.]+)% of <b>man</b>, the best-served group\. That is an impact ratio of ([\d.]+)", text)
+    sentence = re.search(r"<b>Woman</b> \(gender\): ([\d.]+)% received at least one stretch assignment, against "
+                         r"([\d.]+)% of <b>Man</b>, the best-served group\. That is an impact ratio of ([\d.]+)", text)
     assert sentence is not None
     assert float(sentence[1]) == pytest.approx(100 * woman.rate, abs=0.05)
     assert float(sentence[3]) == pytest.approx(woman.impact_ratio, abs=0.005)
@@ -142,7 +142,7 @@ def test_report_shows_the_planted_case_in_words_and_charts(planted):
     chart = section[section.index("<svg "):section.index("</svg>")]
     assert "0.8 four-fifths line" in chart and "⚑ flagged" in chart and 'stroke="#b42318"' in chart
     assert chart.count("<circle") == 3  # man (reference), woman, non_binary
-    assert "Insufficient data" in text and "more people in this comparison would be needed" in text
+    assert "Insufficient data" in text and "The largest shortfalls:" in text and "more people needed" in text
     assert "Opted out of personalisation" in text and f"{audit_run.counts.opted_out:,}" in text
     assert "No evidence of disparity" in text
     assert audit_run.manifest.input_content_hash in text

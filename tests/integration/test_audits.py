@@ -121,6 +121,9 @@ def test_an_audit_is_listed_and_read_back_with_its_results(stack, api, audited, 
     html = api.get(f"/audits/{summary['audit_id']}", "hr_admin", "hr-1", format="html")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert WINDOW in html.text
+    # the page names every review case the audit opened, with its owner and the next step
+    assert summary["review_ids"] and all(f"<code>{case}</code>" in html.text for case in summary["review_ids"])
+    assert "HR admins (hr_admin role)" in html.text and "PATCH /reviews/" in html.text
     # Only aggregates leave the audit function: no employee id reaches the API's answers.
     published = json.dumps(audited) + html.text
     assert not [m.employee_id for m in seeded.population[:50] if m.employee_id in published]
@@ -263,7 +266,7 @@ def test_the_cli_asks_the_api_and_prints_the_outcome(stack, audited, capsys):
     assert answer["summary"] == audited["summary"]
     assert cli.main(command) == 0
     text = capsys.readouterr().out
-    assert audited["summary"]["audit_id"] in text and "stretch assignment: gender 'woman'" in text
+    assert audited["summary"]["audit_id"] in text and "Stretch assignment: gender 'Woman'" in text
     assert cli.main(["audit", "run", "--window", WINDOW, "--url", stack.base_url, "--token",
                      stack.mint_token("manager", "m-1")]) == 1
 

@@ -307,6 +307,13 @@ class Flag(BaseModel):
     suppressed: bool = False
 
 
+def review_id_for(audit_id: str, flag: Flag) -> str:
+    """The review case a flag opens: deterministic, so the report can name it and a redelivered audit opens it
+    once."""
+    digest = hashlib.sha256("\x1f".join((flag.outcome, flag.attribute, flag.group)).encode()).hexdigest()[:10]
+    return f"rev-{audit_id.removeprefix('aud-')}-{digest}"
+
+
 class AuditCounts(BaseModel):
     """Who and what the audit covered. Recommendations in the window split into the last four fields."""
 

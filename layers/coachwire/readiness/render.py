@@ -7,9 +7,18 @@ import json
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from coachwire.readiness.checks import pct
-from coachwire.readiness.model import EXPORT_SOURCE, VERDICT_LABEL, VERDICT_TEXT, AuditReport, Finding, SourceSummary
+from coachwire.readiness.model import (
+    DIMENSIONS,
+    EXPORT_SOURCE,
+    VERDICT_LABEL,
+    VERDICT_TEXT,
+    AuditReport,
+    Finding,
+    SourceSummary,
+)
 from coachwire.readiness.sources import SPEC_BY_KIND
 
 FORMATS: tuple[str, ...] = ("table", "markdown", "html", "json")
@@ -90,6 +99,93 @@ SOURCE_WIDTHS = (20, 5, 7, 8, 10, 7, 7, 30, 13, 36)
 GAP_WIDTHS = (3, 42, 20, 42, 28)
 WRAP = 110
 
+# -- scorecard: every source against every check -------------------------------------------------------------
+
+CHECK_TITLES: dict[str, str] = {
+    "structured": "Structured",
+    "current": "Current",
+    "accessible": "Accessible",
+    "coverage": "Coverage",
+    "integrity": "Integrity",
+}
+# Status of one scorecard cell, worst first. Severity words for findings; "ok" when measured and nothing found.
+STATUS_LABEL: dict[str, str] = {
+    "blocking": "Blocking",
+    "warning": "Warning",
+    "info": "Note",
+    "ok": "OK",
+    "missing": "No data",
+    "not_measured": "Not measured",
+    "not_applicable": "Not applicable",
+}
+STATUS_MARK: dict[str, str] = {
+    "blocking": "✖",
+    "warning": "▲",
+    "info": "ℹ",
+    "ok": "✓",
+    "missing": "–",
+    "not_measured": "–",
+    "not_applicable": "·",
+}
+
+
+STATUS_HINT: dict[str, str] = {"missing": " (the source is missing)", "not_applicable": " (about the folder)"}
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    source: str
+    check: str
+    status: str  # a key of STATUS_LABEL
+    text: str  # the worst finding's title, else the source's measure for this check, or ""
+    findings: tuple[int, ...]  # numbers (ranks) of the findings behind the status, worst first
+
+
+def _measured(s: SourceSummary, check: str) -> str:
+    if not s.present:
+        return ""
+    if check == "structured":
+        return f"{pct(s.structured)} readable" if s.structured is not None else ""
+    if check == "current":
+        parts = [f"{pct(s.current)} current"] if s.current is not None else []
+        if s.undated and s.units:
+            parts.append(f"{pct(s.undated / s.units)} undated")
+        return ", ".join(parts)
+    if check == "accessible":
+        return _access(s)
+    if check == "coverage":
+        return _coverage(s) if s.coverage is not None else ""
+    return f"{s.records} records" + (f", {s.bad_rows} bad rows" if s.bad_rows else "")
+
+
+def scorecard(report: AuditReport) -> list[tuple[str, list[ScoreCell]]]:
+    """(source title, one cell per check) for every source, and for the export folder when something about the
+    folder itself was found. A cell's status is its worst finding; a source with no rows has no data to check."""
+    numbers = {id(f): i for i, f in enumerate(report.findings, start=1)}
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:  # ranked, so the first of a cell is its worst
+        by_cell.setdefault((f.source, f.dimension), []).append(f)
+
+    def cell(source: str, check: str, otherwise: str, measured: str) -> ScoreCell:
+        found = by_cell.get((source, check), [])
+        if found:
+            return ScoreCell(source, check, found[0].severity, found[0].title, tuple(numbers[id(f)] for f in found))
+        return ScoreCell(source, check, otherwise, measured, ())
+
+    rows = []
+    for s in report.sources:
+        cells = []
+        for check in DIMENSIONS:
+            measured = _measured(s, check)
+            otherwise = "missing" if not s.present else "ok" if measured else "not_measured"
+            cells.append(cell(s.kind, check, otherwise, measured))
+        rows.append((s.title, cells))
+    if any(f.source == EXPORT_SOURCE for f in report.findings):
+        rows.append((source_title(EXPORT_SOURCE),
+                     [cell(EXPORT_SOURCE, check, "not_applicable", "") for check in DIMENSIONS]))
+    return rows
+
+
 # -- terminal --------------------------------------------------------------------------------------
 
 
@@ -123,6 +219,9 @@ def render_table(report: AuditReport) -> str:
         "",
         f"Verdict: {VERDICT_LABEL[report.verdict].upper()} ({report.verdict}). {VERDICT_TEXT[report.verdict]}",
         f"         {_counts(report)}",
+        "",
+        "Scorecard: the worst finding per source and check (#: the finding numbers below)",
+        *text_table(["Source", *(CHECK_TITLES[c] for c in DIMENSIONS)], _plain_scorecard(report)),
     ]
     headers = ["#", "Gap", "Source", "Measured", "Threshold"]
     if report.blocking:
@@ -140,8 +239,8 @@ def render_table(report: AuditReport) -> str:
         out += ["", "Warnings", *text_table(headers, _finding_rows(report.warnings, start), [0], GAP_WIDTHS)]
     if report.infos:
         out += ["", "Notes"]
-        for f in report.infos:
-            out.append(f"  - {f.title} ({source_title(f.source)}): {f.measured}")
+        for i, f in enumerate(report.infos, start=len(report.blocking) + len(report.warnings) + 1):
+            out.append(f"{i:>3}. {f.title} ({source_title(f.source)}): {f.measured}")
             out += [_clip(f"      {d}", WRAP) for d in f.details[:3]]
     out += [
         "",
@@ -150,6 +249,15 @@ def render_table(report: AuditReport) -> str:
     ]
     out += ["", "Explanations and file:line details: --format markdown, html or json (-o FILE to save)."]
     return "\n".join(out) + "\n"
+
+
+def _plain_cell(cell: ScoreCell) -> str:
+    refs = ",".join(f"#{n}" for n in cell.findings)
+    return f"{STATUS_LABEL[cell.status]} {refs}" if cell.findings else STATUS_LABEL[cell.status]
+
+
+def _plain_scorecard(report: AuditReport) -> list[list[str]]:
+    return [[title, *(_plain_cell(c) for c in cells)] for title, cells in scorecard(report)]
 
 
 # -- Markdown --------------------------------------------------------------------------------------
@@ -175,6 +283,13 @@ def _md_finding(f: Finding, number: int) -> list[str]:
     return [*out, ""]
 
 
+def _md_cell(cell: ScoreCell) -> str:
+    word = f"{STATUS_MARK[cell.status]} {STATUS_LABEL[cell.status]}"
+    if cell.findings:
+        return f"{word}: {cell.text} ({', '.join(f'#{n}' for n in cell.findings)})"
+    return f"{word}: {cell.text}" if cell.text else word
+
+
 def render_markdown(report: AuditReport) -> str:
     out = [
         "# Data readiness audit",
@@ -184,6 +299,15 @@ def render_markdown(report: AuditReport) -> str:
         f"{_counts(report)}. Export `{report.directory}`, as of {report.as_of.isoformat()}; frameworks "
         f"{', '.join(report.frameworks)} (scale {report.framework_scale}); "
         + (f"access declared in `{report.config}`." if report.config else "no readiness.yaml."),
+        "",
+        "## Scorecard",
+        "",
+        "The worst finding for each source and check, with the numbers of the findings below.",
+        "",
+        "| Source | " + " | ".join(CHECK_TITLES[c] for c in DIMENSIONS) + " |",
+        "|---|" + "---|" * len(DIMENSIONS),
+        *("| " + " | ".join([_md(title), *(_md(_md_cell(c)) for c in cells)]) + " |"
+          for title, cells in scorecard(report)),
         "",
     ]
     number = 1
@@ -232,13 +356,25 @@ h1{font-size:1.6rem;margin-bottom:.3rem} h2{margin-top:2rem;border-bottom:1px so
 .gap h3{margin:.1rem 0 .4rem;font-size:1.05rem}
 .sev{display:inline-block;font-size:.75rem;font-weight:600;padding:.1rem .45rem;border-radius:4px;margin-right:.4rem;
 text-transform:uppercase}
-.sev.blocking{background:#c81e1e;color:#fff} .sev.warning{background:#c27803;color:#fff}
-.sev.info{background:#9fb3c8;color:#fff}
+.sev.blocking{background:#c81e1e;color:#fff} .sev.warning{background:#a05a00;color:#fff}
+.sev.info{background:#52606d;color:#fff}
 .gap p{margin:.3rem 0} .label{font-weight:600}
 code{background:#f0f4f8;padding:0 .25rem;border-radius:3px}
 details{margin-top:.3rem} summary{cursor:pointer;color:#334e68}
 table{border-collapse:collapse;width:100%;font-size:.9rem} th,td{border:1px solid #d9e2ec;padding:.35rem .5rem;
 text-align:left;vertical-align:top} th{background:#f0f4f8} td.num{text-align:right}
+table.scorecard{table-layout:fixed} table.scorecard th:first-child{width:15%}
+table.scorecard td{padding:.4rem .5rem;line-height:1.25}
+.cell .status{display:block;font-weight:700} .cell .measured{display:block;font-size:.82rem}
+.cell .refs{display:block;font-size:.8rem;margin-top:.15rem} .cell .refs a{color:inherit}
+.s-blocking{background:#fde8e8;color:#9b1c1c} .s-warning{background:#fdf6b2;color:#723b13}
+.s-info{background:#e1effe;color:#1e429f} .s-ok{background:#def7ec;color:#03543f}
+.s-missing,.s-not_measured,.s-not_applicable{background:#f5f7fa;color:#52606d}
+.keys{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0;padding:0;list-style:none;font-size:.85rem}
+.keys li{padding:.15rem .5rem;border-radius:4px}
+.finding{border-top:1px solid #d9e2ec;margin:0;padding:.35rem 0}
+.finding>summary{color:#1f2933} .finding .body{padding:.2rem 0 .4rem 1.6rem} .finding p{margin:.25rem 0}
+.finding .what{color:#52606d}
 """
 
 
@@ -251,14 +387,8 @@ def _code(escaped: str) -> str:
     return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escaped)
 
 
-def _html_finding(f: Finding, number: int) -> str:
-    parts = [
-        f'<div class="gap" id="finding-{number}">',
-        f'<h3>{number}. <span class="sev {f.severity}">{_e(f.severity)}</span>{_e(f.title)} '
-        f"<small>({_e(source_title(f.source))})</small></h3>",
-        f'<p><span class="label">Measured:</span> {_e(f.measured)} &nbsp; '
-        f'<span class="label">Threshold:</span> {_e(f.threshold)}</p>',
-    ]
+def _finding_body(f: Finding) -> list[str]:
+    parts = []
     if f.note:
         parts.append(f"<p>{_e(f.note)}</p>")
     parts += [
@@ -269,8 +399,63 @@ def _html_finding(f: Finding, number: int) -> str:
     if f.details:
         items = "".join(f"<li>{_e(d)}</li>" for d in f.details)
         parts.append(f"<details><summary>Details ({len(f.details)})</summary><ul>{items}</ul></details>")
-    parts.append("</div>")
-    return "\n".join(parts)
+    return parts
+
+
+def _html_finding(f: Finding, number: int) -> str:
+    """A blocking gap: in full, as a card."""
+    return "\n".join([
+        f'<div class="gap" id="finding-{number}">',
+        f'<h3>{number}. <span class="sev {f.severity}">{_e(f.severity)}</span>{_e(f.title)} '
+        f"<small>({_e(source_title(f.source))})</small></h3>",
+        f'<p><span class="label">Measured:</span> {_e(f.measured)} &nbsp; '
+        f'<span class="label">Threshold:</span> {_e(f.threshold)}</p>',
+        *_finding_body(f),
+        "</div>",
+    ])
+
+
+def _html_folded(f: Finding, number: int) -> str:
+    """A warning or a note: one line, the explanation folded under it."""
+    return "\n".join([
+        f'<details class="finding" id="finding-{number}"><summary>{number}. '
+        f'<span class="sev {f.severity}">{_e(f.severity)}</span><strong>{_e(f.title)}</strong> '
+        f"({_e(source_title(f.source))}) <span class=\"what\">· {_e(f.measured)}; threshold {_e(f.threshold)}"
+        "</span></summary>",
+        '<div class="body">',
+        *_finding_body(f),
+        "</div></details>",
+    ])
+
+
+def _html_cell(cell: ScoreCell) -> str:
+    refs = ""
+    if cell.findings:
+        links = ", ".join(f'<a href="#finding-{n}">#{n}</a>' for n in cell.findings)
+        refs = f' <span class="refs">finding{"s" if len(cell.findings) > 1 else ""} {links}</span>'
+    text = f' <span class="measured">{_e(cell.text)}</span>' if cell.text else ""
+    return (f'<td class="cell s-{cell.status}" data-source="{_e(cell.source)}" data-check="{_e(cell.check)}" '
+            f'data-status="{cell.status}"><span class="status">{STATUS_MARK[cell.status]} '
+            f"{_e(STATUS_LABEL[cell.status])}</span>{text}{refs}</td>")
+
+
+def _html_scorecard(report: AuditReport) -> str:
+    head = "".join(f'<th scope="col">{_e(CHECK_TITLES[c])}</th>' for c in DIMENSIONS)
+    rows = "\n".join(
+        f'<tr><th scope="row">{_e(title)}</th>{"".join(_html_cell(c) for c in cells)}</tr>'
+        for title, cells in scorecard(report)
+    )
+    keys = "".join(f'<li class="s-{k}">{STATUS_MARK[k]} {_e(v)}{STATUS_HINT.get(k, "")}</li>'
+                   for k, v in STATUS_LABEL.items())
+    return f"""<h2 id="scorecard">Scorecard: every source against every check</h2>
+<p class="meta">Each cell is the worst finding for that source and check (or the source's measure when there is
+none), with the numbers of the findings below. Structured: values a program can read; current: updated in the last
+{_e(report.thresholds.get("fresh_months", 12))} months; accessible: how the data keeps arriving; coverage: how much
+of the population the source covers; integrity: files read, ids unique and linked.</p>
+<ul class="keys" aria-label="Statuses">{keys}</ul>
+<table class="scorecard"><thead><tr><th scope="col">Source</th>{head}</tr></thead><tbody>
+{rows}
+</tbody></table>"""
 
 
 def render_html(report: AuditReport) -> str:
@@ -293,16 +478,19 @@ def render_html(report: AuditReport) -> str:
     )
     sections = []
     number = 1
-    for title, findings in (
-        ("Blocking gaps, ranked by impact", report.blocking),
-        ("Warnings", report.warnings),
-        ("Notes", report.infos),
+    for title, findings, card in (
+        ("Blocking gaps, ranked by impact", report.blocking, True),
+        ("Warnings", report.warnings, False),
+        ("Notes", report.infos, False),
     ):
         if not findings:
             continue
-        sections.append(f"<h2>{_e(title)}</h2>")
+        sections.append(f"<h2>{_e(title)} ({len(findings)})</h2>")
+        if not card:
+            sections.append('<p class="meta">Ranked by impact; open a line for why it matters, what to fix and the '
+                            "file:line details.</p>")
         for f in findings:
-            sections.append(_html_finding(f, number))
+            sections.append(_html_finding(f, number) if card else _html_folded(f, number))
             number += 1
     if not report.findings:
         sections.append("<p>No findings: every source meets every threshold.</p>")
@@ -324,6 +512,7 @@ def render_html(report: AuditReport) -> str:
 <strong>{_e(VERDICT_LABEL[report.verdict])}</strong>
 {_e(VERDICT_TEXT[report.verdict])}<br>{_e(_counts(report))}.
 </div>
+{_html_scorecard(report)}
 {chr(10).join(sections)}
 <h2>Sources</h2>
 <table><thead><tr>{headers}</tr></thead><tbody>

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from coachwire import __version__, spine
 from coachwire.fairness.audit import AuditConfig, Verdict
+from coachwire.fairness.labels import attribute_name, group_label, outcome_title, outcome_titles
 from coachwire.fairness.pipeline import (
     AuditInputs,
     AuditManifest,
@@ -28,6 +29,7 @@ from coachwire.fairness.pipeline import (
     RecommendationFact,
     parse_window,
     rerun,
+    review_id_for,
     run,
 )
 from coachwire.models.audits import (
@@ -93,10 +95,6 @@ def previous_quarter(day: date) -> str:
     """The quarter that ended before `day`'s quarter began: what the schedule on the 1st audits."""
     quarter = (day.month - 1) // 3 + 1
     return f"{day.year - 1}Q4" if quarter == 1 else f"{day.year}Q{quarter - 1}"
-
-
-def review_id_for(audit_id: str, flag: Flag) -> str:
-    return f"rev-{audit_id.removeprefix('aud-')}-{_digest(flag.outcome, flag.attribute, flag.group, length=10)}"
 
 
 def pipeline_config(settings: Settings) -> PipelineConfig:
@@ -286,10 +284,11 @@ def open_reviews(deps: Dependencies, result: AuditRun, window: str, now: datetim
     governance = deps.governance
     assert governance is not None
     cases = []
+    titles = outcome_titles(result.manifest.config.high_value_classes)
     for flag in result.flags:
         case = ReviewCase(
             review_id=review_id_for(result.audit_id, flag), audit_id=result.audit_id, window=window,
-            opened_at=now, updated_at=now, title=flag_line(flag),
+            opened_at=now, updated_at=now, title=flag_line(flag, titles),
             evidence={**flag.model_dump(mode="json"), "audit_id": result.audit_id, "window": window,
                       "report": f"/audits/{result.audit_id}?format=html",
                       "input_content_hash": result.manifest.input_content_hash,
@@ -304,13 +303,16 @@ def _number(value: float | None, digits: int = 2) -> str:
     return "suppressed" if value is None else f"{value:.{digits}f}"
 
 
-def flag_line(flag: Flag) -> str:
-    """One flag in words, from published (suppressed) values only."""
+def flag_line(flag: Flag, titles: dict[str, str] | None = None) -> str:
+    """One flag in words, from published (suppressed) values only; groups by their display labels, as in the
+    report. `titles`: outcome titles of the audit's high-value classes (default: the standard ones)."""
     interval = ("" if flag.ci_low is None or flag.ci_high is None
                 else f" (95% CI {flag.ci_low:.2f}-{flag.ci_high:.2f})")
     p = "suppressed" if flag.p_adjusted is None else f"{flag.p_adjusted:.2g}"
-    return (f"{flag.outcome.replace('_', ' ')}: {flag.attribute.replace('_', ' ')} '{flag.group}' vs "
-            f"'{flag.reference_group}', impact ratio {_number(flag.impact_ratio)}{interval}, adjusted p {p}")
+    reference = "" if flag.reference_group is None else group_label(flag.attribute, flag.reference_group)
+    return (f"{outcome_title(flag.outcome, titles)}: {attribute_name(flag.attribute).lower()} "
+            f"'{group_label(flag.attribute, flag.group)}' vs '{reference}', impact ratio "
+            f"{_number(flag.impact_ratio)}{interval}, adjusted p {p}")
 
 
 def hr_notifications(settings: Settings, result: AuditRun, window: str, reviews: list[ReviewCase],
@@ -318,8 +320,9 @@ def hr_notifications(settings: Settings, result: AuditRun, window: str, reviews:
     """One email per HR admin per audit that flagged something, listing every flag and its review case."""
     if not result.flags:
         return []
-    lines = [f"- {flag_line(flag)}. Review case {case.review_id}." for flag, case in zip(result.flags, reviews,
-                                                                                            strict=True)]
+    titles = outcome_titles(result.manifest.config.high_value_classes)
+    lines = [f"- {flag_line(flag, titles)}. Review case {case.review_id}."
+             for flag, case in zip(result.flags, reviews, strict=True)]
     count = len(result.flags)
     what = (f"model review of candidate {reviewed_model} (its shadow recommendations, which were never delivered)"
             if reviewed_model else "bias audit of development recommendations")

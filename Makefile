@@ -8,7 +8,8 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Deploy-time context, e.g. `make deploy stage=prod jwt_issuer=https://idp.example.com/ ...`
 CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days hr_admin_email \
-	policy_effective_date hr_admins
+	policy_effective_date hr_admins employee_id_claim role_claim groups_claim group_roles \
+	acknowledge_placeholders
 CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1
 

@@ -140,10 +140,7 @@ class Settings(BaseSettings):
     @field_validator("employee_id_claim", "role_claim", "groups_claim")
     @classmethod
     def _claim_names(cls, name: str, info: ValidationInfo) -> str:
-        if not _CLAIM.match(name):
-            raise ValueError(f"{info.field_name} (COACHWIRE_{info.field_name.upper()}) must name a token claim, "
-                             f"got {name!r}")
-        return name
+        return checked_claim_name(name, f"{info.field_name} (COACHWIRE_{info.field_name.upper()})")
 
     @field_validator("group_roles")
     @classmethod
@@ -161,6 +158,12 @@ class Settings(BaseSettings):
 
     def webhook_secret_list(self) -> list[str]:
         return [s.strip() for s in self.webhook_secrets.split(",") if s.strip()]
+
+
+def checked_claim_name(name: str, setting: str) -> str:
+    if not _CLAIM.match(name):
+        raise ValueError(f"{setting} must name a token claim, got {name!r}")
+    return name
 
 
 def checked_group_roles(group_roles: dict[str, str], setting: str) -> dict[str, str]:

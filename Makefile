@@ -13,7 +13,7 @@ CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_reten
 CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo serve test test-fast lint bench synth deploy diff clean
+.PHONY: install demo serve test test-fast lint bench synth deploy diff destroy clean
 
 $(STAMP): requirements.txt layers/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ diff: install node_modules/.installed
 ## Needs AWS credentials and the context values listed in the README ("Deploy to AWS").
 deploy: install node_modules/.installed
 	npx cdk deploy --all --require-approval broadening $(CDK_CONTEXT)
+
+## Removes the stack of `stage`: pass the same context as the deploy. What a non-dev stage keeps:
+## infrastructure/README.md ("Remove a stack").
+destroy: install node_modules/.installed
+	npx cdk destroy --all $(CDK_CONTEXT)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache

@@ -474,6 +474,17 @@ def test_every_function_reads_the_same_data_rights_configuration(synth: Synth) -
 # ---------------------------------------------------------------- data
 
 
+def test_removing_a_non_dev_stack_keeps_exactly_what_the_readme_says(synth: Synth) -> None:
+    # infrastructure/README.md, "Remove a stack": tables, KMS keys, log groups, the webhook secret and the audit
+    # buckets are kept; nothing else is.
+    kept_types = {"AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret",
+                  "AWS::S3::Bucket"}
+    for logical_id, resource in synth.resources.items():
+        kept = resource.get("DeletionPolicy") == "Retain"
+        assert kept == (resource["Type"] in kept_types), f"{logical_id} ({resource['Type']}): kept={kept}"
+    assert {synth.props(t)["DeletionProtectionEnabled"] for t in synth.of_type("AWS::DynamoDB::Table")} == {True}
+
+
 def test_tables_match_spine(synth: Synth) -> None:
     ids = table_ids(synth)
     assert len(synth.of_type("AWS::DynamoDB::Table")) == len(spine.TABLES)

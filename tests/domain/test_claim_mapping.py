@@ -23,8 +23,14 @@ def test_an_opaque_subject_is_ignored_when_another_claim_holds_the_employee_id()
     assert Caller.from_claims(claims, ClaimMapping(employee_id_claim="employee_id")).subject == "emp-1"
 
 
+def test_a_numeric_employee_number_is_read_as_the_id_it_is_in_the_hris():
+    claims = {"sub": "opaque", "employee_id": 104233, "coachwire_role": "employee"}
+    assert Caller.from_claims(claims, ClaimMapping(employee_id_claim="employee_id")).subject == "104233"
+
+
 @pytest.mark.parametrize("claims", [{"sub": "opaque", "coachwire_role": "employee"},
-                                    {"sub": "opaque", "employee_id": "  ", "coachwire_role": "employee"}])
+                                    {"sub": "opaque", "employee_id": "  ", "coachwire_role": "employee"},
+                                    {"sub": "opaque", "employee_id": ["emp-1"], "coachwire_role": "employee"}])
 def test_a_token_without_the_employee_id_claim_is_refused_naming_the_claim(claims):
     with pytest.raises(NotAllowed, match="'employee_id' claim"):
         Caller.from_claims(claims, ClaimMapping(employee_id_claim="employee_id"))

@@ -34,7 +34,8 @@ class ClaimMapping:
 
     def employee_id(self, claims: Mapping[str, object]) -> str:
         value = claims.get(self.employee_id_claim)
-        employee_id = value.strip() if isinstance(value, str) else ""
+        # The gateway hands every claim over as a string; a numeric id (e.g. an employee number) arrives as one.
+        employee_id = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
         if not employee_id:
             raise NotAllowed(f"the token has no '{self.employee_id_claim}' claim (the caller's employee id)")
         return employee_id

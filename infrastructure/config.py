@@ -89,7 +89,7 @@ class CoachwireConfig:
     hr_admin_email: str = PLACEHOLDER_HR_ADMIN_EMAIL
     policy_effective_date: str | None = None
     retention: tuple[tuple[str, int], ...] = ()
-    # Who the bias audit and the yearly model review notify: (JWT subject, email) pairs.
+    # Who the bias audit and the yearly model review notify: (employee id, email) pairs.
     hr_admins: tuple[tuple[str, str], ...] = ()
     # Which token claims the API reads (Settings.employee_id_claim, ...; docs/identity.md).
     claims: ClaimMapping = field(default_factory=ClaimMapping)
@@ -324,7 +324,7 @@ def _hr_admins(value: Any) -> tuple[tuple[str, str], ...]:
         raise ConfigError("context 'hr_admins' must be a string sub=email,... or an object {sub: email}")
     for sub, email in items:
         if not _SUBJECT_RE.match(sub) or not _EMAIL_RE.match(email):
-            raise ConfigError(f"context 'hr_admins': {sub!r}={email!r} is not a JWT subject and an email address")
+            raise ConfigError(f"context 'hr_admins': {sub!r}={email!r} is not an employee id and an email address")
     return tuple(sorted(items))
 
 

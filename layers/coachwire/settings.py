@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     audit_bucket: str = "coachwire-local-audit-reports"
     # Encrypts the audit's input snapshots (they hold demographics); set for the audit function only.
     demographics_key_arn: str = ""
-    # Who is told about audit flags and the yearly model review: {"<JWT subject>": "<email>"}, as JSON.
+    # Who is told about audit flags and the yearly model review: {"<employee id>": "<email>"}, as JSON; the ids are
+    # callers' ids as the API reads them (employee_id_claim).
     hr_admins: dict[str, str] = Field(default_factory=dict)
     audit: AuditRules = Field(default_factory=AuditRules)
     event_bus_name: str = "coachwire-local-bus"
@@ -134,7 +135,7 @@ class Settings(BaseSettings):
     def _hr_admins_are_subjects_with_emails(cls, admins: dict[str, str]) -> dict[str, str]:
         for subject, email in admins.items():
             if not _SUBJECT.match(subject) or not _EMAIL.match(email):
-                raise ValueError(f"hr_admins maps a JWT subject to an email; {subject!r} does not fit")
+                raise ValueError(f"hr_admins maps an employee id to an email; {subject!r} does not fit")
         return admins
 
     @field_validator("employee_id_claim", "role_claim", "groups_claim")

@@ -8,11 +8,12 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Deploy-time context, e.g. `make deploy stage=prod jwt_issuer=https://idp.example.com/ ...`
 CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days hr_admin_email \
-	policy_effective_date hr_admins
+	policy_effective_date hr_admins employee_id_claim role_claim groups_claim group_roles \
+	acknowledge_placeholders queue_age_alarm_minutes
 CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo serve test test-fast lint bench synth deploy diff clean
+.PHONY: install demo serve test test-fast lint bench synth deploy diff destroy clean
 
 $(STAMP): requirements.txt layers/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,11 @@ diff: install node_modules/.installed
 ## Needs AWS credentials and the context values listed in the README ("Deploy to AWS").
 deploy: install node_modules/.installed
 	npx cdk deploy --all --require-approval broadening $(CDK_CONTEXT)
+
+## Removes the stack of `stage`: pass the same context as the deploy. What a non-dev stage keeps:
+## infrastructure/README.md ("Remove a stack").
+destroy: install node_modules/.installed
+	npx cdk destroy --all $(CDK_CONTEXT)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache

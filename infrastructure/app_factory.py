@@ -31,6 +31,8 @@ def build_app(
 ) -> tuple[cdk.App, CoachwireStack]:
     app = cdk.App(context=dict(context or {}), outdir=outdir)
     config = CoachwireConfig.from_context(app.node.try_get_context)
+    # Printed here once rather than as a CDK annotation: the CLI would repeat an annotation in its validation
+    # report with an "Acknowledge with 'Annotation::…'" hint that a context value cannot act on.
     for warning in config.warnings:
         print(f"[coachwire] WARNING: {warning}", file=sys.stderr)
     stack = CoachwireStack(
@@ -40,8 +42,6 @@ def build_app(
         env=stack_env(),
         description=f"Coachwire ({config.stage}): serverless HR coaching backbone",
     )
-    if config.warnings:
-        cdk.Annotations.of(stack).add_warning_v2("coachwire:placeholders", "; ".join(config.warnings))
     if nag:
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stack

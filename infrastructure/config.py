@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from coachwire.settings import RetentionRules
+from coachwire.api.authz import ClaimMapping
+from coachwire.settings import RetentionRules, checked_claim_name, checked_group_roles
 from pydantic import ValidationError
 
 # CloudWatch Logs only accepts these retention periods.
@@ -50,6 +51,22 @@ PLACEHOLDER_JWT_ISSUER = "https://issuer.invalid/"
 PLACEHOLDER_JWT_AUDIENCE = ("coachwire-placeholder-audience",)
 PLACEHOLDER_SENDER_EMAIL = "coachwire@example.com"
 PLACEHOLDER_HR_ADMIN_EMAIL = "people-team@example.com"
+# `-c acknowledge_placeholders=true`: a throw-away dev stack keeps its placeholders without the warning.
+ACKNOWLEDGE_PLACEHOLDERS = "acknowledge_placeholders"
+_PLACEHOLDER_EFFECTS = {
+    "jwt_issuer": "the API rejects every JWT",
+    "jwt_audience": "the API rejects every JWT",
+    "sender_email": "no mail can be sent",
+    "hr_admin_email": "overdue correction requests escalate to a placeholder mailbox",
+    "hr_admins": "bias audit flags notify nobody",
+}
+_PLACEHOLDER_EXAMPLES = {
+    "jwt_issuer": "https://idp.example.com/",
+    "jwt_audience": "coachwire-api",
+    "sender_email": "coaching@example.com",
+    "hr_admin_email": "people@example.com",
+    "hr_admins": "emp-0001=hr.lead@example.com",
+}
 
 _STAGE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -75,9 +92,12 @@ class CoachwireConfig:
     hr_admin_email: str = PLACEHOLDER_HR_ADMIN_EMAIL
     policy_effective_date: str | None = None
     retention: tuple[tuple[str, int], ...] = ()
-    # Who the bias audit and the yearly model review notify: (JWT subject, email) pairs.
+    # Who the bias audit and the yearly model review notify: (employee id, email) pairs.
     hr_admins: tuple[tuple[str, str], ...] = ()
-    # Human-readable notes about placeholders in use; app.py prints them.
+    # Which token claims the API reads (Settings.employee_id_claim, ...; docs/identity.md).
+    claims: ClaimMapping = field(default_factory=ClaimMapping)
+    # Context keys left at their placeholders (dev only), and what app.py prints about them unless acknowledged.
+    placeholders: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -95,7 +115,7 @@ class CoachwireConfig:
 
     @property
     def uses_placeholders(self) -> bool:
-        return bool(self.warnings)
+        return bool(self.placeholders)
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any] | Mapping[str, Any]) -> CoachwireConfig:
@@ -159,17 +179,13 @@ class CoachwireConfig:
         if not hr_admins:
             missing.append("hr_admins")
 
+        acknowledged = _flag(lookup, ACKNOWLEDGE_PLACEHOLDERS)
         if missing:
             hint = " ".join(f"-c {k}=..." for k in missing)
             if stage not in PLACEHOLDER_STAGES:
                 raise ConfigError(f"stage '{stage}' needs context {', '.join(missing)}: pass {hint}")
-            effects = {"jwt_issuer": "the API will reject every JWT", "jwt_audience": "the API will reject every JWT",
-                       "sender_email": "mail cannot be sent", "hr_admins": "bias audit flags notify nobody",
-                       "hr_admin_email": "overdue correction requests escalate to a placeholder mailbox"}
-            consequences = ", ".join(dict.fromkeys(effects[k] for k in missing))
-            warnings.append(
-                f"using placeholders for {', '.join(missing)} (stage '{stage}'): {consequences} until you pass {hint}"
-            )
+            if not acknowledged:
+                warnings.append(_placeholder_warning(stage, missing))
 
         retention_raw = lookup("log_retention_days")
         try:
@@ -202,8 +218,19 @@ class CoachwireConfig:
             policy_effective_date=effective,
             retention=_data_retention(lookup("retention")),
             hr_admins=hr_admins,
+            claims=_claims(lookup),
+            placeholders=tuple(missing),
             warnings=tuple(warnings),
         )
+
+    def claims_environment(self) -> dict[str, str]:
+        """The API function's COACHWIRE_* claim settings (the only function that reads tokens)."""
+        return {
+            "COACHWIRE_EMPLOYEE_ID_CLAIM": self.claims.employee_id_claim,
+            "COACHWIRE_ROLE_CLAIM": self.claims.role_claim,
+            "COACHWIRE_GROUPS_CLAIM": self.claims.groups_claim,
+            "COACHWIRE_GROUP_ROLES": json.dumps(dict(self.claims.group_roles), sort_keys=True),
+        }
 
     def settings_environment(self) -> dict[str, str]:
         env = {"COACHWIRE_HR_ADMIN_EMAIL": self.hr_admin_email}
@@ -211,6 +238,64 @@ class CoachwireConfig:
             env["COACHWIRE_POLICY_EFFECTIVE_DATE"] = self.policy_effective_date
         env.update({f"COACHWIRE_RETENTION_{name.upper()}": str(days) for name, days in self.retention})
         return env
+
+
+def _placeholder_warning(stage: str, missing: list[str]) -> str:
+    consequences = ", ".join(dict.fromkeys(_PLACEHOLDER_EFFECTS[k] for k in missing))
+    values = " ".join(f"{k}={_PLACEHOLDER_EXAMPLES[k]}" for k in missing)
+    return (
+        f"stage '{stage}' uses placeholders for {', '.join(missing)}: {consequences}.\n"
+        f"  To deploy for real, pass your values (docs/identity.md, infrastructure/README.md), e.g.\n"
+        f"    make synth {values}\n"
+        f"    npx cdk synth {' '.join('-c ' + pair for pair in values.split(' '))}\n"
+        f"  To keep the placeholders on a throw-away dev stack, acknowledge them: "
+        f"make synth {ACKNOWLEDGE_PLACEHOLDERS}=true (or -c {ACKNOWLEDGE_PLACEHOLDERS}=true)"
+    )
+
+
+def _flag(lookup: Callable[[str], Any], key: str) -> bool:
+    value = lookup(key)
+    if value in (None, "", False, "false"):
+        return False
+    if value in (True, "true"):
+        return True
+    raise ConfigError(f"context '{key}'={value!r} must be true or false")
+
+
+def _claims(lookup: Callable[[str], Any]) -> ClaimMapping:
+    defaults = ClaimMapping()
+    names = {}
+    for key in ("employee_id_claim", "role_claim", "groups_claim"):
+        value = lookup(key)
+        if value in (None, ""):
+            names[key] = getattr(defaults, key)
+            continue
+        if not isinstance(value, str):
+            raise ConfigError(f"context '{key}' must be a string (a token claim name)")
+        try:
+            names[key] = checked_claim_name(value.strip(), f"context '{key}'")
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+    return ClaimMapping(**names, group_roles=_group_roles(lookup("group_roles")))
+
+
+def _group_roles(value: Any) -> dict[str, str]:
+    """`group=role,group=role` (from -c) or a {group: role} object (cdk.json)."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ConfigError("context 'group_roles' must look like group=role,group=role")
+        mapping = {group.strip(): role.strip() for group, role in pairs}
+    elif isinstance(value, Mapping):
+        mapping = {str(group).strip(): str(role).strip() for group, role in value.items()}
+    else:
+        raise ConfigError("context 'group_roles' must be a string group=role,... or an object {group: role}")
+    try:
+        return checked_group_roles(mapping, "context 'group_roles'")
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _data_retention(value: Any) -> tuple[tuple[str, int], ...]:
@@ -251,7 +336,7 @@ def _hr_admins(value: Any) -> tuple[tuple[str, str], ...]:
         raise ConfigError("context 'hr_admins' must be a string sub=email,... or an object {sub: email}")
     for sub, email in items:
         if not _SUBJECT_RE.match(sub) or not _EMAIL_RE.match(email):
-            raise ConfigError(f"context 'hr_admins': {sub!r}={email!r} is not a JWT subject and an email address")
+            raise ConfigError(f"context 'hr_admins': {sub!r}={email!r} is not an employee id and an email address")
     return tuple(sorted(items))
 
 

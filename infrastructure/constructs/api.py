@@ -66,6 +66,8 @@ class HttpFunction(Construct):
         super().__init__(scope, construct_id_)
         self.spec = spec
         environment: dict[str, str] = {}
+        if any(needs_jwt for _, _, needs_jwt in spec.routes):
+            environment.update(deps.config.claims_environment())
         if spec.reads_webhook_secret:
             environment["COACHWIRE_WEBHOOK_SECRETS_ARN"] = webhook_secrets.secret_arn
         if spec.reads_dead_letter_depth:

@@ -74,7 +74,10 @@ def _add_local(groups: argparse._SubParsersAction) -> None:
 
     token = commands.add_parser("token", help="print a JWT the local API accepts")
     token.add_argument("--role", required=True, choices=["hr_admin", "manager", "employee"])
-    token.add_argument("--sub", required=True, help="the caller's id (employee or user id)")
+    token.add_argument("--sub", required=True, help="the token's subject: the employee id, unless "
+                       "COACHWIRE_EMPLOYEE_ID_CLAIM names another claim (docs/identity.md)")
+    token.add_argument("--employee-id", help="the employee id, put in COACHWIRE_EMPLOYEE_ID_CLAIM when that is "
+                       "not sub (default: the --sub value)")
     token.add_argument("--ttl-hours", type=float, default=12.0)
     token.set_defaults(run=_token)
 
@@ -122,7 +125,7 @@ def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from coachwire.local import tokens
 
     try:
-        print(tokens.mint(args.role, args.sub, timedelta(hours=args.ttl_hours)))
+        print(tokens.mint(args.role, args.sub, timedelta(hours=args.ttl_hours), employee_id=args.employee_id))
     except ValueError as e:
         parser.error(str(e))
     return 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from coachwire.api.authz import ROLES, ClaimMapping
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CLAIM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:./\-]{0,127}$")
 _SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
 
@@ -86,7 +89,8 @@ class Settings(BaseSettings):
     audit_bucket: str = "coachwire-local-audit-reports"
     # Encrypts the audit's input snapshots (they hold demographics); set for the audit function only.
     demographics_key_arn: str = ""
-    # Who is told about audit flags and the yearly model review: {"<JWT subject>": "<email>"}, as JSON.
+    # Who is told about audit flags and the yearly model review: {"<employee id>": "<email>"}, as JSON; the ids are
+    # callers' ids as the API reads them (employee_id_claim).
     hr_admins: dict[str, str] = Field(default_factory=dict)
     audit: AuditRules = Field(default_factory=AuditRules)
     event_bus_name: str = "coachwire-local-bus"
@@ -102,7 +106,13 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = 300
     webhook_dedupe_days: int = 7
     event_dates: EventDateWindow = Field(default_factory=EventDateWindow)
+    # Which token claims the API reads (docs/identity.md). The caller's id is the HRIS employee id: most identity
+    # providers issue opaque `sub`s, so it may come from another claim (e.g. Cognito's `custom:employee_id`).
+    employee_id_claim: str = "sub"
     role_claim: str = "coachwire_role"
+    # {"<group>": "<role>"} as JSON: when set, the role comes from the groups claim and role_claim is not read.
+    group_roles: dict[str, str] = Field(default_factory=dict)
+    groups_claim: str = "groups"
     trigger_idempotency_days: int = 3
     # How long a claimed notification is the claimant's: a redelivery after that finds the sender dead and
     # marks it delivery_unknown rather than resending. Longer than the delivery function can run.
@@ -125,8 +135,21 @@ class Settings(BaseSettings):
     def _hr_admins_are_subjects_with_emails(cls, admins: dict[str, str]) -> dict[str, str]:
         for subject, email in admins.items():
             if not _SUBJECT.match(subject) or not _EMAIL.match(email):
-                raise ValueError(f"hr_admins maps a JWT subject to an email; {subject!r} does not fit")
+                raise ValueError(f"hr_admins maps an employee id to an email; {subject!r} does not fit")
         return admins
+
+    @field_validator("employee_id_claim", "role_claim", "groups_claim")
+    @classmethod
+    def _claim_names(cls, name: str, info: ValidationInfo) -> str:
+        return checked_claim_name(name, f"{info.field_name} (COACHWIRE_{info.field_name.upper()})")
+
+    @field_validator("group_roles")
+    @classmethod
+    def _groups_map_to_known_roles(cls, group_roles: dict[str, str]) -> dict[str, str]:
+        return checked_group_roles(group_roles, "group_roles (COACHWIRE_GROUP_ROLES)")
+
+    def claim_mapping(self) -> ClaimMapping:
+        return ClaimMapping(self.employee_id_claim, self.role_claim, self.groups_claim, dict(self.group_roles))
 
     def dead_letter_queue_urls(self) -> dict[str, str]:
         return _pairs(self.dead_letter_queues)
@@ -136,6 +159,24 @@ class Settings(BaseSettings):
 
     def webhook_secret_list(self) -> list[str]:
         return [s.strip() for s in self.webhook_secrets.split(",") if s.strip()]
+
+
+def checked_claim_name(name: str, setting: str) -> str:
+    if not _CLAIM.match(name):
+        raise ValueError(f"{setting} must name a token claim, got {name!r}")
+    return name
+
+
+def checked_group_roles(group_roles: dict[str, str], setting: str) -> dict[str, str]:
+    """Every group maps to a known role; group names have no whitespace, because the API Gateway JWT authorizer
+    hands a list claim over as one space-separated string and such a name could not be told apart."""
+    for group, role in group_roles.items():
+        if not group or any(c.isspace() for c in group):
+            raise ValueError(f"{setting}: group {group!r} must be a non-empty name without spaces "
+                             "(use the group's id or another name)")
+        if role not in ROLES:
+            raise ValueError(f"{setting} maps group {group!r} to unknown role {role!r}; roles are {', '.join(ROLES)}")
+    return group_roles
 
 
 def _pairs(setting: str) -> dict[str, str]:

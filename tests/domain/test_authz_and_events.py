@@ -1,7 +1,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from coachwire.api.authz import Caller, NotAllowed, may_read_employee, may_read_manager_inbox, may_read_notifications
+from coachwire.api.authz import (
+    Caller,
+    ClaimMapping,
+    NotAllowed,
+    may_read_employee,
+    may_read_manager_inbox,
+    may_read_notifications,
+)
 from coachwire.models.events import CheckinSubmitted, EmployeeUpserted
 from coachwire.services.ingest import Rejected, parse, verify_signature
 from pydantic import ValidationError
@@ -33,8 +40,8 @@ def test_inbox_and_notification_reads():
 
 def test_claims_without_a_known_role_are_refused():
     with pytest.raises(NotAllowed):
-        Caller.from_claims({"sub": "emp-1", "coachwire_role": "superuser"}, "coachwire_role")
-    assert Caller.from_claims({"sub": "emp-1", "coachwire_role": "employee"}, "coachwire_role").role == "employee"
+        Caller.from_claims({"sub": "emp-1", "coachwire_role": "superuser"}, ClaimMapping())
+    assert Caller.from_claims({"sub": "emp-1", "coachwire_role": "employee"}, ClaimMapping()).role == "employee"
 
 
 def test_inbound_models_refuse_unknown_fields():

@@ -82,9 +82,16 @@ def test_audience_accepts_a_list_from_cdk_json() -> None:
         ("hr_admins", "hr-1=not-an-email"),
         ("queue_age_alarm_minutes", "ten"),
         ("queue_age_alarm_minutes", "0"),
+        ("group_roles", "coachwire-hr=superuser"),
+        ("group_roles", "coachwire-hr"),
+        ("group_roles", {"HR Admins": "hr_admin"}),
+        ("employee_id_claim", "employee id"),
+        ("role_claim", ["coachwire_role"]),
+        ("groups_claim", "cognito groups"),
+        ("acknowledge_placeholders", "yes"),
     ],
 )
-def test_bad_values_name_the_key(key: str, value: str) -> None:
+def test_bad_values_name_the_key(key: str, value: object) -> None:
     with pytest.raises(ConfigError, match=key):
         CoachwireConfig.from_context(FULL | {key: value})
 
@@ -103,3 +110,40 @@ def test_every_allowed_retention_maps_to_a_cdk_value() -> None:
     from infrastructure.constructs.function import RETENTION
 
     assert set(RETENTION) == set(ALLOWED_RETENTION_DAYS)
+
+
+def test_claim_settings_reach_the_api_as_settings_variables(monkeypatch) -> None:
+    from coachwire.settings import Settings
+
+    pairs = CoachwireConfig.from_context(FULL | {"employee_id_claim": "custom:employee_id",
+                                                 "groups_claim": "cognito:groups",
+                                                 "group_roles": "coachwire-hr=hr_admin, coachwire-leads=manager"})
+    mapping = CoachwireConfig.from_context(FULL | {"employee_id_claim": "custom:employee_id",
+                                                   "groups_claim": "cognito:groups",
+                                                   "group_roles": {"coachwire-leads": "manager",
+                                                                   "coachwire-hr": "hr_admin"}})
+    assert pairs.claims == mapping.claims
+    for name, value in pairs.claims_environment().items():
+        monkeypatch.setenv(name, value)
+    assert Settings().claim_mapping() == pairs.claims
+    assert CoachwireConfig.from_context(FULL).claims_environment() == {
+        "COACHWIRE_EMPLOYEE_ID_CLAIM": "sub", "COACHWIRE_ROLE_CLAIM": "coachwire_role",
+        "COACHWIRE_GROUPS_CLAIM": "groups", "COACHWIRE_GROUP_ROLES": "{}"}
+
+
+def test_the_placeholder_warning_says_how_to_set_the_values_or_acknowledge_them() -> None:
+    (warning,) = CoachwireConfig.from_context({"jwt_issuer": "https://login.example.test/"}).warnings
+    assert "jwt_issuer" not in warning.split(":")[0]
+    assert "make synth jwt_audience=" in warning and "-c hr_admins=" in warning
+    assert "acknowledge_placeholders=true" in warning
+    acknowledged = CoachwireConfig.from_context({"acknowledge_placeholders": "true"})
+    assert acknowledged.uses_placeholders and not acknowledged.warnings
+
+
+def test_the_app_prints_the_placeholder_warning_once_and_adds_no_annotation(cdk_json_context, capsys) -> None:
+    from infrastructure.app_factory import build_app
+
+    _, stack = build_app({**cdk_json_context, "aws:cdk:bundling-stacks": []}, nag=False)
+    assert capsys.readouterr().err.count("WARNING") == 1
+    # An annotation would be printed a second time by the CLI, with an acknowledgement hint no context can act on.
+    assert not [m for m in stack.node.metadata if m.type == "aws:cdk:warning"]

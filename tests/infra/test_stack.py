@@ -41,6 +41,9 @@ CONTEXT = {
     "retention": {"alerts_days": 90},
     "hr_admins": "hr-1=people.ops@example.test",
     "queue_age_alarm_minutes": 12,
+    "employee_id_claim": "custom:employee_id",
+    "groups_claim": "cognito:groups",
+    "group_roles": "coachwire-hr=hr_admin,coachwire-managers=manager,coachwire-staff=employee",
 }
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -472,6 +475,17 @@ def test_every_function_reads_the_same_data_rights_configuration(synth: Synth) -
 # ---------------------------------------------------------------- data
 
 
+def test_removing_a_non_dev_stack_keeps_exactly_what_the_readme_says(synth: Synth) -> None:
+    # infrastructure/README.md, "Remove a stack": tables, KMS keys, log groups, the webhook secret and the audit
+    # buckets are kept; nothing else is.
+    kept_types = {"AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret",
+                  "AWS::S3::Bucket"}
+    for logical_id, resource in synth.resources.items():
+        kept = resource.get("DeletionPolicy") == "Retain"
+        assert kept == (resource["Type"] in kept_types), f"{logical_id} ({resource['Type']}): kept={kept}"
+    assert {synth.props(t)["DeletionProtectionEnabled"] for t in synth.of_type("AWS::DynamoDB::Table")} == {True}
+
+
 def test_tables_match_spine(synth: Synth) -> None:
     ids = table_ids(synth)
     assert len(synth.of_type("AWS::DynamoDB::Table")) == len(spine.TABLES)
@@ -807,6 +821,20 @@ def test_hr_admins_reach_exactly_the_functions_that_notify_them(synth: Synth) ->
     for fn in told:
         assert Settings(hr_admins=json.loads(env_of(synth, fn)["COACHWIRE_HR_ADMINS"])).hr_admins == {
             "hr-1": "people.ops@example.test"}
+
+
+def test_the_functions_behind_jwt_routes_read_the_configured_claims_and_no_other_does(synth: Synth) -> None:
+    expected = {http_function_id(synth, method, path)[1]
+                for spec in spine.HTTP_FUNCTIONS for method, path, needs_jwt in spec.routes if needs_jwt}
+    told = {fn for fn in synth.of_type("AWS::Lambda::Function") if "COACHWIRE_EMPLOYEE_ID_CLAIM" in env_of(synth, fn)}
+    assert told == expected and len(expected) == 1
+    env = env_of(synth, next(iter(told)))
+    mapping = Settings(employee_id_claim=env["COACHWIRE_EMPLOYEE_ID_CLAIM"], role_claim=env["COACHWIRE_ROLE_CLAIM"],
+                       groups_claim=env["COACHWIRE_GROUPS_CLAIM"],
+                       group_roles=json.loads(env["COACHWIRE_GROUP_ROLES"])).claim_mapping()
+    assert (mapping.employee_id_claim, mapping.groups_claim) == ("custom:employee_id", "cognito:groups")
+    assert mapping.group_roles == {"coachwire-hr": "hr_admin", "coachwire-managers": "manager",
+                                   "coachwire-staff": "employee"}
 
 
 # ---------------------------------------------------------------- events parked until their employee arrives

@@ -57,3 +57,22 @@ def test_cli_prints_only_a_token_signed_with_the_stored_key(capsys):
     assert out.count("\n") == 1
     claims = tokens.verify(out.strip())
     assert claims["sub"] == "hr-1" and claims["exp"] - claims["iat"] == 3600
+
+
+def test_minted_tokens_follow_the_configured_claims(home, monkeypatch):
+    from coachwire.api.authz import Caller
+
+    monkeypatch.setenv("COACHWIRE_EMPLOYEE_ID_CLAIM", "employee_id")
+    monkeypatch.setenv("COACHWIRE_GROUP_ROLES", '{"hr": "hr_admin", "leads": "manager"}')
+    claims = tokens.verify(tokens.mint("manager", "00u1opaque", employee_id="m-1"))
+    assert claims["sub"] == "00u1opaque" and claims["employee_id"] == "m-1" and claims["groups"] == ["leads"]
+    assert Caller.from_claims(claims, Settings().claim_mapping()) == Caller("m-1", "manager")
+    with pytest.raises(ValueError, match="no group"):
+        tokens.mint("employee", "00u2opaque")
+
+
+def test_the_token_command_puts_the_employee_id_where_the_settings_expect_it(home, monkeypatch, capsys):
+    monkeypatch.setenv("COACHWIRE_EMPLOYEE_ID_CLAIM", "custom:employee_id")
+    assert main(["local", "token", "--role", "employee", "--sub", "opaque-1", "--employee-id", "e-7"]) == 0
+    claims = tokens.verify(capsys.readouterr().out.strip())
+    assert (claims["sub"], claims["custom:employee_id"], claims["coachwire_role"]) == ("opaque-1", "e-7", "employee")

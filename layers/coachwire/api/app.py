@@ -39,7 +39,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
     def caller() -> authz.Caller:
         claims = app.current_event.request_context.authorizer.jwt_claim
-        return authz.Caller.from_claims(claims, deps.settings.role_claim)
+        return authz.Caller.from_claims(claims, deps.settings.claim_mapping())
 
     def profile_or_404(employee_id: str):
         profile = deps.profiles.get(employee_id)

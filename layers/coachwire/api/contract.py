@@ -34,7 +34,8 @@ class WebhookAccepted(BaseModel):
 
 # The gateway's and the API's own answers that every route of a kind shares.
 UNAUTHORISED = {"description": "Missing, malformed, expired or wrongly signed bearer token (the gateway's JWT check)"}
-FORBIDDEN = {"description": "The token lacks a subject or a known role, or the role may not do this"}
+FORBIDDEN = {"description": "The token lacks the employee id claim or a known role (the message names the claim), "
+                         "or the role may not do this"}
 BAD_QUERY = {"description": "A query parameter is missing or invalid; `field` names it"}
 
 

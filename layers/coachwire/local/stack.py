@@ -143,8 +143,14 @@ class LocalStack:
     def moto_url(self) -> str:
         return self.moto.url
 
-    def mint_token(self, role: str, sub: str, ttl: timedelta = timedelta(hours=12)) -> str:
-        return tokens.mint(role, sub, ttl, key=self._signing_key or tokens.signing_key(), settings=self.settings)
+    def mint_token(self, role: str, sub: str, ttl: timedelta = timedelta(hours=12), *,
+                   employee_id: str | None = None) -> str:
+        return tokens.mint(role, sub, ttl, key=self._signing_key or tokens.signing_key(), settings=self.settings,
+                           employee_id=employee_id)
+
+    def sign_token(self, claims: dict[str, Any]) -> str:
+        """A token carrying exactly these claims (and issuer, audience, lifetime) that the local API accepts."""
+        return tokens.sign(claims, key=self._signing_key or tokens.signing_key())
 
     def fire_schedule(self, trigger_name: str, as_of: date | None = None) -> str:
         return self._running_dispatcher().fire_schedule(trigger_name, as_of)

@@ -58,22 +58,37 @@ def mint(
     *,
     key: bytes | None = None,
     settings: Settings | None = None,
+    employee_id: str | None = None,
 ) -> str:
+    """A token shaped as the settings' claim mapping expects: the employee id in `employee_id_claim` (defaulting
+    to `sub`), and the role in `role_claim`, or as a group that `group_roles` maps to it."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not sub:
         raise ValueError("sub must not be empty")
+    mapping = (settings or Settings()).claim_mapping()
+    claims: dict[str, Any] = {"sub": sub}
+    if mapping.employee_id_claim == "sub":
+        if employee_id not in (None, sub):
+            raise ValueError("the employee id is the token's sub here (employee_id_claim is 'sub'): pass it as sub")
+    else:
+        claims[mapping.employee_id_claim] = employee_id or sub
+    if mapping.group_roles:
+        groups = [group for group, mapped in mapping.group_roles.items() if mapped == role]
+        if not groups:
+            raise ValueError(f"no group in group_roles maps to role {role!r}")
+        claims[mapping.groups_claim] = groups[:1]
+    else:
+        claims[mapping.role_claim] = role
+    return sign(claims, ttl, key=key)
+
+
+def sign(claims: dict[str, Any], ttl: timedelta | float = timedelta(hours=12), *, key: bytes | None = None) -> str:
+    """Exactly these claims plus issuer, audience and lifetime, signed with the local key."""
     seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else float(ttl)
     now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": sub,
-        (settings or Settings()).role_claim: role,
-        "iat": now,
-        "exp": now + int(seconds),
-    }
-    return jwt.encode(claims, key or signing_key(), algorithm="HS256")
+    issued = {"iss": ISSUER, "aud": AUDIENCE, **claims, "iat": now, "exp": now + int(seconds)}
+    return jwt.encode(issued, key or signing_key(), algorithm="HS256")
 
 
 def verify(token: str, *, key: bytes | None = None) -> dict[str, Any]:

@@ -98,27 +98,30 @@ class Monitoring(Construct):
             self._alarm(f"{label}FailedFirings", metric_filter.metric(period=PERIOD, statistic="Sum"),
                         f"{label}: a firing failed (it will be retried, then dead-lettered): see the audit log")
 
+    def _alarm_on_log_line(self, metric_name: str, alarm_id: str, fn: lambda_.Function, message: str,
+                           description: str) -> None:
+        metric_filter = logs.MetricFilter(
+            self, f"{metric_name}Filter", log_group=fn.log_group, metric_namespace="Coachwire",
+            metric_name=metric_name, metric_value="1",
+            filter_pattern=logs.FilterPattern.string_value("$.message", "=", message))
+        self._alarm(alarm_id, metric_filter.metric(period=PERIOD, statistic="Sum"), description)
+
     def watch_parked_expiries(self, sweep: lambda_.Function) -> None:
         """An event parked for an employee who never arrived is audited and deleted by the retention sweep; each
         such expiry is a lost HRIS event someone must look at, so its log line pages like a failed firing."""
-        metric_filter = logs.MetricFilter(
-            self, "ParkedEventsExpiredFilter", log_group=sweep.log_group, metric_namespace="Coachwire",
-            metric_name="ParkedEventsExpired", metric_value="1",
-            filter_pattern=logs.FilterPattern.string_value("$.message", "=", spine.PARKED_EVENT_EXPIRED_LOG))
-        self._alarm("RetentionSweepParkedEventsExpired", metric_filter.metric(period=PERIOD, statistic="Sum"),
-                    "retention_sweep: an event parked for an employee who never arrived expired: see the audit log "
-                    "(trigger ingest_webhook, outcome expired)")
+        self._alarm_on_log_line("ParkedEventsExpired", "RetentionSweepParkedEventsExpired", sweep,
+                                spine.PARKED_EVENT_EXPIRED_LOG,
+                                "retention_sweep: an event parked for an employee who never arrived expired: see the "
+                                "audit log (trigger ingest_webhook, outcome expired)")
 
     def watch_parked_rejections(self, profile_sync: lambda_.Function) -> None:
         """A parked event whose skill or activity is unknown once its employee arrives was answered 202: nobody
         but ops can hear of the rejection."""
-        metric_filter = logs.MetricFilter(
-            self, "ParkedEventsRejectedFilter", log_group=profile_sync.log_group, metric_namespace="Coachwire",
-            metric_name="ParkedEventsRejected", metric_value="1",
-            filter_pattern=logs.FilterPattern.string_value("$.message", "=", spine.PARKED_EVENT_REJECTED_LOG))
-        self._alarm("ProfileSyncParkedEventsRejected", metric_filter.metric(period=PERIOD, statistic="Sum"),
-                    "profile_sync: a parked event was rejected on replay (an unknown skill or activity for the "
-                    "employee's role): see the audit log (trigger ingest_webhook, outcome rejected)")
+        self._alarm_on_log_line("ParkedEventsRejected", "ProfileSyncParkedEventsRejected", profile_sync,
+                                spine.PARKED_EVENT_REJECTED_LOG,
+                                "profile_sync: a parked event was rejected on replay (an unknown skill or activity "
+                                "for the employee's role): see the audit log (trigger ingest_webhook, outcome "
+                                "rejected)")
 
     def watch_functions(self, functions: Iterable[tuple[str, lambda_.IFunction]]) -> None:
         for label, fn in functions:

@@ -3,7 +3,7 @@
 from coachwire.runtime.trigger import TriggerHandler
 from coachwire.services.delivery import notification_delivery
 
-handler = TriggerHandler("notification_delivery", notification_delivery)
+handler = TriggerHandler("notification_delivery", delivery_aware=notification_delivery)
 
 
 def lambda_handler(event, context):

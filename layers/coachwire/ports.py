@@ -129,8 +129,9 @@ class CatalogStore(Protocol):
 
 class OutboxStore(Protocol):
     def get(self, notification_id: str) -> Notification | None: ...
-    def claim(self, notification_id: str, now: datetime, lease_seconds: int) -> Notification | None:
-        """pending → sending with a lease; None when the notification is not pending."""
+    def claim(self, notification_id: str, now: datetime, lease_seconds: int,
+              claimed_by: str = "") -> Notification | None:
+        """pending → sending with a lease held by `claimed_by`; None when the notification is not pending."""
         ...
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None: ...
     def release(self, notification_id: str, final: bool) -> None: ...
@@ -169,9 +170,14 @@ class EventPublisher(Protocol):
     def publish_many(self, source: str, detail_type: str, details: list[dict]) -> int: ...
 
 
+class EmailOutcomeUnknown(RuntimeError):
+    """The send request may have reached the provider (the reply was lost): resending could mail twice."""
+
+
 class EmailSender(Protocol):
     def send(self, to: str, subject: str, body: str) -> str:
-        """Send one email; return the provider's message id. Raise on failure."""
+        """Send one email; return the provider's message id. Raise EmailOutcomeUnknown when the provider may
+        have accepted it; any other exception means it was not sent."""
         ...
 
 

@@ -10,6 +10,7 @@ from coachwire.adapters.dynamo import DynamoOutboxStore
 from coachwire.clock import FixedClock
 from coachwire.local.moto_server import client
 from coachwire.models.coaching import Notification
+from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.delivery import DeliveryInProgress, notification_delivery
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -76,3 +77,62 @@ def test_the_last_allowed_attempt_marks_the_message_failed(deps, outbox_note):
     stored = d.outbox.get(outbox_note.notification_id)
     assert stored.status == "failed" and stored.attempts == 5
     assert notification_delivery({"notification_id": outbox_note.notification_id}, d).outcome == "no_action"
+
+
+class LostReplySender:
+    """SES took the request, then the connection dropped before its reply: it may have sent the e-mail."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send(self, to: str, subject: str, body: str) -> str:
+        self.calls += 1
+        raise EmailOutcomeUnknown("ReadTimeoutError")
+
+
+def test_a_send_whose_reply_was_lost_is_never_resent(deps, outbox_note):
+    sender = LostReplySender()
+    d = with_sender(deps, sender)
+    first = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-1")
+    again = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-1")
+    assert first.outcome == "failed" and first.decision["status"] == "delivery_unknown"
+    assert again.outcome == "no_action" and sender.calls == 1
+    assert d.outbox.get(outbox_note.notification_id).status == "delivery_unknown"
+
+
+def test_a_second_queued_copy_leaves_a_live_send_to_its_holder(deps, outbox_note):
+    sender = FlakySender(failures=0)
+    d = with_sender(deps, sender)
+    assert d.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-holder") is not None
+    copy = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-copy")
+    assert copy.outcome == "duplicate" and copy.decision["status"] == "sending_elsewhere"
+    assert sender.sent == [] and d.outbox.get(outbox_note.notification_id).status == "sending"
+
+
+def test_a_retry_of_the_attempt_holding_the_lease_is_settled_without_resending(deps, outbox_note):
+    sender = FlakySender(failures=0)
+    d = with_sender(deps, sender)
+    # The holder's attempt claimed and ended before its bookkeeping (SES may have accepted): its own retry
+    # must not wait out the lease (the local stack retries within seconds) nor send again.
+    assert d.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-holder") is not None
+    retry = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-holder")
+    assert retry.outcome == "failed" and retry.decision == {
+        "notification_id": outbox_note.notification_id, "status": "delivery_unknown",
+        "reason": "attempt_ended_mid_send"}
+    assert sender.sent == [] and d.outbox.get(outbox_note.notification_id).status == "delivery_unknown"
+
+
+class BrokenProfiles:
+    def get(self, employee_id):
+        raise ConnectionError("DynamoDB unavailable")
+
+
+def test_a_failure_before_sending_releases_the_claim_for_the_retry(deps, outbox_note):
+    sender = FlakySender(failures=0)
+    with pytest.raises(ConnectionError):
+        notification_delivery({"notification_id": outbox_note.notification_id},
+                              replace(with_sender(deps, sender), profiles=BrokenProfiles()), "evt-1")
+    assert deps.outbox.get(outbox_note.notification_id).status == "pending"
+    assert notification_delivery({"notification_id": outbox_note.notification_id},
+                                 with_sender(deps, sender), "evt-1").outcome == "succeeded"
+    assert sender.sent == [("emp-1@example.com", "Your next step")]

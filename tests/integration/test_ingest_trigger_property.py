@@ -343,8 +343,7 @@ class Pipeline:
                             "md5OfBody": "", "eventSource": "aws:sqs", "awsRegion": "us-east-1",
                             "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{trigger}"})
         if trigger not in self.handlers:  # the function's own service, as its handler module wires it
-            service = self.loader.module(trigger).handler.service
-            self.handlers[trigger] = TriggerHandler(trigger, service, deps=self.deps)
+            self.handlers[trigger] = self.loader.module(trigger).handler.with_deps(self.deps)
         with as_function(trigger):
             self.handlers[trigger].process_record(record)  # a failing firing raises its own exception here
         event_id = firing_id(envelope)

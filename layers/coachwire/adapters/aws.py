@@ -8,12 +8,13 @@ import functools
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
-
 
 @functools.cache
-def client(service: str):
-    return boto3.session.Session().client(service, config=_CONFIG)
+def client(service: str, total_attempts: int = 6):
+    """`total_attempts=1` for calls that must not be resent blindly (the SDK retries read timeouts too)."""
+    config = Config(retries={"mode": "standard", "total_max_attempts": total_attempts}, connect_timeout=3,
+                    read_timeout=10)
+    return boto3.session.Session().client(service, config=config)
 
 
 def reset_clients() -> None:

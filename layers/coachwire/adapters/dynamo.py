@@ -469,9 +469,9 @@ class DynamoOutboxStore:
     @staticmethod
     def _from_item(item: dict) -> Notification:
         state: dict[str, Any] = {"status": item["status"]["S"], "attempts": int(item["attempts"]["N"])}
-        for name in ("lease_until", "sent_at", "provider_message_id"):
+        for name in ("lease_until", "sent_at", "provider_message_id", "claimed_by"):
             if name in item:
-                state[name] = item[name]["S"]
+                state[name] = item[name]["S"] or None
         return Notification.model_validate({**_doc(item), **state})
 
     def get(self, notification_id: str) -> Notification | None:
@@ -479,15 +479,17 @@ class DynamoOutboxStore:
                                            Key={"notification_id": _s(notification_id)}).get("Item")
         return self._from_item(item) if item else None
 
-    def claim(self, notification_id: str, now: datetime, lease_seconds: int) -> Notification | None:
+    def claim(self, notification_id: str, now: datetime, lease_seconds: int,
+              claimed_by: str = "") -> Notification | None:
         try:
             out = client("dynamodb").update_item(
                 TableName=self.table, Key={"notification_id": _s(notification_id)},
-                UpdateExpression="SET #st = :sending, lease_until = :lease ADD attempts :one",
+                UpdateExpression="SET #st = :sending, lease_until = :lease, claimed_by = :by ADD attempts :one",
                 ConditionExpression="#st = :pending",
                 ExpressionAttributeNames={"#st": "status"},
                 ExpressionAttributeValues={":sending": _s("sending"), ":pending": _s("pending"), ":one": _n(1),
-                                           ":lease": _s((now + timedelta(seconds=lease_seconds)).isoformat())},
+                                           ":lease": _s((now + timedelta(seconds=lease_seconds)).isoformat()),
+                                           ":by": _s(claimed_by)},
                 ReturnValues="ALL_NEW")
         except ClientError as err:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -504,7 +506,7 @@ class DynamoOutboxStore:
             values[f":v{i}"] = _s(value)
         client("dynamodb").update_item(
             TableName=self.table, Key={"notification_id": _s(notification_id)},
-            UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until",
+            UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until, claimed_by",
             ConditionExpression="#st = :expect", ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+
 from coachwire.adapters.aws import client
+from coachwire.ports import EmailOutcomeUnknown
 
 
 class PublishFailed(RuntimeError):
@@ -44,10 +47,17 @@ class SesEmailSender:
         self.sender = sender
 
     def send(self, to: str, subject: str, body: str) -> str:
-        out = client("ses").send_email(
-            Source=self.sender, Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+        # One HTTP attempt per call (SES has no idempotency key): the SDK's own retry would resend after a
+        # read timeout, when SES may already have accepted. The queue retries what SES refused.
+        try:
+            out = client("ses", total_attempts=1).send_email(
+                Source=self.sender, Destination={"ToAddresses": [to]},
+                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+        except (ClientError, EndpointConnectionError, ConnectTimeoutError):
+            raise  # SES answered with an error, or was never reached: not sent
+        except Exception as err:  # read timeout, connection dropped mid-request: SES may have sent it
+            raise EmailOutcomeUnknown(type(err).__name__) from err
         return out["MessageId"]
 
 

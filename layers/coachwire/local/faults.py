@@ -3,7 +3,9 @@
 Handlers reach AWS through the shared clients of `coachwire.adapters.aws`; this module registers botocore
 event handlers on those clients, so the real handler code meets the errors AWS would return. Faults fire only
 on the dispatcher's poller threads (trigger invocations), never on the caller's own reads, and are drawn from a
-seeded RNG so a failing run can be repeated. Test and benchmark tooling only: `local/` is not bundled.
+seeded RNG. An invocation holding a record on its last receive before the dead-letter queue runs without faults:
+retries are what is under test, and without that guard a sustained fault rate dead-letters some record in a
+fraction of runs depending on thread timing. Test and benchmark tooling only: `local/` is not bundled.
 
     with FaultInjector(FaultRates(dynamodb_throttle=0.05, kill=0.1), seed=3).install(stack.handlers) as faults:
         ... replay ...
@@ -20,6 +22,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
+from coachwire import spine
 from coachwire.local.lambdas import InvocationKilled
 
 POLLER_THREAD_PREFIX = "coachwire-poll-"
@@ -45,6 +48,7 @@ class FaultInjector:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.injected: Counter[str] = Counter()
+        self.spared_invocations = 0  # invocations run fault-free: a record in them was on its last receive
         self._registered: list[tuple[Any, str, Any]] = []
         self.enabled = True
         self._armed = threading.local()  # AWS calls left before this thread's invocation dies
@@ -61,7 +65,7 @@ class FaultInjector:
         if loader is not None:
             self._wrap(loader)
 
-        dynamodb, ses, events = client("dynamodb"), client("ses"), client("events")
+        dynamodb, ses, events = client("dynamodb"), client("ses", total_attempts=1), client("events")
         for op in _DYNAMO_WRITES + _DYNAMO_READS:
             self._on(dynamodb, f"before-call.dynamodb.{op}", self._dynamodb)
         self._on(ses, "before-call.ses.SendEmail", self._ses)
@@ -77,11 +81,16 @@ class FaultInjector:
             real = load(name)
 
             def invocation(event: dict, context: Any) -> Any:
-                self._armed.calls_left = self._rng_kill_point()
+                self._armed.spared = _holds_last_receive(name, event)
+                if self._armed.spared:
+                    with self._lock:
+                        self.spared_invocations += 1
+                self._armed.calls_left = None if self._armed.spared else self._rng_kill_point()
                 try:
                     return real(event, context)
                 finally:
                     self._armed.calls_left = None
+                    self._armed.spared = False
             return invocation
 
         loader.handler = handler
@@ -115,6 +124,8 @@ class FaultInjector:
 
     def _draw(self, name: str, rate: float) -> bool:
         if not rate or not self.enabled or not threading.current_thread().name.startswith(POLLER_THREAD_PREFIX):
+            return False
+        if getattr(self._armed, "spared", False):
             return False
         with self._lock:
             hit = self._rng.random() < rate
@@ -163,6 +174,14 @@ class FaultInjector:
             entries[0].pop("EventId", None)
             entries[0].update(ErrorCode="ThrottlingException", ErrorMessage="Rate exceeded")
             parsed["FailedEntryCount"] = max(1, int(parsed.get("FailedEntryCount") or 0))
+
+
+def _holds_last_receive(trigger_name: str, event: dict) -> bool:
+    trigger = spine.TRIGGERS_BY_NAME.get(trigger_name)
+    if trigger is None:
+        return False
+    counts = [int((r.get("attributes") or {}).get("ApproximateReceiveCount") or 1) for r in event.get("Records", [])]
+    return any(count >= trigger.max_receive_count for count in counts)
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> tuple[AWSResponse, dict]:

@@ -204,6 +204,8 @@ class Notification(Record):
     created_at: datetime
     sent_at: datetime | None = None
     lease_until: datetime | None = None
+    # Which delivery of the queued event holds the lease (its EventBridge event id, the same on every redelivery).
+    claimed_by: str | None = None
     provider_message_id: str | None = None
     source_event_id: str
     trigger: str

@@ -20,6 +20,9 @@ from coachwire.settings import Settings
 logger = Logger(service="coachwire")
 
 Service = Callable[[dict, Dependencies], TriggerResult]
+# A service told which delivery of its event this is (the EventBridge event id: the same on every redelivery of
+# one SQS message, different for a second published copy).
+DeliveryAwareService = Callable[[dict, Dependencies, str], TriggerResult]
 JobService = Callable[[dict, Dependencies, str, Callable[[TriggerResult], None]], TriggerResult]
 
 
@@ -32,13 +35,19 @@ def firing_id(envelope: dict) -> str:
 
 class TriggerHandler:
     def __init__(self, trigger_name: str, service: Service | None = None, *, job: JobService | None = None,
-                 deps: Dependencies | None = None) -> None:
-        if (service is None) == (job is None):
-            raise ValueError("give exactly one of service or job")
+                 delivery_aware: DeliveryAwareService | None = None, deps: Dependencies | None = None) -> None:
+        if sum(s is not None for s in (service, job, delivery_aware)) != 1:
+            raise ValueError("give exactly one of service, job or delivery_aware")
         self.trigger = spine.TRIGGERS_BY_NAME[trigger_name]
         self.service = service
         self.job = job
+        self.delivery_aware = delivery_aware
         self._deps = deps
+
+    def with_deps(self, deps: Dependencies) -> TriggerHandler:
+        """The same trigger wiring over other dependencies (tests inject theirs)."""
+        return TriggerHandler(self.trigger.name, self.service, job=self.job, delivery_aware=self.delivery_aware,
+                              deps=deps)
 
     @property
     def deps(self) -> Dependencies:
@@ -68,6 +77,8 @@ class TriggerHandler:
                     self._record(deps, result, event_id, counted=False)
 
                 firing = self.job(detail, deps, event_id, on_subject)
+            elif self.delivery_aware is not None:
+                firing = self.delivery_aware(detail, deps, str(envelope.get("id") or record.message_id))
             else:
                 firing = self.service(detail, deps)  # type: ignore[misc]
             self._publish(deps, firing)

@@ -1,0 +1,48 @@
+"""The SES adapter against the local SES: a lost reply is reported as an unknown outcome and never resent by the
+SDK (SES has no idempotency key), while a refusal stays an ordinary, retryable error."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
+from coachwire.adapters.aws import client
+from coachwire.adapters.messaging import SesEmailSender
+from coachwire.ports import EmailOutcomeUnknown
+
+
+@pytest.fixture
+def ses_requests(stack):
+    """Counts the HTTP requests the adapter's SES client makes; `fail_with` makes each one fail that way."""
+
+    class Requests:
+        count = 0
+        fail_with: Exception | None = None
+
+    def on_send(request, **_):
+        Requests.count += 1
+        if Requests.fail_with is not None:
+            raise Requests.fail_with
+
+    events = client("ses", total_attempts=1).meta.events
+    events.register("before-send.ses.SendEmail", on_send)
+    yield Requests
+    events.unregister("before-send.ses.SendEmail", on_send)
+
+
+def test_a_sent_email_returns_the_provider_message_id(stack, ses_requests) -> None:
+    message_id = SesEmailSender(stack.settings.sender_email).send("emp-1@example.com", "Hello", "Body")
+    assert message_id and ses_requests.count == 1
+
+
+def test_a_lost_reply_is_an_unknown_outcome_and_is_not_resent(stack, ses_requests) -> None:
+    ses_requests.fail_with = ReadTimeoutError(endpoint_url="https://email.example")
+    with pytest.raises(EmailOutcomeUnknown):
+        SesEmailSender(stack.settings.sender_email).send("emp-1@example.com", "Hello", "Body")
+    assert ses_requests.count == 1  # the SDK's default retry would have sent it again
+
+
+def test_a_refusal_by_ses_is_an_ordinary_error(stack, ses_requests) -> None:
+    with pytest.raises(ClientError) as refused:  # moto refuses a sender identity that was never verified
+        SesEmailSender("not-verified@example.org").send("emp-1@example.com", "Hello", "Body")
+    assert refused.value.response["Error"]["Code"] == "MessageRejected"
+    assert ses_requests.count == 1

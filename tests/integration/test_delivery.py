@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 from coachwire.adapters.dynamo import DynamoOutboxStore
 from coachwire.clock import FixedClock
 from coachwire.local.moto_server import client
@@ -115,7 +116,8 @@ def test_a_retry_of_the_attempt_holding_the_lease_is_settled_without_resending(d
     # The holder's attempt claimed and ended before its bookkeeping (SES may have accepted): its own retry
     # must not wait out the lease (the local stack retries within seconds) nor send again.
     assert d.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-holder") is not None
-    retry = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-holder")
+    retry = notification_delivery({"notification_id": outbox_note.notification_id},
+                                  with_sender(deps, sender, FixedClock(NOW + timedelta(seconds=2))), "evt-holder")
     assert retry.outcome == "failed" and retry.decision == {
         "notification_id": outbox_note.notification_id, "status": "delivery_unknown",
         "reason": "attempt_ended_mid_send"}
@@ -136,3 +138,21 @@ def test_a_failure_before_sending_releases_the_claim_for_the_retry(deps, outbox_
     assert notification_delivery({"notification_id": outbox_note.notification_id},
                                  with_sender(deps, sender), "evt-1").outcome == "succeeded"
     assert sender.sent == [("emp-1@example.com", "Your next step")]
+
+
+def test_a_claim_resent_after_its_reply_was_lost_is_still_ours(deps, outbox_note):
+    # The SDK resends a write whose reply timed out, with the same parameters: the resend finds our own claim.
+    first = deps.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-1")
+    resent = deps.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-1")
+    assert first is not None and resent is not None and resent.attempts == first.attempts == 1
+    assert deps.outbox.claim(outbox_note.notification_id, NOW + timedelta(seconds=1), 120, claimed_by="evt-1") is None
+    assert deps.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-2") is None
+
+
+def test_a_status_write_resent_after_its_reply_was_lost_succeeds(deps, outbox_note):
+    assert deps.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-1") is not None
+    deps.outbox.mark_sent(outbox_note.notification_id, "ses-1", NOW)
+    deps.outbox.mark_sent(outbox_note.notification_id, "ses-1", NOW)  # the resend: no error
+    with pytest.raises(ClientError):  # but a write from a state it does not hold is still refused
+        deps.outbox.release(outbox_note.notification_id, final=False)
+    assert deps.outbox.get(outbox_note.notification_id).status == "sent"

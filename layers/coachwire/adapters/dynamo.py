@@ -481,6 +481,7 @@ class DynamoOutboxStore:
 
     def claim(self, notification_id: str, now: datetime, lease_seconds: int,
               claimed_by: str = "") -> Notification | None:
+        lease = (now + timedelta(seconds=lease_seconds)).isoformat()
         try:
             out = client("dynamodb").update_item(
                 TableName=self.table, Key={"notification_id": _s(notification_id)},
@@ -488,11 +489,16 @@ class DynamoOutboxStore:
                 ConditionExpression="#st = :pending",
                 ExpressionAttributeNames={"#st": "status"},
                 ExpressionAttributeValues={":sending": _s("sending"), ":pending": _s("pending"), ":one": _n(1),
-                                           ":lease": _s((now + timedelta(seconds=lease_seconds)).isoformat()),
-                                           ":by": _s(claimed_by)},
-                ReturnValues="ALL_NEW")
+                                           ":lease": _s(lease), ":by": _s(claimed_by)},
+                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            current = _refused_item(err)
+            # The SDK resends a write whose reply was lost: finding our own claim (same holder, same lease) means
+            # the first request took effect.
+            if current is not None and claimed_by and _attr(current, "status") == "sending" \
+                    and _attr(current, "claimed_by") == claimed_by and _attr(current, "lease_until") == lease:
+                return self._from_item(current)
+            if current is not None or err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return None
             raise
         return self._from_item(out["Attributes"])
@@ -504,10 +510,17 @@ class DynamoOutboxStore:
         for i, (name, value) in enumerate(extra.items()):
             sets.append(f"{name} = :v{i}")
             values[f":v{i}"] = _s(value)
-        client("dynamodb").update_item(
-            TableName=self.table, Key={"notification_id": _s(notification_id)},
-            UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until, claimed_by",
-            ConditionExpression="#st = :expect", ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table, Key={"notification_id": _s(notification_id)},
+                UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until, claimed_by",
+                ConditionExpression="#st = :expect", ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as err:
+            current = _refused_item(err)
+            if current is not None and _attr(current, "status") == status:
+                return  # our own write, resent by the SDK after its reply was lost, had already taken effect
+            raise
 
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
         self._set_status(notification_id, "sent", "sending",
@@ -527,6 +540,17 @@ class DynamoOutboxStore:
                            KeyConditionExpression="recipient_id = :r",
                            ExpressionAttributeValues={":r": _s(recipient_id)}, ScanIndexForward=False)
         return [self._from_item(i) for i in items]
+
+
+def _refused_item(err: ClientError) -> dict | None:
+    """The item as it stood when a conditional write was refused (ReturnValuesOnConditionCheckFailure)."""
+    if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        return None
+    return err.response.get("Item")
+
+
+def _attr(item: dict, name: str) -> str | None:
+    return item.get(name, {}).get("S")
 
 
 # Beside a firing's entries in the audit table: the first terminal outcome of (event, trigger), so that outcome

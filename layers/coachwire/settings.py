@@ -141,7 +141,8 @@ class Settings(BaseSettings):
     @field_validator("employee_id_claim", "role_claim", "groups_claim")
     @classmethod
     def _claim_names(cls, name: str, info: ValidationInfo) -> str:
-        return checked_claim_name(name, f"{info.field_name} (COACHWIRE_{info.field_name.upper()})")
+        setting = info.field_name or "claim"
+        return checked_claim_name(name, f"{setting} (COACHWIRE_{setting.upper()})")
 
     @field_validator("group_roles")
     @classmethod

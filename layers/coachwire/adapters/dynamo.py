@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from coachwire.adapters.aws import client
 from coachwire.domain.retention import epoch, expires_at
@@ -361,7 +362,7 @@ class DynamoCatalogStore:
         parsed = self._parsed(("cat", framework_id), doc, Catalog)
         return parsed or Catalog(framework_id=framework_id, items=[])
 
-    def _parsed(self, key: tuple[str, str], doc: dict | None, model: type) -> Any:
+    def _parsed(self, key: tuple[str, str], doc: dict | None, model: type[BaseModel]) -> Any:
         # Parsing a framework costs more than fetching it: keep the parsed object beside the doc.
         if doc is None:
             return None

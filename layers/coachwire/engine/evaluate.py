@@ -129,10 +129,10 @@ def evaluate(
             if item is not None:
                 popular[role_pos[person[log.employee_ids[r]].role_id], item] += 1
         completed_by: dict[str, list[tuple[int, int]]] = {}
-        for r in range(len(log)):
-            item = ix.item_pos.get(log.item_ids[r])
+        for row in range(len(log)):
+            item = ix.item_pos.get(log.item_ids[row])
             if item is not None:
-                completed_by.setdefault(log.employee_ids[r], []).append((int(log.day[r]), item))
+                completed_by.setdefault(log.employee_ids[row], []).append((int(log.day[row]), item))
 
         def batch_for(
             employees: list[str], levels: list[dict[str, int]], days: list[int],

@@ -20,7 +20,7 @@ import numpy as np
 from coachwire.engine.efficacy import NO_RISE, CompletionLog, CompletionRecord, day_number, fit_efficacy
 from coachwire.engine.evaluate import evaluate
 from coachwire.engine.history import Person, SyntheticHistory
-from coachwire.engine.model import DataCounts, ModelConfig, ModelVersion, TrainingWindow
+from coachwire.engine.model import DataCounts, MetricRow, ModelConfig, ModelVersion, TrainingWindow
 from coachwire.models.framework import Catalog, Framework
 from coachwire.models.history import HistoryEntry
 
@@ -109,7 +109,7 @@ def fit_candidate(entries: list[HistoryEntry], *, config: ModelConfig, start: da
     table = fit_efficacy(log, window_days=config.window_days, prior_strength=config.prior_strength, as_of=end)
     if table.completions_used == 0:
         return TrainingOutcome(None, "no_full_window", len(kept), excluded)
-    rows = ()
+    rows: tuple[MetricRow, ...] = ()
     if people and frameworks and catalogs:
         train_days = max(1, int((end - start).days * 0.75))
         split = start + timedelta(days=train_days)

@@ -17,9 +17,10 @@ def _sendable(address: str) -> str:
     """An address email can be sent to (syntax only, no DNS): ASCII before the @, since SES does not take
     SMTPUTF8, and a domain that can receive mail, kept in its ASCII (punycode) form, the form SES sends to."""
     try:
-        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as err:
         raise ValueError(str(err)) from None
+    return checked.ascii_email or checked.normalized
 
 
 Email = Annotated[str, StringConstraints(max_length=254), PrintableText, AfterValidator(_sendable)]

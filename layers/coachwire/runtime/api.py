@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coachwire.services.deps import Dependencies, aws_dependencies
 from coachwire.settings import Settings
+
+if TYPE_CHECKING:  # the resolver is imported on first request, with the routes
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 
 class ApiHandler:
     def __init__(self, deps: Dependencies | None = None) -> None:
         self._deps = deps
-        self._app = None
+        self._app: APIGatewayHttpResolver | None = None
 
     def __call__(self, event: dict, context: Any) -> dict:
         if self._app is None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from coachwire import spine
@@ -56,7 +57,7 @@ class TriggerHandler:
             self._deps = aws_dependencies(Settings())
         return self._deps
 
-    def __call__(self, event: dict, context: Any) -> dict:
+    def __call__(self, event: dict, context: Any) -> PartialItemFailureResponse:
         # Never raise when every record failed: powertools' BatchProcessingError quotes each record's exception
         # message, and Lambda logs an unhandled error's message. Reporting them all as failures retries the same.
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

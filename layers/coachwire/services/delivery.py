@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from coachwire.domain.errors import UnknownReference
 from coachwire.domain.retention import has_left
-from coachwire.models.coaching import Notification
+from coachwire.models.coaching import Notification, Outcome
 from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.deps import Dependencies
 from coachwire.services.results import TriggerResult
@@ -86,5 +86,5 @@ def _not_claimed(deps: Dependencies, notification_id: str, now: datetime, delive
             return TriggerResult("duplicate", note.recipient_id, {"notification_id": notification_id,
                                                                   "status": "sending_elsewhere"})
         raise DeliveryInProgress(notification_id)
-    outcome = "duplicate" if note.status == "sent" else "no_action"
+    outcome: Outcome = "duplicate" if note.status == "sent" else "no_action"
     return TriggerResult(outcome, note.recipient_id, {"notification_id": notification_id, "status": note.status})

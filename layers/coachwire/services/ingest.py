@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -81,7 +81,7 @@ def bounded_field(field: str) -> str:
     return path if len(path) <= MAX_FIELD_CHARS else path[:MAX_FIELD_CHARS] + "…"
 
 
-def schema_field(parts: list[str | int] | tuple[str | int, ...]) -> str:
+def schema_field(parts: Sequence[str | int]) -> str:
     """The field path as logs and the audit log may hold it: a name the schema does not know (an extra key, which
     could hold anything) becomes a placeholder, list indices stay."""
     names = [str(p) if p in KNOWN_FIELD_NAMES or (str(p).isdigit() and len(str(p)) <= 4) else UNKNOWN_FIELD
@@ -191,7 +191,7 @@ def _nesting(raw: bytes) -> int:
     return deepest
 
 
-def parse(raw: bytes) -> tuple[WebhookEnvelope, object]:
+def parse(raw: bytes) -> tuple[WebhookEnvelope, BaseModel]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:

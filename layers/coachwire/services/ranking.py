@@ -24,7 +24,7 @@ def ranked(settings: Settings, profile: EmployeeProfile, framework: Framework, c
         return core_curriculum(framework, catalog, profile.role_id, profile.career_stage, skip_items=skip)
     decided = cocreation.decision_inputs(profile, today, settings.decline_cooldown_days)
     state = state_from_profile(profile, priorities=decided.priorities, declined=dict(profile.declined_items))
-    update = {} if skip_open else {"open_items": frozenset()}
+    update: dict[str, frozenset[str]] = {} if skip_open else {"open_items": frozenset()}
     if flagged is not None:
         update["flagged_skills"] = frozenset(flagged)
     if update:

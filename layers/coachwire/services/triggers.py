@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
+from typing import TypedDict
 
 from coachwire.domain import cocreation, messages, plans, stall
 from coachwire.domain.errors import UnknownReference
@@ -67,13 +68,29 @@ def _acted(before: EmployeeProfile, after: EmployeeProfile, note: Notification, 
                           model_version))
 
 
+class _Origin(TypedDict):
+    """Where a recommendation came from (to_recommendation's keyword arguments)."""
+
+    trigger: str
+    source_event_id: str
+    created_at: datetime
+
+
+class _Filters(TypedDict, total=False):
+    """ranked()'s candidate filters."""
+
+    only_skills: set[str]
+    flagged: list[str]
+
+
 def _shadow(deps: Dependencies, models: Scorers, profile: EmployeeProfile, framework: Framework, catalog: Catalog,
-            today: date, count: int, per_skill: int, meta: dict, **filters) -> tuple[Recommendation, ...]:
+            today: date, count: int, per_skill: int, meta: _Origin, filters: _Filters | None = None,
+            ) -> tuple[Recommendation, ...]:
     """What the shadow candidate would have recommended in the same firing: stored beside the real ones for
     comparison and the review audit, never delivered (no open item, no message). Opted-out employees have none."""
     if models.shadow is None or not profile.personalisation_enabled:
         return ()
-    chosen = pick(ranked(deps.settings, profile, framework, catalog, models.shadow, today, **filters), count,
+    chosen = pick(ranked(deps.settings, profile, framework, catalog, models.shadow, today, **(filters or {})), count,
                   per_skill)
     return tuple(to_recommendation(s, profile, framework, shadow=True, **meta) for s in chosen)
 
@@ -142,7 +159,7 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
         per_skill = models.active.config.variety_cap
         if updated.personalisation_enabled:
             # Only the flagged skills: the manager asked for these, now.
-            filters = {"only_skills": set(flagged), "flagged": flagged}
+            filters: _Filters = {"only_skills": set(flagged), "flagged": flagged}
             chosen = pick(ranked(deps.settings, updated, framework, catalog, models.active, today, **filters), count,
                           per_skill)
         else:
@@ -154,9 +171,9 @@ def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
             return (ProfileChange(profile=updated, expected_version=profile.version, history=history),
                     TriggerResult("no_action", profile.employee_id, decision,
                                   framework_version=framework.version, recommender_version=version))
-        meta = {"trigger": "checkin_gap_nudge", "source_event_id": event.event_id, "created_at": now}
+        meta: _Origin = {"trigger": "checkin_gap_nudge", "source_event_id": event.event_id, "created_at": now}
         recs = [to_recommendation(s, updated, framework, **meta) for s in chosen]
-        shadow = _shadow(deps, models, updated, framework, catalog, today, count, per_skill, meta, **filters)
+        shadow = _shadow(deps, models, updated, framework, catalog, today, count, per_skill, meta, filters)
         updated = updated.model_copy(update={
             "open_items": {**updated.open_items, **{r.item_id: r.recommendation_id for r in recs}}})
         note = messages.nudge(updated, recs, **_meta(event, "checkin_gap_nudge", now))
@@ -247,7 +264,7 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
             decision["next_item"] = ""
             return change, TriggerResult("succeeded", profile.employee_id, decision,
                                          framework_version=framework.version, recommender_version=version)
-        meta = {"trigger": "learning_next_step", "source_event_id": event.event_id, "created_at": now}
+        meta: _Origin = {"trigger": "learning_next_step", "source_event_id": event.event_id, "created_at": now}
         rec = to_recommendation(chosen[0], updated, framework, **meta)
         shadow = _shadow(deps, models, updated, framework, catalog, today, 1, per_skill, meta)
         updated = updated.model_copy(update={"open_items": {**open_items, rec.item_id: rec.recommendation_id}})

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from coachwire import spine
 from coachwire.clock import SystemClock
-from coachwire.local.lambdas import repo_root
-from coachwire.local.stack import LocalStack
-from coachwire.sample_org.pilot import build_pilot, default_start
+from coachwire_tools.local.lambdas import repo_root
+from coachwire_tools.local.stack import LocalStack
+from coachwire_tools.sample_org.pilot import build_pilot, default_start
 
 from bench.calls import CallRecorder
 from bench.coldstart import BASELINE, ColdStarts, EventFactory

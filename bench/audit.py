@@ -22,8 +22,8 @@ import numpy as np
 from coachwire.fairness import pipeline
 from coachwire.fairness.audit import audit_from_tables
 from coachwire.fairness.pipeline import PipelineConfig, RecommendationFact, run
-from coachwire.fairness.synthetic import synthetic_inputs
 from coachwire.models.coaching import Recommendation, ScoreFactor
+from coachwire_tools.fairness.synthetic import synthetic_inputs
 
 GENERATED = datetime(2027, 1, 2, tzinfo=UTC)
 

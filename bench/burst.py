@@ -15,8 +15,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from coachwire.local.burst import BurstResult, burst_steps, run_burst
-from coachwire.local.stack import LocalStack
+from coachwire_tools.local.burst import BurstResult, burst_steps, run_burst
+from coachwire_tools.local.stack import LocalStack
 
 from bench.__main__ import handler_logs_discarded
 

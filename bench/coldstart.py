@@ -32,7 +32,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 from typing import Any
 
-from coachwire.local.lambdas import repo_root
+from coachwire_tools.local.lambdas import repo_root
 
 from bench import coldstart_child
 from bench.stats import median

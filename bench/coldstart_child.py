@@ -35,7 +35,7 @@ def main(function_dir: str, event_path: str, result_path: str, name: str, timeou
     with stopwatch() as imported:
         module = importlib.import_module("handler")
     _mark(IMPORTED)
-    from coachwire.local.lambdas import LambdaContext
+    from coachwire_tools.local.lambdas import LambdaContext
 
     calls: list[tuple[float, object]] = []
     if event_path != "-":

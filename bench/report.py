@@ -234,13 +234,13 @@ def render(run: Run) -> str:
             f"{m['powertools']}, pydantic {m['pydantic']}, numpy {m['numpy']}. The deployed functions run Python "
             "3.12 on arm64 (`infrastructure/constructs/layer.py`).",
             f"- Workload: {run.workload}",
-            f"- Emulator: moto server in a subprocess (`coachwire.local`); a minimal DynamoDB GetItem round trip "
+            f"- Emulator: moto server in a subprocess (`coachwire_tools.local`); a minimal DynamoDB GetItem round trip "
             f"takes {ms(run.round_trip.p50)} ms at p50 ({ms(run.round_trip.p95)} ms p95) here.",
             f"- Bench runtime: {run.seconds:.0f} s.",
         ]),
         "## Warm processing time per event",
         "Each event is one SQS record (or one webhook) handed to the real handler, loaded with "
-        "`coachwire.local.lambdas.HandlerLoader` and already warm. **Every figure includes the handler's "
+        "`coachwire_tools.local.lambdas.HandlerLoader` and already warm. **Every figure includes the handler's "
         "round trips to moto over local HTTP, so it is an upper bound on compute in AWS and mostly measures the "
         "emulator**: *in AWS calls* is the share of the time spent inside botocore calls (moto, plus botocore's "
         "own signing and parsing, which Lambda pays too), *own code p50* what is left (validation, domain logic, "

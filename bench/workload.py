@@ -15,13 +15,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from coachwire import spine
-from coachwire.local.http import HttpApi
-from coachwire.local.lambdas import HandlerLoader, describe_error, invoke
-from coachwire.local.moto_server import client
-from coachwire.local.stack import LocalStack
-from coachwire.sample_org import framework_for_role, load_frameworks
-from coachwire.sample_org.pilot import PILOT_DAYS, Pilot, PilotStep, replay_days
-from coachwire.webhook_client import sign
+from coachwire_tools.local.http import HttpApi
+from coachwire_tools.local.lambdas import HandlerLoader, describe_error, invoke
+from coachwire_tools.local.moto_server import client
+from coachwire_tools.local.stack import LocalStack
+from coachwire_tools.sample_org import framework_for_role, load_frameworks
+from coachwire_tools.sample_org.pilot import PILOT_DAYS, Pilot, PilotStep, replay_days
+from coachwire_tools.webhook_client import sign
 
 from bench.calls import ApiCall, CallRecorder, Capacity, CapacityModel, item_bytes
 from bench.costs import Cost, invocation_cost

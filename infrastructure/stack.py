@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
 from coachwire import spine
-from coachwire.adapters.dead_letters import AUDIT_TABLE_OUTPUT, dead_letter_output_key
+from coachwire_tools.dlq.stack import AUDIT_TABLE_OUTPUT, dead_letter_output_key
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig

@@ -21,9 +21,14 @@ LAMBDA_PYTHON_VERSION = "3.12"
 # (glibc 2.34) so both tags are safe. pip expands each to the older compatible manylinux tags.
 LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 
-# Never shipped in the layer: the laptop runtime and demo (need moto), CLI-only tools, caches, tests.
-PACKAGE_EXCLUDES = ("local", "readiness", "demo.py", "webhook_client.py", "__pycache__", "*.pyc", "tests",
-                    "test_*.py", ".pytest_cache", "*.egg-info")
+# The one list of what never ships from layers/ (file or folder names, at any depth). Tooling is not in this list
+# because it is not in layers/ at all: it is the coachwire_tools package under tools/.
+LAYER_EXCLUDES = ("__pycache__", "*.pyc", "tests", "test_*.py", ".pytest_cache", "*.egg-info")
+
+
+def asset_excludes() -> list[str]:
+    """LAYER_EXCLUDES as CDK asset exclude globs, so the asset hash covers exactly what the bundle copies."""
+    return [glob for name in LAYER_EXCLUDES for glob in (name, f"**/{name}")]
 
 
 def pip_command(requirements: Path, target: Path) -> list[str]:
@@ -68,7 +73,7 @@ class PipLayerBundling:
         shutil.copytree(
             self.package_dir,
             target / self.package_dir.name,
-            ignore=shutil.ignore_patterns(*PACKAGE_EXCLUDES),
+            ignore=shutil.ignore_patterns(*LAYER_EXCLUDES),
             dirs_exist_ok=True,
         )
         print(

@@ -7,21 +7,12 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infrastructure import REPO_ROOT
-from infrastructure.constructs.bundling import PipLayerBundling
+from infrastructure.constructs.bundling import PipLayerBundling, asset_excludes
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
 LAYERS_DIR = REPO_ROOT / "layers"
-# Fingerprint only what ends up in the layer, so laptop-only edits do not churn the asset hash.
-ASSET_EXCLUDES = [
-    "coachwire/local",
-    "*.egg-info",
-    "**/__pycache__",
-    "**/*.pyc",
-    "**/tests",
-    "**/.pytest_cache",
-]
 
 
 class CoachwireLayer(Construct):
@@ -36,7 +27,7 @@ class CoachwireLayer(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             code=lambda_.Code.from_asset(
                 str(LAYERS_DIR),
-                exclude=ASSET_EXCLUDES,
+                exclude=asset_excludes(),
                 bundling=BundlingOptions(
                     # Required by the API; never pulled because local bundling always succeeds or raises.
                     image=RUNTIME.bundling_image,

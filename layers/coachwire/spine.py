@@ -1,6 +1,6 @@
 """The one declaration of Coachwire's tables, event bus and triggers.
 
-The CDK app (infrastructure/) and the local runtime (coachwire.local) both read this module, so the
+The CDK app (infrastructure/) and the local runtime (coachwire_tools.local) both read this module, so the
 deployed wiring and the laptop wiring cannot drift apart.
 """
 

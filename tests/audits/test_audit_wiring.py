@@ -9,11 +9,11 @@ import pytest
 from coachwire import spine
 from coachwire.fairness.labels import group_label
 from coachwire.fairness.pipeline import run
-from coachwire.fairness.synthetic import PlantedDisparity, synthetic_inputs
-from coachwire.local.dispatcher import _schedule_due as _cron_due
 from coachwire.models.audits import AuditJob, AuditRequest
 from coachwire.services import audits
 from coachwire.settings import AuditRules, Settings
+from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
+from coachwire_tools.local.dispatcher import _schedule_due as _cron_due
 from pydantic import ValidationError
 
 NOW = datetime(2026, 10, 1, 5, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from coachwire.api.authz import Caller, ClaimMapping, NotAllowed, claim_values
-from coachwire.local.http import _claims_as_strings
 from coachwire.settings import Settings
+from coachwire_tools.local.http import _claims_as_strings
 from pydantic import ValidationError
 
 COGNITO = ClaimMapping(employee_id_claim="custom:employee_id", groups_claim="cognito:groups",

@@ -14,9 +14,9 @@ import pytest
 import requests
 import schemathesis
 from coachwire.api.app import create_app, openapi_document
-from coachwire.local.stack import LocalStack
-from coachwire.sample_org import framework_for_role
-from coachwire.sample_org.people import SAMPLE_PEOPLE
+from coachwire_tools.local.stack import LocalStack
+from coachwire_tools.sample_org import framework_for_role
+from coachwire_tools.sample_org.people import SAMPLE_PEOPLE
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

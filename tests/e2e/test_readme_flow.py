@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from coachwire.local.stack import new_webhook_secret
+from coachwire_tools.local.stack import new_webhook_secret
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "webhooks"
-CLI = [sys.executable, "-m", "coachwire.cli"]
+CLI = [sys.executable, "-m", "coachwire_tools.cli"]
 
 
 def _free_port() -> int:

@@ -25,7 +25,7 @@ from coachwire.engine.model import (
     score_one,
 )
 from coachwire.models.framework import Prerequisite
-from coachwire.sample_org import load_catalogs, load_frameworks
+from coachwire_tools.sample_org import load_catalogs, load_frameworks
 from pydantic import ValidationError
 
 ENGINE = Path(__file__).resolve().parents[2] / "layers" / "coachwire" / "engine"
@@ -225,7 +225,7 @@ def test_no_engine_module_reads_demographic_data():
                 for module in modules:
                     assert module and not module.startswith(
                         ("coachwire.adapters", "coachwire.services", "coachwire.api", "coachwire.models.coaching",
-                         "coachwire.readiness", "boto3")), (path.name, module)
+                         "coachwire_tools.readiness", "boto3")), (path.name, module)
 
 
 def test_model_card_lists_exactly_the_features():
@@ -262,7 +262,7 @@ def test_batch_agrees_with_single_scoring():
 
 
 def test_evaluation_finds_the_planted_signal():
-    from coachwire.engine.evaluate import run
+    from coachwire_tools.engine.evaluation import run
 
     report, version = run(employees=3000, seed=7)
     model = report.row("model", "level_gain_recommended")

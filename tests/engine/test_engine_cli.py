@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from coachwire.cli import main
+from coachwire_tools.cli import main
 
 
 def test_model_evaluate_json_and_card(capsys):

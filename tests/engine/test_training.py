@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from coachwire.engine.efficacy import EPOCH
-from coachwire.engine.history import generate_history
 from coachwire.engine.model import ModelConfig
 from coachwire.engine.training import PersonNow, completion_records, fit_candidate
 from coachwire.models.history import AssessmentFact, CompletionFact, HistoryEntry
+from coachwire_tools.engine.synthetic_history import generate_history
 
 START, END = date(2026, 1, 1), date(2026, 12, 1)
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from coachwire.fairness import Verdict, run_audit
 from coachwire.fairness.pipeline import OUTCOME_MEAN, PipelineConfig, employee_rows, run
-from coachwire.fairness.synthetic import PlantedDisparity, synthetic_inputs
+from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
 
 GENERATED = datetime(2027, 1, 2, 7, 30, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from coachwire.fairness.audit import AttributeResult, CategoryDisclosure, GroupR
 from coachwire.fairness.labels import category_label, group_label
 from coachwire.fairness.pipeline import PipelineConfig, run
 from coachwire.fairness.report import rate_chart, ratio_chart
-from coachwire.fairness.synthetic import synthetic_inputs
 from coachwire.services import audits
 from coachwire.settings import Settings
+from coachwire_tools.fairness.synthetic import synthetic_inputs
 
 GENERATED = datetime(2027, 1, 2, 7, 30, tzinfo=UTC)
 AUDIT_ID = "aud-2026Q4-readable"

@@ -10,11 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from coachwire.frameworks.exporters.case import COACHWIRE_CASE_NAMESPACE, case_uuid, export_case
-from coachwire.frameworks.importers.case import import_case, parse_anchors, render_anchors
-from coachwire.frameworks.interchange import EXPORTERS, IMPORTERS, ImportOptions, ImportResult
 from coachwire.models.framework import Framework
-from coachwire.sample_org import load_frameworks
+from coachwire_tools.frameworks.exporters.case import COACHWIRE_CASE_NAMESPACE, case_uuid, export_case
+from coachwire_tools.frameworks.importers.case import import_case, parse_anchors, render_anchors
+from coachwire_tools.frameworks.interchange import EXPORTERS, IMPORTERS, ImportOptions, ImportResult
+from coachwire_tools.sample_org import load_frameworks
 
 from tests.shared_data import shared_json, shared_path
 

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from coachwire.cli import main
 from coachwire.frameworks import format as fmt
-from coachwire.frameworks import interchange
-from coachwire.frameworks.interchange import ImportOptions, ImportReport, ImportResult
-from coachwire.frameworks.schema import COMMITTED_PATH
+from coachwire_tools.cli import main
+from coachwire_tools.frameworks import interchange
+from coachwire_tools.frameworks.interchange import ImportOptions, ImportReport, ImportResult
+from coachwire_tools.frameworks.schema import COMMITTED_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN = "examples/frameworks/broken/support_engineering.yaml"
@@ -24,7 +24,7 @@ SAMPLE = REPO / "examples/frameworks/product_management.yaml"
 
 def coachwire(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "coachwire.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "coachwire_tools.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=60
     )
 
 
@@ -184,7 +184,8 @@ def test_import_that_does_not_validate_says_exactly_why(
 def test_import_errors(registry: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
     src = source(tmp_path)
     out = str(tmp_path / "o.yaml")
-    monkeypatch.setitem(interchange.IMPORTERS, "later", "coachwire.frameworks.importers.not_written_yet:import_it")
+    monkeypatch.setitem(interchange.IMPORTERS, "later",
+                        "coachwire_tools.frameworks.importers.not_written_yet:import_it")
     assert main(["framework", "import", "--from", "later", str(src), "-o", out]) == 2
     assert "the 'later' importer is not available yet" in capsys.readouterr().err
     monkeypatch.setitem(interchange.IMPORTERS, "nofunc", f"{__name__}:no_such_function")
@@ -238,7 +239,7 @@ def test_export_refuses_an_invalid_framework(
 
 
 def test_export_not_available(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    monkeypatch.setitem(interchange.EXPORTERS, "case", "coachwire.frameworks.exporters.not_written_yet:export_it")
+    monkeypatch.setitem(interchange.EXPORTERS, "case", "coachwire_tools.frameworks.exporters.not_written_yet:export_it")
     assert main(["framework", "export", "--to", "case", str(SAMPLE), "-o", str(tmp_path / "x.json")]) == 2
     assert "the 'case' exporter is not available yet" in capsys.readouterr().err
 

@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 
 import pytest
-from coachwire.frameworks.importers.esco import essential_level, import_esco, read_csv
-from coachwire.frameworks.interchange import ImportOptions
 from coachwire.models.framework import Framework
+from coachwire_tools.frameworks.importers.esco import essential_level, import_esco, read_csv
+from coachwire_tools.frameworks.interchange import ImportOptions
 from pydantic import ValidationError
 
 from tests.shared_data import shared_path

@@ -9,7 +9,7 @@ import pytest
 from coachwire.frameworks import format as fmt
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "layers/coachwire/sample_org/frameworks/software_engineering.yaml"
+SAMPLE = REPO / "tools/coachwire_tools/sample_org/frameworks/software_engineering.yaml"
 
 
 def test_yaml_and_json_load_to_the_same_document(tmp_path: Path) -> None:

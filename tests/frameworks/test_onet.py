@@ -9,10 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from coachwire.frameworks.importers.common import band
-from coachwire.frameworks.importers.onet import criticality, import_onet, lv_to_level
-from coachwire.frameworks.interchange import ImportOptions
 from coachwire.models.framework import Framework
+from coachwire_tools.frameworks.importers.common import band
+from coachwire_tools.frameworks.importers.onet import criticality, import_onet, lv_to_level
+from coachwire_tools.frameworks.interchange import ImportOptions
 
 from tests.shared_data import shared_path
 

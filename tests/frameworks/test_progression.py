@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from coachwire.frameworks.importers.progression import import_progression, map_level
-from coachwire.frameworks.interchange import ImportOptions
 from coachwire.models.framework import Framework
+from coachwire_tools.frameworks.importers.progression import import_progression, map_level
+from coachwire_tools.frameworks.interchange import ImportOptions
 
 from tests.shared_data import shared_path
 

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from coachwire.frameworks.importers.esco import import_esco
-from coachwire.frameworks.importers.onet import import_onet
-from coachwire.frameworks.interchange import ImportOptions
+from coachwire_tools.frameworks.importers.esco import import_esco
+from coachwire_tools.frameworks.importers.onet import import_onet
+from coachwire_tools.frameworks.interchange import ImportOptions
 
 from tests.shared_data import REFERENCE_DATA
 

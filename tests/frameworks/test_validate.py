@@ -11,15 +11,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 from coachwire.frameworks import format as fmt
-from coachwire.frameworks.schema import COMMITTED_PATH, framework_schema, schema_text
 from coachwire.frameworks.validate import CODES, Problem, render_path, validate_document, validate_file
 from coachwire.models.framework import SKIP_CONSISTENCY, Framework
+from coachwire_tools.frameworks.schema import COMMITTED_PATH, framework_schema, schema_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = sorted((REPO / "layers/coachwire/sample_org/frameworks").glob("*.yaml"))
+SAMPLES = sorted((REPO / "tools/coachwire_tools/sample_org/frameworks").glob("*.yaml"))
 EXAMPLES = sorted((REPO / "examples/frameworks").glob("*.yaml"))
 BROKEN = REPO / "examples/frameworks/broken/support_engineering.yaml"
 

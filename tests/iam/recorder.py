@@ -1,7 +1,7 @@
 """Record every AWS call a Coachwire function makes while the local runtime runs its real handler.
 
 Every botocore client gets a `before-parameter-build` hook (all clients: ours, powertools', the local runtime's);
-a call counts only inside a handler invocation (`coachwire.local.lambdas.current_function`), so what tests and the
+a call counts only inside a handler invocation (`coachwire_tools.local.lambdas.current_function`), so what tests and the
 emulator's provisioning call is not attributed to any function. Each call becomes the IAM requests AWS would
 authorise: one per table, index or object it touches, one per operation inside a transaction, plus the KMS use a
 customer-managed key implies.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import botocore.session
 from coachwire import spine
-from coachwire.local.lambdas import current_function
+from coachwire_tools.local.lambdas import current_function
 
 # Inside TransactWriteItems/TransactGetItems, each item is authorised as its own action.
 TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",

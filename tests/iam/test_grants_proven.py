@@ -15,8 +15,8 @@ import pytest
 import requests
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoCatalogStore
-from coachwire.local.stack import LocalStack, new_webhook_secret
-from coachwire.webhook_client import WebhookClient
+from coachwire_tools.local.stack import LocalStack, new_webhook_secret
+from coachwire_tools.webhook_client import WebhookClient
 
 from tests.factories import catalog, framework
 from tests.iam import synth
@@ -104,7 +104,7 @@ def test_without_the_condition_check_grant_exactly_those_calls_are_refused(recor
 INNER_TEST = textwrap.dedent('''
     import boto3
     from botocore.stub import Stubber
-    from coachwire.local.lambdas import current_function
+    from coachwire_tools.local.lambdas import current_function
 
     def test_a_function_condition_checks_a_profile():
         client = boto3.session.Session().client("dynamodb", region_name="us-east-1")

@@ -890,7 +890,7 @@ def test_every_alarm_is_in_the_operations_runbook(synth: Synth) -> None:
 
 
 def test_outputs_name_every_trigger_dead_letter_queue_and_the_audit_table(synth: Synth) -> None:
-    from coachwire.adapters.dead_letters import AUDIT_TABLE_OUTPUT, dead_letter_output_key
+    from coachwire_tools.dlq.stack import AUDIT_TABLE_OUTPUT, dead_letter_output_key
 
     outputs = synth.template["Outputs"]
     for trigger in spine.TRIGGERS:

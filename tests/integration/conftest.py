@@ -9,9 +9,9 @@ import pytest
 import requests
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoCatalogStore
-from coachwire.local.stack import LocalStack, new_webhook_secret
 from coachwire.services.deps import aws_dependencies
-from coachwire.webhook_client import WebhookClient
+from coachwire_tools.local.stack import LocalStack, new_webhook_secret
+from coachwire_tools.webhook_client import WebhookClient
 
 from tests.factories import catalog, framework
 

@@ -9,17 +9,18 @@ from datetime import date
 
 import boto3
 import pytest
-from coachwire import cli, spine
+from coachwire import spine
 from coachwire.adapters.audits import DynamoGovernanceStore
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoAuditLog, DynamoCatalogStore, DynamoOutboxStore, emp_pk, shadow_collection
 from coachwire.fairness.pipeline import AuditInputs
-from coachwire.fairness.synthetic import PlantedDisparity, synthetic_inputs
-from coachwire.local.stack import LocalStack, new_webhook_secret
 from coachwire.models.coaching import Recommendation
 from coachwire.services import audits
 from coachwire.services.deps import aws_dependencies
 from coachwire.services.models import review_gate
+from coachwire_tools import cli
+from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
+from coachwire_tools.local.stack import LocalStack, new_webhook_secret
 
 from tests.factories import catalog, framework, profile
 

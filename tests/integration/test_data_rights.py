@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import requests
 from coachwire.clock import FixedClock
-from coachwire.local.moto_server import client
 from coachwire.policy.document import build
 from coachwire.services.deps import aws_dependencies
+from coachwire_tools.local.moto_server import client
 
 from tests.integration.conftest import checkin, completed, person, role_change
 

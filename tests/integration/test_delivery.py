@@ -9,10 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 from coachwire.adapters.dynamo import DynamoOutboxStore
 from coachwire.clock import FixedClock
-from coachwire.local.moto_server import client
 from coachwire.models.coaching import Notification
 from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.delivery import DeliveryInProgress, notification_delivery
+from coachwire_tools.local.moto_server import client
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

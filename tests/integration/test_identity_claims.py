@@ -7,7 +7,7 @@ import pytest
 import requests
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoCatalogStore
-from coachwire.local.stack import LocalStack, new_webhook_secret
+from coachwire_tools.local.stack import LocalStack, new_webhook_secret
 
 from tests.factories import catalog, framework
 from tests.integration.conftest import person

@@ -24,12 +24,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from coachwire import spine
 from coachwire.adapters.idempotency import WebhookDeduper
 from coachwire.clock import FixedClock
-from coachwire.local.lambdas import current_function
 from coachwire.models.framework import Crosswalk
 from coachwire.runtime.trigger import TriggerHandler, firing_id
 from coachwire.services.deps import aws_dependencies
 from coachwire.services.ingest import ingest, publish_delivery
-from coachwire.webhook_client import sign
+from coachwire_tools.local.lambdas import current_function
+from coachwire_tools.webhook_client import sign
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from coachwire.local.moto_server import client
+from coachwire_tools.local.moto_server import client
 
 from tests.integration.conftest import checkin, person
 

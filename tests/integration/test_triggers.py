@@ -6,7 +6,7 @@ import json
 
 import pytest
 from coachwire import spine
-from coachwire.local.moto_server import client
+from coachwire_tools.local.moto_server import client
 
 from tests.integration.conftest import checkin, completed, person, role_change
 

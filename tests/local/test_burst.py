@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from coachwire.local.burst import burst_steps, run_burst
-from coachwire.local.stack import LocalStack
-from coachwire.sample_org.pilot import PilotStep
+from coachwire_tools.local.burst import burst_steps, run_burst
+from coachwire_tools.local.stack import LocalStack
+from coachwire_tools.sample_org.pilot import PilotStep
 
 EVENTS = 500
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from coachwire import spine
-from coachwire.local.faults import POLLER_THREAD_PREFIX, FaultInjector, FaultRates
+from coachwire_tools.local.faults import POLLER_THREAD_PREFIX, FaultInjector, FaultRates
 
 
 class _Loader:

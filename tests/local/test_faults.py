@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from coachwire.local.faults import FaultInjector, FaultRates
-from coachwire.local.reconcile import reconcile, shorten_visibility
-from coachwire.local.stack import LocalStack
-from coachwire.sample_org.pilot import PILOT_DAYS, build_pilot, replay_days
-from coachwire.webhook_client import WebhookClient
+from coachwire_tools.local.faults import FaultInjector, FaultRates
+from coachwire_tools.local.reconcile import reconcile, shorten_visibility
+from coachwire_tools.local.stack import LocalStack
+from coachwire_tools.sample_org.pilot import PILOT_DAYS, build_pilot, replay_days
+from coachwire_tools.webhook_client import WebhookClient
 
 START = date(2026, 9, 28)
 VISIBILITY_SECONDS = 2

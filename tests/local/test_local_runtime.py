@@ -14,12 +14,12 @@ import jwt
 import pytest
 import requests
 from coachwire import spine
-from coachwire.local import tokens
-from coachwire.local.dispatcher import _cron_days
-from coachwire.local.moto_server import client
-from coachwire.local.provision import provision, resource_name
-from coachwire.local.stack import LocalStack
 from coachwire.settings import Settings
+from coachwire_tools.local import tokens
+from coachwire_tools.local.dispatcher import _cron_days
+from coachwire_tools.local.moto_server import client
+from coachwire_tools.local.provision import provision, resource_name
+from coachwire_tools.local.stack import LocalStack
 
 from tests.local.fakes import write_fake_handlers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from coachwire.local import moto_patches
+from coachwire_tools.local import moto_patches
 from moto import mock_aws
 
 

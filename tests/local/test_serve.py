@@ -11,7 +11,7 @@ import time
 
 import pytest
 import requests
-from coachwire.local.stack import LocalStack, SeedError
+from coachwire_tools.local.stack import LocalStack, SeedError
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def test_serve_starts_and_stops_cleanly_on_sigterm(tmp_path):
     env = {**os.environ, "COACHWIRE_HOME": str(tmp_path)}
     env.pop("COACHWIRE_WEBHOOK_SECRETS", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coachwire.cli", "local", "serve", "--port", "0"],
+        [sys.executable, "-m", "coachwire_tools.cli", "local", "serve", "--port", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -41,7 +41,7 @@ def test_serve_starts_and_stops_cleanly_on_sigterm(tmp_path):
 
         assert requests.get(f"{base_url}/employees/e-1", timeout=5).status_code == 401
         token = subprocess.run(
-            [sys.executable, "-m", "coachwire.cli", "local", "token", "--role", "hr_admin", "--sub", "hr-1"],
+            [sys.executable, "-m", "coachwire_tools.cli", "local", "token", "--role", "hr_admin", "--sub", "hr-1"],
             env=env,
             capture_output=True,
             text=True,
@@ -83,7 +83,7 @@ def test_stop_restores_the_environment_and_ends_moto(tmp_path, monkeypatch):
 
 
 def test_serve_help_says_its_state_is_lost_when_it_stops(capsys):
-    from coachwire.cli import main
+    from coachwire_tools.cli import main
 
     with pytest.raises(SystemExit):
         main(["local", "serve", "--help"])

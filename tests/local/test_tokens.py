@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from coachwire.cli import main
-from coachwire.local import tokens
 from coachwire.settings import Settings
+from coachwire_tools.cli import main
+from coachwire_tools.local import tokens
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from coachwire.readiness.audit import audit_directory
-from coachwire.readiness.model import AuditReport, Finding
+from coachwire_tools.readiness.audit import audit_directory
+from coachwire_tools.readiness.model import AuditReport, Finding
 
 AS_OF = date(2026, 6, 30)
 RECENT = "2026-05-02"

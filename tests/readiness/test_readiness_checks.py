@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from coachwire.readiness.audit import AuditInputError, audit_directory, load_framework_files
-from coachwire.readiness.config import Band, Thresholds
-from coachwire.readiness.model import FINDING_IDS, Finding, rank, verdict_for
+from coachwire_tools.readiness.audit import AuditInputError, audit_directory, load_framework_files
+from coachwire_tools.readiness.config import Band, Thresholds
+from coachwire_tools.readiness.model import FINDING_IDS, Finding, rank, verdict_for
 
 from tests.factories import framework
 from tests.readiness.builders import (

@@ -13,7 +13,7 @@ from tests.factories import framework
 from tests.readiness.builders import export
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "coachwire.cli"]
+CLI = [sys.executable, "-m", "coachwire_tools.cli"]
 
 
 def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:

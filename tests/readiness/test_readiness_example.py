@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from coachwire.readiness.audit import audit_directory
-from coachwire.readiness.model import FINDING_IDS, AuditReport
+from coachwire_tools.readiness.audit import audit_directory
+from coachwire_tools.readiness.model import FINDING_IDS, AuditReport
 
 from tests.readiness.builders import find
 

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from coachwire.readiness.audit import audit_directory
-from coachwire.readiness.model import DIMENSIONS, EXPORT_SOURCE, AuditReport
-from coachwire.readiness.render import render
+from coachwire_tools.readiness.audit import audit_directory
+from coachwire_tools.readiness.model import DIMENSIONS, EXPORT_SOURCE, AuditReport
+from coachwire_tools.readiness.render import render
 
 from tests.readiness.builders import audit, export
 

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from coachwire.readiness.config import ReadinessConfig, parse_config
-from coachwire.readiness.sources import (
+from coachwire_tools.readiness.config import ReadinessConfig, parse_config
+from coachwire_tools.readiness.sources import (
     KINDS,
     SPEC_BY_KIND,
     kind_from_headers,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from coachwire.readiness import values as v
-from coachwire.readiness.checks import months_before
+from coachwire_tools.readiness import values as v
+from coachwire_tools.readiness.checks import months_before
 
 
 @pytest.mark.parametrize(

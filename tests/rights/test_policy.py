@@ -131,7 +131,7 @@ def test_the_json_form_round_trips():
 
 
 def test_the_cli_prints_the_policy_this_environment_would_publish(capsys, monkeypatch):
-    from coachwire.cli import main
+    from coachwire_tools.cli import main
 
     monkeypatch.setenv("COACHWIRE_RETENTION_ALERTS_DAYS", "45")
     assert main(["policy", "show", "--format", "json"]) == 0

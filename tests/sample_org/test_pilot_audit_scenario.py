@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from coachwire import spine
 from coachwire.models.demographics import DemographicsUpserted
-from coachwire.sample_org.pilot import AuditScenario, build_pilot
+from coachwire_tools.sample_org.pilot import AuditScenario, build_pilot
 
 START = date(2026, 9, 29)
 SCENARIO = AuditScenario()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from coachwire.sample_org import INTENTIONAL_CATALOG_GAPS, load_catalogs, load_frameworks
+from coachwire_tools.sample_org import INTENTIONAL_CATALOG_GAPS, load_catalogs, load_frameworks
 
 ALL_KINDS = {"course", "article", "practice", "mentoring", "stretch_assignment", "project"}
 # Plausible durations per kind, in minutes.

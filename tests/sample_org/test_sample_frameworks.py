@@ -8,14 +8,14 @@ from importlib.resources import files
 import pytest
 import yaml
 from coachwire.models.framework import Framework
-from coachwire.sample_org import framework_for_role, load_frameworks
+from coachwire_tools.sample_org import framework_for_role, load_frameworks
 from pydantic import ValidationError
 
 PREFIX = {"software_engineering": "eng.", "people_partnering": "ppl.", "product_management": "pm."}
 
 
 def raw_frameworks() -> dict[str, dict]:
-    folder = files("coachwire.sample_org").joinpath("frameworks")
+    folder = files("coachwire_tools.sample_org").joinpath("frameworks")
     raw = {}
     for f in folder.iterdir():
         if f.name.endswith(".yaml"):

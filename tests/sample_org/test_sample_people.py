@@ -10,10 +10,10 @@ from coachwire.models.coaching import EmployeeProfile
 from coachwire.models.events import EmployeeUpserted
 from coachwire.models.framework import Catalog, Framework
 from coachwire.ports import ProfileChange
-from coachwire.sample_org import framework_for_role, load_catalogs, load_frameworks
-from coachwire.sample_org.people import SAMPLE_PEOPLE, SAMPLE_PEOPLE_BY_ID, Person, synthetic_org
-from coachwire.sample_org.seed import profile_for, sample_profiles, seed_sample_org
 from coachwire.settings import Settings
+from coachwire_tools.sample_org import framework_for_role, load_catalogs, load_frameworks
+from coachwire_tools.sample_org.people import SAMPLE_PEOPLE, SAMPLE_PEOPLE_BY_ID, Person, synthetic_org
+from coachwire_tools.sample_org.seed import profile_for, sample_profiles, seed_sample_org
 
 
 def check_org(people: list[Person] | tuple[Person, ...]) -> None:

@@ -13,8 +13,8 @@ from functools import cache
 
 import pytest
 from coachwire.models.events import DATA_MODELS, WebhookEnvelope
-from coachwire.sample_org import framework_for_role, load_catalogs
-from coachwire.sample_org.pilot import (
+from coachwire_tools.sample_org import framework_for_role, load_catalogs
+from coachwire_tools.sample_org.pilot import (
     EVIDENCE_PASS_SCORE,
     PILOT_DAYS,
     Pilot,
@@ -45,7 +45,7 @@ def test_same_seed_same_events_different_seed_different_events() -> None:
 
 def test_determinism_does_not_depend_on_hash_randomisation() -> None:
     code = (
-        "import hashlib; from datetime import date; from coachwire.sample_org.pilot import generate_pilot;"
+        "import hashlib; from datetime import date; from coachwire_tools.sample_org.pilot import generate_pilot;"
         "s = generate_pilot(date(2026, 9, 28));"
         "print(hashlib.sha256('\\n'.join(x.body for x in s).encode()).hexdigest())"
     )

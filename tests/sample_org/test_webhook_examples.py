@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from coachwire.models.events import DATA_MODELS, WebhookEnvelope
-from coachwire.sample_org import framework_for_role, load_catalogs
-from coachwire.sample_org.people import SAMPLE_PEOPLE_BY_ID
-from coachwire.webhook_client import sign
+from coachwire_tools.sample_org import framework_for_role, load_catalogs
+from coachwire_tools.sample_org.people import SAMPLE_PEOPLE_BY_ID
+from coachwire_tools.webhook_client import sign
 from standardwebhooks import Webhook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "webhooks"

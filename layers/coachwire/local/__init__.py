@@ -1,4 +1,0 @@
-"""Coachwire on a laptop: moto as the AWS account, an in-process dispatcher as Lambda and API Gateway.
-
-Nothing here runs at import time; `coachwire.local.stack.LocalStack` wires the pieces together.
-"""

@@ -1,0 +1,183 @@
+"""`coachwire` command line. Each group registers its subcommands in `_add_<group>`; heavy imports stay lazy."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    # Known-args parsing so `coachwire demo ...` can hand its own options to the demo untouched.
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passes_extra_args", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra_args = extra
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    return args.run(args, parser) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coachwire", description="Coachwire: HR coaching backbone.")
+    groups = parser.add_subparsers(title="commands", metavar="<command>")
+    _add_local(groups)
+    _add_webhook(groups)
+    _add_demo(groups)
+    _add_feature_groups(groups)
+    return parser
+
+
+# Feature packages register their own command groups; their `cli` modules import only argparse at load.
+FEATURE_CLIS = ("coachwire_tools.frameworks.cli", "coachwire_tools.readiness.cli", "coachwire_tools.engine.cli",
+                "coachwire_tools.policy.cli", "coachwire_tools.audit_cli", "coachwire_tools.dlq_cli")
+
+
+def _add_feature_groups(groups: argparse._SubParsersAction) -> None:
+    import importlib
+
+    for name in FEATURE_CLIS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name and name.startswith(err.name):  # the feature (or its package) is not built yet
+                continue
+            raise
+        module.register(groups)
+
+
+# -- coachwire local ... ---------------------------------------------------------------------------
+
+
+# Said at start, in --help, in the README and in docs/operations.md: nothing survives a restart of `local serve`.
+IN_MEMORY_NOTICE = ("Its state is in memory only: profiles, notifications, the audit log, webhook dedupe records and "
+                    "events accepted but not yet processed are lost when it stops (a webhook id sent before a restart "
+                    "is then applied again).")
+
+
+def _add_local(groups: argparse._SubParsersAction) -> None:
+    local = groups.add_parser("local", help="run Coachwire on this machine (moto as the AWS account)")
+    commands = local.add_subparsers(title="local commands", metavar="<local command>")
+    local.set_defaults(run=lambda args, parser: local.print_help() or 2)
+
+    serve = commands.add_parser("serve", help="start the local stack and block until Ctrl-C (state in memory only)",
+                                description="Start the local stack and block until Ctrl-C. " + IN_MEMORY_NOTICE)
+    serve.add_argument("--port", type=int, default=8787, help="HTTP port on 127.0.0.1 (default 8787)")
+    serve.add_argument("--seed", choices=["sample"], help="load a sample organisation after start-up")
+    serve.set_defaults(run=_serve)
+
+    token = commands.add_parser("token", help="print a JWT the local API accepts")
+    token.add_argument("--role", required=True, choices=["hr_admin", "manager", "employee"])
+    token.add_argument("--sub", required=True, help="the token's subject: the employee id, unless "
+                       "COACHWIRE_EMPLOYEE_ID_CLAIM names another claim (docs/identity.md)")
+    token.add_argument("--employee-id", help="the employee id, put in COACHWIRE_EMPLOYEE_ID_CLAIM when that is "
+                       "not sub (default: the --sub value)")
+    token.add_argument("--ttl-hours", type=float, default=12.0)
+    token.set_defaults(run=_token)
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from coachwire_tools.local.stack import LocalStack, SeedError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # one "found credentials" line per client
+    stopping = threading.Event()
+    # SIGTERM ends the process like Ctrl-C does, through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack = LocalStack(port=args.port, seed=args.seed).start()
+    except SeedError as e:
+        parser.error(str(e))
+    except OSError as e:
+        print(f"coachwire: cannot start the local stack: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # start() has already cleaned up
+        return 130
+    try:
+        if stack.seed_summary is not None:
+            print(f"Seeded: {stack.seed_summary}")
+        print(f"Coachwire local stack at {stack.base_url}")
+        print(f"  moto (AWS emulation): {stack.moto_url}")
+        print(f"  webhook secret (a development secret, not for production): {stack.webhook_secrets[0]}")
+        print("  get a token:  TOKEN=$(coachwire local token --role hr_admin --sub hr-admin-1)")
+        print(f'  then:         curl -H "Authorization: Bearer $TOKEN" {stack.base_url}/triggers/stats')
+        print(f"  API document: {stack.base_url}/openapi.json")
+        print(f"  dead letters: AWS_ENDPOINT_URL={stack.moto_url} coachwire dlq list")
+        print(f"State: {IN_MEMORY_NOTICE}")
+        print("Ctrl-C to stop.", flush=True)
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping…", file=sys.stderr)
+        stack.stop()
+    return 0
+
+
+def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from coachwire_tools.local import tokens
+
+    try:
+        print(tokens.mint(args.role, args.sub, timedelta(hours=args.ttl_hours), employee_id=args.employee_id))
+    except ValueError as e:
+        parser.error(str(e))
+    return 0
+
+
+# -- coachwire webhook send ------------------------------------------------------------------------
+
+
+def _add_webhook(groups: argparse._SubParsersAction) -> None:
+    webhook = groups.add_parser("webhook", help="act as an HRIS: sign and send webhooks")
+    commands = webhook.add_subparsers(title="webhook commands", metavar="<webhook command>")
+    webhook.set_defaults(run=lambda args, parser: webhook.print_help() or 2)
+    send = commands.add_parser("send", help="sign a JSON payload file (Standard Webhooks) and POST it")
+    send.add_argument("file", help="a payload file such as examples/webhooks/employee.upserted.json")
+    send.add_argument("--url", default="http://127.0.0.1:8787", help="Coachwire base URL")
+    send.add_argument("--secret", help="whsec_ secret (default: first of COACHWIRE_WEBHOOK_SECRETS)")
+    send.add_argument("--id", dest="webhook_id", help="webhook-id to use (default: a new one); repeat to test dedupe")
+    send.set_defaults(run=_send_webhook)
+
+
+def _send_webhook(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import json
+    from pathlib import Path
+
+    from coachwire.settings import Settings
+
+    from coachwire_tools.webhook_client import WebhookClient
+
+    secret = args.secret or next(iter(Settings().webhook_secret_list()), None)
+    if not secret:
+        parser.error("no secret: pass --secret or set COACHWIRE_WEBHOOK_SECRETS (local serve prints it)")
+    body = Path(args.file).read_bytes()  # sent as-is: the signature covers these exact bytes
+    delivery = WebhookClient(args.url, secret).send({}, webhook_id=args.webhook_id, body=body)
+    print(delivery.status, json.dumps(delivery.body))
+    return 0 if delivery.status < 300 else 1
+
+
+# -- coachwire demo --------------------------------------------------------------------------------
+
+
+def _add_demo(groups: argparse._SubParsersAction) -> None:
+    demo = groups.add_parser(
+        "demo", help="run the end-to-end demo on the local stack (options go to the demo)", add_help=False
+    )
+    demo.set_defaults(run=_demo, passes_extra_args=True)
+
+
+def _demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import coachwire_tools.demo
+
+    return coachwire_tools.demo.main(args.extra_args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -45,6 +45,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Figures for docs/performance.md (a benchmark, not a test).
 bench: install

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 from coachwire.fairness import pipeline
 from coachwire.fairness.audit import audit_from_tables
-from coachwire.fairness.pipeline import PipelineConfig, RecommendationFact, run
+from coachwire.fairness.pipeline import run
+from coachwire.fairness.records import PipelineConfig, RecommendationFact
 from coachwire.models.coaching import Recommendation, ScoreFactor
 from coachwire_tools.fairness.synthetic import synthetic_inputs
 

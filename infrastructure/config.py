@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from coachwire.api.authz import ClaimMapping
+from coachwire.identity import ClaimMapping
 from coachwire.settings import RetentionRules, checked_claim_name, checked_group_roles
 from pydantic import ValidationError
 

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from coachwire.api.authz import ROLES, ClaimMapping
+from coachwire.identity import ROLES, ClaimMapping
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CLAIM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:./\-]{0,127}$")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from coachwire.api.authz import Caller, ClaimMapping, NotAllowed, claim_values
+from coachwire.domain.access import Caller
+from coachwire.errors import NotAllowed
+from coachwire.identity import ClaimMapping, claim_values
 from coachwire.settings import Settings
 from coachwire_tools.local.http import _claims_as_strings
 from pydantic import ValidationError

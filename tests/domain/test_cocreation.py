@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 from coachwire.domain import cocreation
-from coachwire.domain.errors import DomainError, UnknownReference
 from coachwire.domain.plans import transition_plan
 from coachwire.domain.recommender import (
     CORE_FACTOR,
@@ -16,6 +15,7 @@ from coachwire.domain.recommender import (
     to_recommendation,
 )
 from coachwire.engine.model import FactorWeights
+from coachwire.errors import DomainError, UnknownReference
 from coachwire.models.coaching import Attribution, EmployeeProfile
 from coachwire.models.cocreation import PlanPatch
 from pydantic import ValidationError

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from coachwire.domain.errors import UnknownReference
 from coachwire.domain.gaps import FrameworkIndex
+from coachwire.errors import UnknownReference
 
 from tests.factories import framework
 

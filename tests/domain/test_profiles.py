@@ -1,8 +1,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from coachwire.domain.errors import UnknownReference
 from coachwire.domain.profiles import apply_checkin, apply_completion, apply_role_change, apply_upsert
+from coachwire.errors import UnknownReference
 from coachwire.models.events import CheckinSubmitted, EmployeeUpserted, LearningCompleted, RoleChanged
 
 from tests.factories import T0, catalog, framework, profile

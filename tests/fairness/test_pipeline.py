@@ -8,26 +8,27 @@ import pytest
 from coachwire.fairness import AuditConfig, run_audit
 from coachwire.fairness.audit import UNKNOWN
 from coachwire.fairness.pipeline import (
+    age_band,
+    class_mask,
+    employee_rows,
+    rerun,
+    run,
+    tenure_band,
+    tenure_labels,
+)
+from coachwire.fairness.records import (
     OUTCOME_ANY,
     OUTCOME_MEAN,
     AuditInputs,
     AuditManifest,
-    AuditWindow,
     HighValueClass,
     InputMismatchError,
     PipelineConfig,
     PopulationMember,
     RecommendationFact,
     ReproducibilityError,
-    age_band,
-    class_mask,
-    employee_rows,
-    parse_window,
-    rerun,
-    run,
-    tenure_band,
-    tenure_labels,
 )
+from coachwire.models.audits import AuditWindow, parse_window
 from coachwire.models.demographics import DemographicRecord
 from pydantic import ValidationError
 

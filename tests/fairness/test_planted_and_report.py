@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 from coachwire.fairness import Verdict, run_audit
-from coachwire.fairness.pipeline import OUTCOME_MEAN, PipelineConfig, employee_rows, run
+from coachwire.fairness.pipeline import employee_rows, run
+from coachwire.fairness.records import OUTCOME_MEAN, PipelineConfig
 from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
 
 GENERATED = datetime(2027, 1, 2, 7, 30, tzinfo=UTC)

@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from coachwire.fairness.audit import AttributeResult, CategoryDisclosure, GroupResult, Verdict
 from coachwire.fairness.labels import category_label, group_label
-from coachwire.fairness.pipeline import PipelineConfig, run
+from coachwire.fairness.pipeline import run
+from coachwire.fairness.records import PipelineConfig
 from coachwire.fairness.report import rate_chart, ratio_chart
 from coachwire.services import audits
 from coachwire.settings import Settings

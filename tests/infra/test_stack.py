@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from coachwire import spine
-from coachwire.policy import data_classes
+from coachwire.domain import data_classes
 from coachwire.settings import RetentionRules, Settings
 
 from infrastructure.constructs.triggers import construct_id

@@ -9,7 +9,7 @@ import pytest
 import requests
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoCatalogStore
-from coachwire.services.deps import aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
 from coachwire_tools.local.stack import LocalStack, new_webhook_secret
 from coachwire_tools.webhook_client import WebhookClient
 

@@ -13,10 +13,10 @@ from coachwire import spine
 from coachwire.adapters.audits import DynamoGovernanceStore
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoAuditLog, DynamoCatalogStore, DynamoOutboxStore, emp_pk, shadow_collection
-from coachwire.fairness.pipeline import AuditInputs
+from coachwire.fairness.records import AuditInputs
 from coachwire.models.coaching import Recommendation
+from coachwire.runtime.wiring import aws_dependencies
 from coachwire.services import audits
-from coachwire.services.deps import aws_dependencies
 from coachwire.services.models import review_gate
 from coachwire_tools import cli
 from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs

@@ -15,7 +15,7 @@ import pytest
 import requests
 from coachwire.clock import FixedClock
 from coachwire.policy.document import build
-from coachwire.services.deps import aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
 from coachwire_tools.local.moto_server import client
 
 from tests.integration.conftest import checkin, completed, person, role_change

@@ -11,8 +11,8 @@ import pytest
 from coachwire.adapters.demographics import DynamoDemographicsStore
 from coachwire.adapters.dynamo import DynamoAuditLog
 from coachwire.runtime.trigger import TriggerHandler
+from coachwire.runtime.wiring import aws_dependencies
 from coachwire.services.demographics import demographics_sync
-from coachwire.services.deps import aws_dependencies
 
 from tests.integration.conftest import new_id, person
 

@@ -26,7 +26,7 @@ from coachwire.adapters.idempotency import WebhookDeduper
 from coachwire.clock import FixedClock
 from coachwire.models.framework import Crosswalk
 from coachwire.runtime.trigger import TriggerHandler, firing_id
-from coachwire.services.deps import aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
 from coachwire.services.ingest import ingest, publish_delivery
 from coachwire_tools.local.lambdas import current_function
 from coachwire_tools.webhook_client import sign

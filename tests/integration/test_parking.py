@@ -10,7 +10,7 @@ import pytest
 from coachwire import spine
 from coachwire.adapters.demographics import DynamoDemographicsStore
 from coachwire.clock import FixedClock
-from coachwire.services.deps import aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
 
 from tests.integration.conftest import checkin, new_id, role_change, upsert
 from tests.integration.test_demographics import GENDER, demographics

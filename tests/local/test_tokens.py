@@ -60,7 +60,7 @@ def test_cli_prints_only_a_token_signed_with_the_stored_key(capsys):
 
 
 def test_minted_tokens_follow_the_configured_claims(home, monkeypatch):
-    from coachwire.api.authz import Caller
+    from coachwire.domain.access import Caller
 
     monkeypatch.setenv("COACHWIRE_EMPLOYEE_ID_CLAIM", "employee_id")
     monkeypatch.setenv("COACHWIRE_GROUP_ROLES", '{"hr": "hr_admin", "leads": "manager"}')

@@ -11,7 +11,7 @@ import pytest
 import requests
 from coachwire.adapters.aws import reset_clients
 from coachwire.adapters.dynamo import DynamoCatalogStore
-from coachwire.services.deps import aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
 from coachwire_tools.cli import main
 from coachwire_tools.local.lambdas import repo_root
 from coachwire_tools.local.stack import LocalStack, new_webhook_secret

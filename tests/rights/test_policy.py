@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 from coachwire import spine
-from coachwire.api import authz
+from coachwire.domain import access, data_classes
 from coachwire.engine.features import FEATURES
-from coachwire.policy import data_classes, document, render
+from coachwire.policy import document, render
 from coachwire.policy.document import build
 from coachwire.services.retention import SWEPT_TABLES
 from coachwire.settings import RetentionRules, Settings, StallRules
@@ -57,7 +57,7 @@ def test_the_effective_date_is_configuration_not_content():
 def test_every_spine_table_has_a_data_class_with_a_retention_rule():
     covered = {c.table for c in data_classes.DATA_CLASSES}
     for spec in spine.TABLES:
-        assert spec.key in covered, f"spine table {spec.key!r} has no entry in policy.data_classes"
+        assert spec.key in covered, f"spine table {spec.key!r} has no entry in domain.data_classes"
     for c in data_classes.DATA_CLASSES:
         if c.enforcement != "kept":
             assert isinstance(c.days(Settings()), int) and c.days(Settings()) > 0, c.key
@@ -94,7 +94,7 @@ def test_who_can_see_what_is_read_from_the_authorisation_functions(monkeypatch):
     assert rows["POST /employees/{id}/corrections/{cid}/decision"] == ["HR admins"]
     assert rows["PUT /employees/{id}/personalisation"] == ["the employee"]
     before = build(Settings()).version
-    monkeypatch.setattr(authz, "may_export", lambda caller, employee_id: True)
+    monkeypatch.setattr(access, "may_export", lambda caller, employee_id: True)
     changed = build(Settings())
     assert {a.how: a.who for a in changed.access}["GET /employees/{id}/export"] == [
         "the employee", "their line manager", "HR admins", "other managers", "other employees"]
@@ -113,8 +113,8 @@ def test_readable_renderings_carry_every_section_and_retention(fmt):
     assert doc.version in text and doc.effective_date.isoformat() in text
     for entry in doc.retention:
         assert (entry.name if fmt == "markdown" else entry.name.replace("'", "&#x27;")) in text
-    for access in doc.access:
-        assert access.how.split()[-1].split("?")[0] in text
+    for rule in doc.access:
+        assert rule.how.split()[-1].split("?")[0] in text
 
 
 def test_html_escapes_configured_text():

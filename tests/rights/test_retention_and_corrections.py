@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from coachwire.domain import corrections, retention
-from coachwire.domain.errors import DomainError
 from coachwire.domain.retention import ScannedItem, SweepPlanner
+from coachwire.errors import DomainError
 from coachwire.models.events import EmployeeLeft
 from coachwire.models.rights import CORRECTION_REQUEST
 
@@ -196,7 +196,7 @@ def test_the_sweep_erases_leavers_and_confirmed_orphans_and_deletes_expired_item
 
 
 def test_only_the_employee_asks_and_hr_decides_but_never_on_their_own_record():
-    from coachwire.api.authz import Caller, may_decide_correction, may_export, may_request_correction
+    from coachwire.domain.access import Caller, may_decide_correction, may_export, may_request_correction
 
     assert may_request_correction(Caller("emp-1", "employee"), "emp-1")
     assert may_request_correction(Caller("emp-1", "manager"), "emp-1")

@@ -74,7 +74,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _describe(answer: dict, base: str) -> str:
-    from coachwire.fairness.pipeline import Flag
+    from coachwire.fairness.records import Flag
     from coachwire.services.audits import flag_line
 
     summary = answer["summary"]
@@ -101,7 +101,7 @@ def _rerun(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from pathlib import Path
 
     from coachwire.adapters.audits import S3AuditArchive
-    from coachwire.fairness.pipeline import InputMismatchError, ReproducibilityError
+    from coachwire.fairness.records import InputMismatchError, ReproducibilityError
     from coachwire.ports import NotFound
     from coachwire.services.audits import rerun_stored
     from coachwire.settings import Settings

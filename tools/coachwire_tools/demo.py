@@ -234,7 +234,7 @@ class Report:
         return "\n".join(lines)
 
     def audit_lines(self) -> list[str]:
-        from coachwire.fairness.pipeline import Flag
+        from coachwire.fairness.records import Flag
         from coachwire.services.audits import flag_line
 
         summary = self.audit["summary"]

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from coachwire import spine
 from coachwire.adapters.aws import client
 from coachwire.adapters.dynamo import _query_all, emp_pk
+from coachwire.domain import data_classes
 from coachwire.domain.retention import ScannedItem
-from coachwire.policy import data_classes
 from coachwire.settings import Settings
 
 _SPECS = {spec.key: spec for spec in spine.TABLES}

@@ -1,4 +1,4 @@
-"""HTTP routes. Every read checks the caller against the record it would return (authz.py)."""
+"""HTTP routes. Every read checks the caller against the record it would return (domain/access.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
-from coachwire.api import audits, authz, contract, models_routes, rights, views
+from coachwire.api import audits, contract, models_routes, rights, views
 from coachwire.api.bodies import json_response as _json
 from coachwire.api.contract import error, ok
-from coachwire.domain import framework_diff
-from coachwire.domain.errors import DomainError
+from coachwire.domain import access, framework_diff
 from coachwire.domain.framework_diff import FrameworkDiff
 from coachwire.domain.gaps import FrameworkIndex
+from coachwire.errors import DomainError, NotAllowed
 from coachwire.frameworks import crosswalk
 from coachwire.models.coaching import AuditRecord
 from coachwire.models.cocreation import PersonalisationRequest, PlanPatch
@@ -37,19 +37,19 @@ OPENAPI_TITLE = "Coachwire API"
 def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
 
-    def caller() -> authz.Caller:
+    def caller() -> access.Caller:
         claims = app.current_event.request_context.authorizer.jwt_claim
-        return authz.Caller.from_claims(claims, deps.settings.claim_mapping())
+        return access.Caller.from_claims(claims, deps.settings.claim_mapping())
 
     def profile_or_404(employee_id: str):
         profile = deps.profiles.get(employee_id)
         # Same answer for "absent" and "not yours", so ids cannot be probed.
-        if profile is None or not authz.may_read_employee(caller(), employee_id, profile.manager_id):
-            raise authz.NotAllowed(f"no readable employee '{employee_id}'")
+        if profile is None or not access.may_read_employee(caller(), employee_id, profile.manager_id):
+            raise NotAllowed(f"no readable employee '{employee_id}'")
         return profile
 
-    @app.exception_handler(authz.NotAllowed)
-    def forbidden(err: authz.NotAllowed) -> Response:
+    @app.exception_handler(NotAllowed)
+    def forbidden(err: NotAllowed) -> Response:
         return Response(status_code=403, content_type="application/json", body={"message": str(err)})
 
     @app.exception_handler(RequestValidationError)
@@ -87,7 +87,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         profile = profile_or_404(employee_id)
         framework = deps.catalog.framework(profile.framework_id)
         if framework is None:
-            raise authz.NotAllowed("the employee's framework is not published")
+            raise NotAllowed("the employee's framework is not published")
         index = FrameworkIndex.of(framework)
         benchmark = index.benchmark_vector(profile.role_id, profile.career_stage)
         levels = []
@@ -133,13 +133,13 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                         409: {"description": "The profile changed meanwhile; retry"}})
     def put_personalisation(employee_id: str):
         who = caller()
-        if not authz.may_set_personalisation(who, employee_id):
-            raise authz.NotAllowed("only the employee themself may change their personalisation setting")
+        if not access.may_set_personalisation(who, employee_id):
+            raise NotAllowed("only the employee themself may change their personalisation setting")
         request, error = _parse(PersonalisationRequest)
         if error is not None:
             return error
         if deps.profiles.get(employee_id) is None:
-            raise authz.NotAllowed(f"no readable employee '{employee_id}'")
+            raise NotAllowed(f"no readable employee '{employee_id}'")
         try:
             done = cocreation.set_personalisation(deps, employee_id, request.enabled, who.subject)
         except ConcurrentUpdate:
@@ -162,9 +162,9 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
     def patch_plan(employee_id: str):
         who = caller()
         profile = profile_or_404(employee_id)
-        party = authz.plan_party(who, employee_id, profile.manager_id)
+        party = access.plan_party(who, employee_id, profile.manager_id)
         if party is None:
-            raise authz.NotAllowed("only the employee and their manager change the plan")
+            raise NotAllowed("only the employee and their manager change the plan")
         patch, error = _parse(PlanPatch)
         if error is not None:
             return error
@@ -197,14 +197,14 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
 
     @app.get("/managers/<manager_id>/alerts", summary="Stall alerts with 1:1 talking points")
     def get_alerts(manager_id: str) -> views.AlertList:
-        if not authz.may_read_manager_inbox(caller(), manager_id):
-            raise authz.NotAllowed("managers read only their own alerts")
+        if not access.may_read_manager_inbox(caller(), manager_id):
+            raise NotAllowed("managers read only their own alerts")
         return views.AlertList(manager_id=manager_id, alerts=deps.profiles.alerts_for_manager(manager_id))
 
     @app.get("/notifications", summary="Messages sent to a recipient")
     def get_notifications(recipient_id: Annotated[str, Query(min_length=1)]) -> views.NotificationList:
-        if not authz.may_read_notifications(caller(), recipient_id):
-            raise authz.NotAllowed("you may read only your own notifications")
+        if not access.may_read_notifications(caller(), recipient_id):
+            raise NotAllowed("you may read only your own notifications")
         notes = deps.outbox.for_recipient(recipient_id)
         return views.NotificationList(recipient_id=recipient_id, notifications=[
             views.NotificationView(**n.model_dump(include=set(views.NotificationView.model_fields))) for n in notes])
@@ -212,7 +212,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
     @app.get("/triggers/stats", summary="Per trigger: events by terminal outcome, attempts, in flight, "
                                         "dead-lettered")
     def get_stats() -> views.StatsList:
-        authz.require_hr_admin(caller())
+        access.require_hr_admin(caller())
         counts = deps.stats.all()
         depth = deps.dead_letters.depth()
         in_flight = deps.queues.in_flight() if deps.queues else {}
@@ -234,7 +234,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                          403: {"description": "Not an hr_admin"}})
     def run_stall_detection():
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         try:
             request = views.StallRunRequest.model_validate(app.current_event.json_body or {})
         except ValidationError as err:
@@ -262,7 +262,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                          409: {"description": "Version published before with other content, or a role clash"}})
     def post_framework():
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         try:
             body, translated = _catalog_in_our_ids(app.current_event.json_body or {})
             request = views.PublishRequest.model_validate(body)
@@ -329,7 +329,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                          404: error("No such framework")})
     def put_crosswalk(framework_id: str, crosswalk_id: str):
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         try:
             body = app.current_event.json_body or {}
         except ValueError:

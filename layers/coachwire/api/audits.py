@@ -16,10 +16,9 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
-from coachwire.api import authz
 from coachwire.api.bodies import json_response as _json
 from coachwire.api.bodies import parse_body
-from coachwire.fairness.pipeline import parse_window
+from coachwire.domain import access
 from coachwire.models.audits import (
     REVIEW_STATUSES,
     AuditRequest,
@@ -27,6 +26,7 @@ from coachwire.models.audits import (
     ReviewCase,
     ReviewPatch,
     ReviewUpdate,
+    parse_window,
 )
 from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate, NotFound
@@ -59,10 +59,10 @@ class ReviewList(BaseModel):
     reviews: list[ReviewCase]
 
 
-def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], authz.Caller]) -> None:
-    def admin() -> authz.Caller:
+def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], access.Caller]) -> None:
+    def admin() -> access.Caller:
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         return who
 
     def parse(model: type[BaseModel]) -> tuple[BaseModel | None, Response | None]:

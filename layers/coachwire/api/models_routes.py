@@ -12,15 +12,15 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from pydantic import BaseModel, ConfigDict, Field
 
 from coachwire import spine
-from coachwire.api import authz, views
+from coachwire.api import views
 from coachwire.api.bodies import json_response as _json
 from coachwire.api.bodies import parse_body
 from coachwire.api.contract import error, ok
+from coachwire.domain import access
 from coachwire.engine.features import FEATURES
 from coachwire.engine.model import MetricRow, ModelConfig
 from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
-from coachwire.fairness.pipeline import parse_window
-from coachwire.models.audits import ModelReviewRequest
+from coachwire.models.audits import ModelReviewRequest, parse_window
 from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate
 from coachwire.services import audits, models
@@ -97,7 +97,7 @@ REQUEST_BODIES = {("/models/{version}/promote", "post"): PromotionRequest,
                   ("/jobs/model-training/run", "post"): TrainingRunRequest}
 
 
-def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], authz.Caller]) -> None:
+def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], access.Caller]) -> None:
     def parse(model: type[BaseModel]) -> tuple[BaseModel | None, Response | None]:
         return parse_body(app, model)
 
@@ -131,7 +131,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
 
     def decide(action: Callable[[str, BaseModel], RegistryPointer], body: type[BaseModel]) -> Response:
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         request, error = parse(body)
         if error is not None:
             return error
@@ -163,7 +163,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          404: {"description": "No such model version"}})
     def review_model(version: str):
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         request, error = parse(ModelReviewRequest)
         if error is not None:
             return error
@@ -197,7 +197,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          403: error("Not an hr_admin")})
     def run_training():
         who = caller()
-        authz.require_hr_admin(who)
+        access.require_hr_admin(who)
         request, error = parse(TrainingRunRequest)
         if error is not None:
             return error

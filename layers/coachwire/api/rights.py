@@ -1,6 +1,6 @@
 """Routes for the employee's data rights (issue #5): the data-use policy, the export, and corrections.
 
-Registered on the app by create_app; authorisation is authz.py's, checked before anything is read."""
+Registered on the app by create_app; authorisation is access.py's, checked before anything is read."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ValidationError
 
-from coachwire.api import authz, views
+from coachwire.api import views
 from coachwire.api.bodies import json_response as _json
+from coachwire.domain import access
 from coachwire.domain.corrections import CorrectionClosed
-from coachwire.domain.errors import DomainError
+from coachwire.errors import DomainError, NotAllowed
 from coachwire.models.coaching import AuditRecord, DevelopmentPlan, EmployeeProfile, ManagerAlert, SkillAssessment
 from coachwire.models.history import HistoryEntry
 from coachwire.models.rights import CORRECTION_REQUEST, Correction, CorrectionDecisionRequest, CorrectionRequestBody
@@ -104,7 +105,7 @@ def _field_of(err: ValidationError) -> tuple[str, str]:
     return ".".join(loc) or "body", detail["msg"]
 
 
-def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], authz.Caller]) -> None:
+def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[], access.Caller]) -> None:
     def policy() -> PolicyDocument:
         return build(deps.settings)
 
@@ -149,8 +150,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                         404: {"description": "Nothing is held about this id"}})
     def get_export(employee_id: str):
         who = caller()
-        if not authz.may_export(who, employee_id):
-            raise authz.NotAllowed("only the employee themself or hr_admin may export a person's data")
+        if not access.may_export(who, employee_id):
+            raise NotAllowed("only the employee themself or hr_admin may export a person's data")
         held = rights.held_about(deps, employee_id)
         if held.empty:
             return _json(404, {"message": f"nothing is held about '{employee_id}'"})
@@ -184,13 +185,13 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                                               "value already on record; `field` names it"}})
     def post_correction(employee_id: str):
         who = caller()
-        if not authz.may_request_correction(who, employee_id):
-            raise authz.NotAllowed("only the employee themself may ask to correct their record")
+        if not access.may_request_correction(who, employee_id):
+            raise NotAllowed("only the employee themself may ask to correct their record")
         request, error = body(CORRECTION_REQUEST.validate_python)
         if error is not None:
             return error
         if deps.profiles.get(employee_id) is None:
-            raise authz.NotAllowed(f"no readable employee '{employee_id}'")
+            raise NotAllowed(f"no readable employee '{employee_id}'")
         try:
             done = rights.request_correction(deps, employee_id, request, who.subject)
         except rights.DuplicateRequest as err:
@@ -204,13 +205,13 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
     @app.get("/employees/<employee_id>/corrections", summary="Correction requests and their decisions "
                                                              "(the employee or hr_admin)")
     def get_corrections(employee_id: str) -> CorrectionList:
-        if not authz.may_read_corrections(caller(), employee_id):
-            raise authz.NotAllowed("only the employee themself or hr_admin may read correction requests")
+        if not access.may_read_corrections(caller(), employee_id):
+            raise NotAllowed("only the employee themself or hr_admin may read correction requests")
         return CorrectionList(employee_id=employee_id, corrections=deps.profiles.corrections(employee_id))
 
     @app.get("/corrections", summary="Open correction requests across the organisation, oldest first (hr_admin)")
     def get_open_corrections() -> OpenCorrections:
-        authz.require_hr_admin(caller())
+        access.require_hr_admin(caller())
         return OpenCorrections(corrections=list(deps.profiles.open_corrections()))
 
     @app.post("/employees/<employee_id>/corrections/<correction_id>/decision",
@@ -224,8 +225,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          422: {"description": "The correction no longer fits the record or framework"}})
     def post_decision(employee_id: str, correction_id: str):
         who = caller()
-        if not authz.may_decide_correction(who, employee_id):
-            raise authz.NotAllowed("correction requests are decided by hr_admin, never on their own record")
+        if not access.may_decide_correction(who, employee_id):
+            raise NotAllowed("correction requests are decided by hr_admin, never on their own record")
         decision, error = body(CorrectionDecisionRequest.model_validate)
         if error is not None:
             return error

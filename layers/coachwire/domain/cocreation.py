@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from coachwire.domain.errors import DomainError, UnknownReference
+from coachwire.errors import DomainError, UnknownReference
 from coachwire.models.coaching import (
     AgreedAction,
     Attribution,

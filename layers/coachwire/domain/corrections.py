@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from coachwire.domain.errors import DomainError, UnknownReference
 from coachwire.domain.messages import notification_id
 from coachwire.domain.profiles import check_role
+from coachwire.errors import DomainError, UnknownReference
 from coachwire.models.coaching import EmployeeProfile, Notification, SkillAssessment
 from coachwire.models.framework import Framework
 from coachwire.models.rights import (

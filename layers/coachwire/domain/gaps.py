@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coachwire.domain.errors import UnknownReference
+from coachwire.errors import UnknownReference
 from coachwire.models.framework import Framework
 
 

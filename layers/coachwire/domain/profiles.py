@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from coachwire.domain.errors import UnknownReference
+from coachwire.errors import UnknownReference
 from coachwire.models.coaching import EmployeeProfile, SkillAssessment
 from coachwire.models.events import CheckinSubmitted, EmployeeUpserted, LearningCompleted, RoleChanged
 from coachwire.models.framework import CatalogItem, Framework

@@ -1,5 +1,5 @@
 """Retention and erasure, pure: when an item expires, who is due for erasure, and what the daily sweep does with
-each item it scans. The periods come from Settings.retention through coachwire.policy.data_classes."""
+each item it scans. The periods come from Settings.retention through coachwire.domain.data_classes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
+from coachwire.domain import data_classes
 from coachwire.models.coaching import EmployeeProfile
 from coachwire.models.events import EmployeeLeft
-from coachwire.policy import data_classes
 
 EMPLOYEE_PARTITION = "EMP#"
 PROFILE_SORT_KEY = "PROFILE"

@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coachwire.domain.errors import DomainError
 from coachwire.engine.model import ModelConfig, ModelVersion
+from coachwire.errors import DomainError
 
 DEFAULT_VERSION = ModelVersion(config=ModelConfig())
 DEFAULT_VERSION_ID = DEFAULT_VERSION.version

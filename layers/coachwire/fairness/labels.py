@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from coachwire.fairness.audit import INTERSECTION_SEPARATOR, UNKNOWN
+from coachwire.fairness.records import DEFAULT_HIGH_VALUE_CLASSES, OUTCOME_ANY, OUTCOME_MEAN
 
 ATTRIBUTE_NAMES: dict[str, str] = {
     "age_band": "Age band",
@@ -100,8 +101,6 @@ def group_label(attribute: str, label: str) -> str:
 
 def outcome_titles(high_value_classes: Iterable) -> dict[str, str]:
     """Outcome code → its title: the two general outcomes and each high-value class the audit was run with."""
-    from coachwire.fairness.pipeline import OUTCOME_ANY, OUTCOME_MEAN
-
     titles = {OUTCOME_ANY: "Any personalised recommendation", OUTCOME_MEAN: "Recommendations per employee"}
     for cls in high_value_classes:
         titles[cls.name] = cls.title[:1].upper() + cls.title[1:]
@@ -110,8 +109,6 @@ def outcome_titles(high_value_classes: Iterable) -> dict[str, str]:
 
 def outcome_title(outcome: str, titles: dict[str, str] | None = None) -> str:
     if titles is None:
-        from coachwire.fairness.pipeline import DEFAULT_HIGH_VALUE_CLASSES
-
         titles = outcome_titles(DEFAULT_HIGH_VALUE_CLASSES)
     return titles.get(outcome) or _words(outcome)
 

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from coachwire.fairness.audit import INTERSECTION_SEPARATOR, AttributeResult, AuditResult, GroupResult, Verdict
 from coachwire.fairness.labels import attribute_name, group_label, outcome_titles
+from coachwire.fairness.records import OUTCOME_ANY, review_id_for
 
 if TYPE_CHECKING:
-    from coachwire.fairness.pipeline import AuditCounts, AuditManifest, Flag
+    from coachwire.fairness.records import AuditCounts, AuditManifest, Flag
 
 COLOURS = {
     Verdict.FLAGGED: "#b42318",
@@ -95,7 +96,6 @@ def _outcome_titles(manifest: AuditManifest) -> dict[str, str]:
 
 def _what(outcome: str, titles: dict[str, str]) -> str:
     """The thing received, as a noun phrase: "stretch assignment", "personalised recommendation"."""
-    from coachwire.fairness.pipeline import OUTCOME_ANY
 
     return "personalised recommendation" if outcome == OUTCOME_ANY else titles.get(outcome, outcome).lower()
 
@@ -426,7 +426,6 @@ def _shortfalls(insufficient: list[tuple[AttributeResult, GroupResult]], titles:
 
 def _summary(published: AuditResult, flags: list[Flag], titles: dict[str, str], threshold: float,
              audit_id: str) -> str:
-    from coachwire.fairness.pipeline import review_id_for
 
     results = published.results
     comparisons = [(r, g) for r in results for g in r.groups if g.verdict is not Verdict.REFERENCE]
@@ -468,7 +467,6 @@ REVIEW_OWNER = "HR admins (hr_admin role)"
 
 def _review_cases(published: AuditResult, flags: list[Flag], titles: dict[str, str], audit_id: str) -> str:
     """Who acts on each flag and how: the case the audit opens for it, its owner and the next step."""
-    from coachwire.fairness.pipeline import review_id_for
 
     head = '<h2 id="review-cases">Review cases and next steps</h2>'
     if not flags:

@@ -4,7 +4,7 @@ reject by name: nothing is dropped silently. A check-in naming one skill under t
 
 from __future__ import annotations
 
-from coachwire.domain.errors import DomainError
+from coachwire.errors import DomainError
 from coachwire.models.events import CheckinSubmitted, LearningCompleted
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 

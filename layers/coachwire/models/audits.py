@@ -6,10 +6,11 @@ aggregates only. Review notes are free text by HR admins: they live on the case,
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coachwire.models.base import Identifier, InboundModel, Record
 
@@ -19,9 +20,60 @@ ReviewStatus = Literal["open", "investigating", "resolved", "dismissed"]
 REVIEW_STATUSES: tuple[str, ...] = ("open", "investigating", "resolved", "dismissed")
 
 
-def _window_label(text: str) -> str:
-    from coachwire.fairness.pipeline import parse_window  # the one definition of a window
+_WINDOW = re.compile(r"^(?P<year>\d{4})Q(?P<quarter>[1-4])$")
 
+
+class AuditWindow(BaseModel):
+    """A calendar quarter. `start` is the first day (inclusive), `end` the first day of the next quarter
+    (EXCLUSIVE): a recommendation is in the window when start <= created_at (UTC date) < end. `last_day` is the
+    inclusive last day, the date tenure and ages are measured at."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AuditWindow:
+        expected = parse_window(self.label)
+        if (self.start, self.end) != (expected.start, expected.end):
+            raise ValueError(f"window {self.label} runs {expected.start} to {expected.end} (exclusive)")
+        return self
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def start_at(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
+
+    def end_at(self) -> datetime:
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC)
+
+    def contains(self, moment: datetime) -> bool:
+        """Whether an instant falls in the window (naive datetimes are taken as UTC)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return self.start_at() <= moment < self.end_at()
+
+
+def parse_window(text: str) -> AuditWindow:
+    """"2026Q4" → AuditWindow(label="2026Q4", start=2026-10-01, end=2027-01-01 exclusive)."""
+    if not isinstance(text, str):
+        raise ValueError(f"window must be a string like 2026Q4, got {type(text).__name__}")
+    match = _WINDOW.match(text.strip())
+    if match is None:
+        raise ValueError(f"window must look like 2026Q4 (a four-digit year, 'Q', a quarter 1-4), got {text!r}")
+    year, quarter = int(match["year"]), int(match["quarter"])
+    if year < 1970:
+        raise ValueError(f"window year must be 1970 or later, got {year}")
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return AuditWindow.model_construct(label=f"{year}Q{quarter}", start=start, end=end)
+
+
+def _window_label(text: str) -> str:
     return parse_window(text).label
 
 
@@ -72,9 +124,10 @@ class AuditSummary(Record):
     requested_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
-    # pipeline.AuditCounts as JSON: who and what the audit covered (unknowns per attribute, suppressed when small).
+    # fairness.records.AuditCounts as JSON: who and what the audit covered (unknowns per attribute, suppressed
+    # when small).
     counts: dict[str, Any] = Field(default_factory=dict)
-    # Published view of every flagged comparison (pipeline.Flag as JSON), in the audit's order.
+    # Published view of every flagged comparison (fairness.records.Flag as JSON), in the audit's order.
     flags: list[dict] = Field(default_factory=list)
     review_ids: list[str] = Field(default_factory=list)
     notification_ids: list[str] = Field(default_factory=list)

@@ -90,7 +90,7 @@ class Framework(InboundModel):
         so a framework the model accepts is exactly one `coachwire framework validate` accepts."""
         if _skip_consistency(info.context):
             return self
-        from coachwire.frameworks.validate import consistency_problems
+        from coachwire.models.framework_rules import consistency_problems
 
         problems = consistency_problems(self.model_dump())
         if problems:

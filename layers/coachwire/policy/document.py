@@ -3,7 +3,7 @@
 Nothing here is written by hand twice: retention periods come from Settings through the data-class registry (the
 same values the stores write as TTLs and the sweep enforces), the recommendation features from the engine's
 feature list, the processing steps from the spine's triggers, and "who can see what" from evaluating the API's
-own authorisation functions (api/authz.py) for each kind of caller. Change any of them and the text and its
+own authorisation functions (api/access.py) for each kind of caller. Change any of them and the text and its
 version change with it. The version is a hash of the content; the effective date is configuration.
 """
 
@@ -18,10 +18,11 @@ from datetime import date
 from pydantic import BaseModel
 
 from coachwire import spine
-from coachwire.api import authz
+from coachwire.domain import access
+from coachwire.domain.data_classes import DATA_CLASSES, DataClass
 from coachwire.domain.profiles import PASSING_SCORE
 from coachwire.engine.features import FEATURES
-from coachwire.policy.data_classes import DATA_CLASSES, DataClass
+from coachwire.errors import NotAllowed
 from coachwire.settings import Settings
 
 TITLE = "Coachwire data-use policy"
@@ -163,46 +164,46 @@ TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
 
 # Kinds of caller the access table is evaluated for: subject ids "E" (the employee), "M" (their line manager).
 _EMPLOYEE, _MANAGER = "E", "M"
-RELATIONS: tuple[tuple[str, authz.Caller], ...] = (
-    ("the employee", authz.Caller(_EMPLOYEE, "employee")),
-    ("their line manager", authz.Caller(_MANAGER, "manager")),
-    ("HR admins", authz.Caller("H", "hr_admin")),
-    ("other managers", authz.Caller("X", "manager")),
-    ("other employees", authz.Caller("Y", "employee")),
+RELATIONS: tuple[tuple[str, access.Caller], ...] = (
+    ("the employee", access.Caller(_EMPLOYEE, "employee")),
+    ("their line manager", access.Caller(_MANAGER, "manager")),
+    ("HR admins", access.Caller("H", "hr_admin")),
+    ("other managers", access.Caller("X", "manager")),
+    ("other employees", access.Caller("Y", "employee")),
 )
 
 
-def _hr_only(caller: authz.Caller) -> bool:
+def _hr_only(caller: access.Caller) -> bool:
     try:
-        authz.require_hr_admin(caller)
-    except authz.NotAllowed:
+        access.require_hr_admin(caller)
+    except NotAllowed:
         return False
     return True
 
 
-ACCESS: tuple[tuple[str, str, Callable[[authz.Caller], bool]], ...] = (
+ACCESS: tuple[tuple[str, str, Callable[[access.Caller], bool]], ...] = (
     ("Profile, skill levels and gaps", "GET /employees/{id}",
-     lambda c: authz.may_read_employee(c, _EMPLOYEE, _MANAGER)),
+     lambda c: access.may_read_employee(c, _EMPLOYEE, _MANAGER)),
     ("Recommendations, with explanations and factor tables", "GET /employees/{id}/recommendations",
-     lambda c: authz.may_read_employee(c, _EMPLOYEE, _MANAGER)),
+     lambda c: access.may_read_employee(c, _EMPLOYEE, _MANAGER)),
     ("Development plan and its decisions", "GET /employees/{id}/plan",
-     lambda c: authz.may_read_employee(c, _EMPLOYEE, _MANAGER)),
+     lambda c: access.may_read_employee(c, _EMPLOYEE, _MANAGER)),
     ("Changing the plan (accept, decline, reorder, add actions)", "PATCH /employees/{id}/plan",
-     lambda c: authz.plan_party(c, _EMPLOYEE, _MANAGER) is not None),
+     lambda c: access.plan_party(c, _EMPLOYEE, _MANAGER) is not None),
     ("Stall alerts about the employee (1:1 prompts)", "GET /managers/{manager_id}/alerts",
-     lambda c: authz.may_read_manager_inbox(c, _MANAGER)),
+     lambda c: access.may_read_manager_inbox(c, _MANAGER)),
     ("Messages sent to the employee", "GET /notifications?recipient_id={id}",
-     lambda c: authz.may_read_notifications(c, _EMPLOYEE)),
+     lambda c: access.may_read_notifications(c, _EMPLOYEE)),
     ("Switching personalisation off or on", "PUT /employees/{id}/personalisation",
-     lambda c: authz.may_set_personalisation(c, _EMPLOYEE)),
+     lambda c: access.may_set_personalisation(c, _EMPLOYEE)),
     ("Everything held, including audit-log entries and alerts", "GET /employees/{id}/export",
-     lambda c: authz.may_export(c, _EMPLOYEE)),
+     lambda c: access.may_export(c, _EMPLOYEE)),
     ("Requesting a correction", "POST /employees/{id}/corrections",
-     lambda c: authz.may_request_correction(c, _EMPLOYEE)),
+     lambda c: access.may_request_correction(c, _EMPLOYEE)),
     ("Correction requests and their decisions", "GET /employees/{id}/corrections",
-     lambda c: authz.may_read_corrections(c, _EMPLOYEE)),
+     lambda c: access.may_read_corrections(c, _EMPLOYEE)),
     ("Deciding a correction request (never one's own)", "POST /employees/{id}/corrections/{cid}/decision",
-     lambda c: authz.may_decide_correction(c, _EMPLOYEE)),
+     lambda c: access.may_decide_correction(c, _EMPLOYEE)),
     ("Trigger statistics (counts, no personal data)", "GET /triggers/stats", _hr_only),
     ("Demographic data", "no API: read only by the bias audit function", lambda c: False),
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from coachwire.services.deps import Dependencies, aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
+from coachwire.services.deps import Dependencies
 from coachwire.settings import Settings
 
 if TYPE_CHECKING:  # the resolver is imported on first request, with the routes

@@ -9,7 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from coachwire.services.deps import Dependencies, aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
+from coachwire.services.deps import Dependencies
 from coachwire.services.ingest import ingest, publish_delivery
 from coachwire.settings import Settings
 

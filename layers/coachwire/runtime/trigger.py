@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from coachwire import spine
 from coachwire.models.coaching import AuditRecord
-from coachwire.services.deps import Dependencies, aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
+from coachwire.services.deps import Dependencies
 from coachwire.services.results import TriggerResult
 from coachwire.settings import Settings
 

@@ -18,26 +18,25 @@ from datetime import date, datetime, timedelta
 from coachwire import __version__, spine
 from coachwire.fairness.audit import AuditConfig, Verdict
 from coachwire.fairness.labels import attribute_name, group_label, outcome_title, outcome_titles
-from coachwire.fairness.pipeline import (
+from coachwire.fairness.pipeline import rerun, run
+from coachwire.fairness.records import (
     AuditInputs,
     AuditManifest,
     AuditRun,
-    AuditWindow,
     Flag,
     PipelineConfig,
     PopulationMember,
     RecommendationFact,
-    parse_window,
-    rerun,
     review_id_for,
-    run,
 )
 from coachwire.models.audits import (
     AuditJob,
     AuditKind,
     AuditSummary,
+    AuditWindow,
     ModelReviewJob,
     ReviewCase,
+    parse_window,
 )
 from coachwire.models.coaching import Notification
 from coachwire.ports import AuditArchive

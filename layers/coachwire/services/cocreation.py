@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from coachwire.domain import cocreation
-from coachwire.domain.errors import UnknownReference
+from coachwire.errors import UnknownReference
 from coachwire.models.coaching import Attribution, AuditRecord, DevelopmentPlan, EmployeeProfile, PartyRole
 from coachwire.models.cocreation import PlanPatch
 from coachwire.ports import ProfileChange

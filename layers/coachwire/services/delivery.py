@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from coachwire.domain.errors import UnknownReference
 from coachwire.domain.retention import has_left
+from coachwire.errors import UnknownReference
 from coachwire.models.coaching import Notification, Outcome
 from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.deps import Dependencies

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coachwire.domain.errors import UnknownReference
 from coachwire.domain.profiles import check_role
+from coachwire.errors import UnknownReference
 from coachwire.models.framework import Framework
 from coachwire.services.deps import Dependencies
 

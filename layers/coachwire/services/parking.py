@@ -21,11 +21,12 @@ from datetime import timedelta
 from aws_lambda_powertools import Logger
 
 from coachwire import spine
-from coachwire.domain.errors import DomainError
+from coachwire.errors import DomainError
 from coachwire.models.coaching import AuditRecord
 from coachwire.models.events import DATA_MODELS, CanonicalEvent
 from coachwire.ports import ParkedEvent, ParkedEventStore, RetentionStore
 from coachwire.services.deps import Dependencies
+from coachwire.services.references import resolve_references
 
 logger = Logger(service="coachwire")
 
@@ -63,8 +64,6 @@ def audit_parked(deps: Dependencies, event_id: str, event_type: str, employee_id
 
 def replay(deps: Dependencies, employee_id: str) -> dict[str, int]:
     """Republish the employee's parked events in order, then remove them. Counts by what happened."""
-    from coachwire.services.ingest import resolve_references  # ingest imports this module
-
     counts = {"replayed": 0, "rejected": 0, "markers_cleared": 0}
     store = _store(deps)
     for parked in store.for_employee(employee_id):

@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import Literal
 
 from coachwire.domain import corrections
+from coachwire.domain.data_classes import DATA_CLASSES
 from coachwire.domain.retention import SweepPlanner
 from coachwire.models.base import Identifier, InboundModel
 from coachwire.models.coaching import EmployeeProfile
 from coachwire.models.rights import Correction
-from coachwire.policy.data_classes import DATA_CLASSES
 from coachwire.ports import ProfileChange, RetentionStore
 from coachwire.services import parking
 from coachwire.services.deps import Dependencies
@@ -43,10 +43,10 @@ class RetentionSweepJob(InboundModel):
 
 def sweep_job(detail: dict, deps: Dependencies, event_id: str,
               on_subject: Callable[[TriggerResult], None]) -> TriggerResult:
-    """The Lambda's entry point: the AWS store, built on first use like the rest of the dependencies."""
-    from coachwire.adapters.retention import DynamoRetentionStore
-
-    return retention_sweep(detail, deps, DynamoRetentionStore(deps.settings), event_id, on_subject)
+    """The Lambda's entry point: the deletion store comes with the dependencies (only this function uses it)."""
+    if deps.retention is None:
+        raise RuntimeError("the retention sweep needs Dependencies.retention")
+    return retention_sweep(detail, deps, deps.retention, event_id, on_subject)
 
 
 def retention_sweep(detail: dict, deps: Dependencies, store: RetentionStore, event_id: str,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from coachwire import spine
 from coachwire.domain import corrections, retention
-from coachwire.domain.errors import DomainError, UnknownReference
 from coachwire.domain.gaps import FrameworkIndex
+from coachwire.errors import DomainError, UnknownReference
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,

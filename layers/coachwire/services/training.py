@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from coachwire.domain.errors import DomainError
 from coachwire.engine.registry import ModelEntry, with_shadow
 from coachwire.engine.training import PersonNow, fit_candidate
+from coachwire.errors import DomainError
 from coachwire.models.events import ScheduledJob
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 from typing import TypedDict
 
 from coachwire.domain import cocreation, messages, plans, stall
-from coachwire.domain.errors import UnknownReference
 from coachwire.domain.gaps import FrameworkIndex
 from coachwire.domain.profiles import (
     apply_checkin,
@@ -18,6 +17,7 @@ from coachwire.domain.profiles import (
 )
 from coachwire.domain.recommender import core_gaps, pick, to_recommendation
 from coachwire.domain.retention import has_left
+from coachwire.errors import UnknownReference
 from coachwire.models.coaching import (
     EmployeeProfile,
     Notification,

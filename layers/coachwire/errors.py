@@ -12,3 +12,7 @@ class DomainError(ValueError):
 
 class UnknownReference(DomainError):
     """An id that the framework, catalog or profile store does not know."""
+
+
+class NotAllowed(PermissionError):
+    """The caller may not do or read this (the API answers 401 or 403)."""

@@ -1,14 +1,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from coachwire.api.authz import (
-    Caller,
-    ClaimMapping,
-    NotAllowed,
-    may_read_employee,
-    may_read_manager_inbox,
-    may_read_notifications,
-)
+from coachwire.domain.access import Caller, may_read_employee, may_read_manager_inbox, may_read_notifications
+from coachwire.errors import NotAllowed
+from coachwire.identity import ClaimMapping
 from coachwire.models.events import CheckinSubmitted, EmployeeUpserted
 from coachwire.services.ingest import Rejected, parse, verify_signature
 from pydantic import ValidationError

@@ -1,0 +1,46 @@
+"""The composition root: every port bound to its AWS adapter, as each Lambda function runs. The adapters are
+imported inside the function so that importing the runtime (or a service) never loads boto3."""
+
+from __future__ import annotations
+
+from coachwire.clock import Clock, SystemClock
+from coachwire.services.deps import Dependencies
+from coachwire.settings import Settings
+
+
+def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
+    from coachwire.adapters.audits import DynamoAuditSource, DynamoGovernanceStore, S3AuditArchive
+    from coachwire.adapters.demographics import DynamoDemographicsStore
+    from coachwire.adapters.dynamo import (
+        DynamoAuditLog,
+        DynamoCatalogStore,
+        DynamoOutboxStore,
+        DynamoProfileStore,
+        DynamoTriggerStats,
+    )
+    from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth, SqsQueueDepths
+    from coachwire.adapters.model_registry import DynamoModelRegistry
+    from coachwire.adapters.parking import DynamoParkedEvents
+    from coachwire.adapters.retention import DynamoRetentionStore
+
+    return Dependencies(
+        settings=settings,
+        clock=clock or SystemClock(),
+        profiles=DynamoProfileStore(settings.profiles_table, settings.outbox_table, settings.retention),
+        catalog=DynamoCatalogStore(settings.catalog_table),
+        outbox=DynamoOutboxStore(settings.outbox_table),
+        audit=DynamoAuditLog(settings.audit_table, settings.stats_table, settings.retention.audit_days),
+        stats=DynamoTriggerStats(settings.stats_table),
+        events=EventBridgePublisher(settings.event_bus_name),
+        email=SesEmailSender(settings.sender_email),
+        dead_letters=SqsDeadLetterDepth(settings.dead_letter_queue_urls()),
+        models=DynamoModelRegistry(settings.catalog_table),
+        demographics=DynamoDemographicsStore(settings.demographics_table, settings.retention.demographics_days),
+        governance=DynamoGovernanceStore(settings.governance_table, settings.outbox_table,
+                                         settings.retention.notifications_days),
+        audit_archive=S3AuditArchive(settings.audit_bucket),
+        audit_source=DynamoAuditSource(settings.profiles_table),
+        parked=DynamoParkedEvents(settings.parked_table, settings.profiles_table),
+        queues=SqsQueueDepths(settings.trigger_queue_urls()),
+        retention=DynamoRetentionStore(settings),
+    )

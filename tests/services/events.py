@@ -77,3 +77,11 @@ def change_profile(deps: Dependencies, employee_id: str, **fields) -> EmployeePr
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+GENDER, RACE = "gcode-q7w", "rcode-z4x"
+
+
+def demographics(employee_id: str, at: str = "2026-10-02T09:00:00Z", **fields) -> dict:
+    return event(spine.DEMOGRAPHICS_UPSERTED, {"employee_id": employee_id, "gender": GENDER, "race_ethnicity": RACE,
+                                               "birth_year_band": "1980-1989", **fields}, at)

@@ -71,10 +71,14 @@ def test_parked_events_replay_in_event_order_not_arrival_order(deps):
     hire(deps, "mgr-1", None, "senior")
     newer = checkin("emp-1", "mgr-1", [gap("design", 3, flagged=False)], at="2026-10-05T10:00:00Z")
     older = checkin("emp-1", "mgr-1", [gap("design", 1, flagged=False)], at="2026-10-01T10:00:00Z")
+    newer["received_at"], older["received_at"] = "2026-10-06T09:00:00Z", "2026-10-06T09:05:00Z"  # newer came first
     parking.park(deps, newer)
     parking.park(deps, older)
     profile_lifecycle(upsert("emp-1", "mgr-1"), deps)
     assert [e.detail["event_id"] for e in deps.events.published] == [older["event_id"], newer["event_id"]]
+    # Replayed in arrival order, the older rating would find the newer one held and be ignored as stale.
+    outcomes = [checkin_gap_nudge(replayed.detail, deps).outcome for replayed in deps.events.published]
+    assert outcomes == ["no_action", "no_action"] and deps.profiles.get("emp-1").levels["design"].level == 3
 
 
 def test_a_parked_event_with_an_unknown_skill_is_rejected_on_replay_audited_and_not_published(deps):

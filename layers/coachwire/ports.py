@@ -1,5 +1,5 @@
 """Ports: what the application services need from the outside world. Adapters implement them with boto3;
-tests may implement them in memory. Nothing here imports boto3."""
+tests/fakes implements them in memory. Nothing here imports boto3."""
 
 from __future__ import annotations
 
@@ -88,7 +88,9 @@ class ProfileChange:
 class ProfileStore(Protocol):
     def get(self, employee_id: str) -> EmployeeProfile | None: ...
     def commit(self, change: ProfileChange) -> None:
-        """Write the change in one transaction; raise ConcurrentUpdate if the version moved."""
+        """Write the change in one transaction, or nothing. AlreadyProcessed when its receipt exists (whatever else
+        failed); ConcurrentUpdate when the profile's version moved, a correction's revision moved, or one of its
+        notification ids is already in the outbox."""
         ...
     def receipt(self, employee_id: str, trigger: str, event_id: str) -> dict | None: ...
     def recommendations(self, employee_id: str) -> list[Recommendation]: ...
@@ -128,6 +130,9 @@ class CatalogStore(Protocol):
 
 
 class OutboxStore(Protocol):
+    """Every move after `claim` starts from "sending": from any other state the store refuses it (the DynamoDB
+    adapter lets the conditional-check failure through)."""
+
     def get(self, notification_id: str) -> Notification | None: ...
     def claim(self, notification_id: str, now: datetime, lease_seconds: int,
               claimed_by: str = "") -> Notification | None:

@@ -1,0 +1,82 @@
+"""AuditLog + TriggerStats: append-only, and the counters move with the record by the counting rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from coachwire.models.coaching import AuditRecord
+
+from tests.contracts.records import AT
+
+
+def record(uid, outcome="succeeded", event=None, trigger=None, minutes=0, **kwargs):
+    return AuditRecord(event_id=event or f"evt-{uid}", trigger=trigger or f"trg_{uid}", subject_id=f"emp-{uid}",
+                       outcome=outcome, recorded_at=AT + timedelta(minutes=minutes), **kwargs)
+
+
+def stats(deps, uid, trigger=None):
+    return deps.stats.all().get(trigger or f"trg_{uid}", {})
+
+
+def test_a_plain_append_is_listed_and_counts_nothing(deps, uid):
+    deps.audit.append(record(uid, decision={"reason": "x"}))
+    assert [(r.outcome, r.decision) for r in deps.audit.for_subject(f"emp-{uid}")] == [("succeeded", {"reason": "x"})]
+    assert stats(deps, uid) == {}
+
+
+def test_the_same_record_twice_is_two_entries(deps, uid):
+    deps.audit.append(record(uid))
+    deps.audit.append(record(uid))
+    assert len(deps.audit.for_event(f"evt-{uid}")) == 2
+
+
+def test_a_counted_append_counts_every_time(deps, uid):
+    for n in range(2):
+        deps.audit.append(record(uid, "parked", event=f"evt-{uid}-{n}"), counted=True)
+    deps.audit.append(record(uid, "parked", event=f"evt-{uid}-0"), counted=True)  # not once per event
+    assert stats(deps, uid) == {"attempts": 3, "parked": 3}
+
+
+def test_a_firing_counts_its_event_once_under_the_first_terminal_outcome(deps, uid):
+    for n, outcome in enumerate(["succeeded", "duplicate", "duplicate"]):
+        deps.audit.append(record(uid, outcome, minutes=n), counted=True, once_per_event=True)
+    assert stats(deps, uid) == {"attempts": 3, "succeeded": 1}
+    assert [r.outcome for r in deps.audit.for_event(f"evt-{uid}")] == ["succeeded", "duplicate", "duplicate"]
+    assert len(deps.audit.for_subject(f"emp-{uid}")) == 3  # the marker is never listed
+
+
+def test_failed_firings_are_attempts_until_one_ends(deps, uid):
+    for n, outcome in enumerate(["failed", "failed", "no_action", "failed"]):
+        deps.audit.append(record(uid, outcome, minutes=n, error_type="ConnectionError" if outcome == "failed"
+                                 else None), counted=True, once_per_event=True)
+    assert stats(deps, uid) == {"attempts": 4, "failed_attempts": 3, "no_action": 1}
+
+
+def test_the_once_is_per_trigger_and_per_event(deps, uid):
+    deps.audit.append(record(uid, "succeeded", trigger=f"trg_{uid}"), counted=True, once_per_event=True)
+    deps.audit.append(record(uid, "no_action", trigger=f"trg_{uid}_b"), counted=True, once_per_event=True)
+    deps.audit.append(record(uid, "succeeded", event=f"evt-{uid}-2"), counted=True, once_per_event=True)
+    assert stats(deps, uid) == {"attempts": 2, "succeeded": 2}
+    assert stats(deps, uid, f"trg_{uid}_b") == {"attempts": 1, "no_action": 1}
+
+
+def test_once_per_event_means_nothing_for_an_uncounted_append(deps, uid):
+    deps.audit.append(record(uid), once_per_event=True)
+    deps.audit.append(record(uid), counted=True, once_per_event=True)
+    assert stats(deps, uid) == {"attempts": 1, "succeeded": 1}
+
+
+def test_stats_count_directly_too(deps, uid):
+    deps.stats.count(f"trg_{uid}", "dead_lettered")
+    deps.stats.count(f"trg_{uid}", "dead_lettered")
+    assert stats(deps, uid) == {"attempts": 2, "dead_lettered": 2}
+
+
+@pytest.mark.parametrize("outcome", ["succeeded", "failed"])
+def test_records_keep_versions_and_error_types(deps, uid, outcome):
+    deps.audit.append(record(uid, outcome, recommender_version="rv1", framework_version="2026.1",
+                             error_type="Boom" if outcome == "failed" else None))
+    (stored,) = deps.audit.for_subject(f"emp-{uid}")
+    assert stored == record(uid, outcome, recommender_version="rv1", framework_version="2026.1",
+                            error_type="Boom" if outcome == "failed" else None)

@@ -1,0 +1,80 @@
+"""The outbox in memory: each notification with its delivery state beside the stored document, as the adapter
+keeps it, and the same conditional status moves (pending → sending → sent / pending / failed / ...)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
+from coachwire.models.coaching import Notification
+
+STATE = ("lease_until", "sent_at", "provider_message_id", "claimed_by")
+
+
+def condition_failed(operation: str) -> ClientError:
+    """What DynamoDB raises when a conditional write is refused. The outbox adapter lets it through for a status
+    move from the wrong state (e.g. mark_sent on a message nobody claimed), so the fake raises the same."""
+    return ClientError({"Error": {"Code": "ConditionalCheckFailedException",
+                                  "Message": "The conditional request failed"}}, operation)
+
+
+class FakeOutboxStore:
+    def __init__(self) -> None:
+        # notification_id → {"doc", "recipient_id", "created_at", "status", "attempts", "expires_at"?, *STATE}
+        self.items: dict[str, dict] = {}
+
+    def add(self, note: Notification, expires_at: int | None = None) -> bool:
+        """Queue a message unless its id is taken (how commits and the governance store write). False: taken."""
+        if note.notification_id in self.items:
+            return False
+        item = {"doc": note.model_dump_json(), "recipient_id": note.recipient_id,
+                "created_at": note.created_at.isoformat(), "status": note.status, "attempts": note.attempts}
+        if expires_at is not None:
+            item["expires_at"] = expires_at
+        self.items[note.notification_id] = item
+        return True
+
+    @staticmethod
+    def _from_item(item: dict) -> Notification:
+        state = {"status": item["status"], "attempts": item["attempts"]}
+        state |= {name: item[name] or None for name in STATE if name in item}
+        return Notification.model_validate({**json.loads(item["doc"]), **state})
+
+    def get(self, notification_id: str) -> Notification | None:
+        item = self.items.get(notification_id)
+        return self._from_item(item) if item else None
+
+    def claim(self, notification_id: str, now: datetime, lease_seconds: int,
+              claimed_by: str = "") -> Notification | None:
+        item = self.items.get(notification_id)
+        if item is None or item["status"] != "pending":
+            return None
+        item.update(status="sending", lease_until=(now + timedelta(seconds=lease_seconds)).isoformat(),
+                    claimed_by=claimed_by, attempts=item["attempts"] + 1)
+        return self._from_item(item)
+
+    def _move(self, notification_id: str, status: str, expect: str, **extra: str) -> None:
+        item = self.items.get(notification_id)
+        if item is None or item["status"] != expect:
+            raise condition_failed("UpdateItem")
+        item.update(status=status, **extra)
+        item.pop("lease_until", None)
+        item.pop("claimed_by", None)
+
+    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
+        self._move(notification_id, "sent", "sending", provider_message_id=provider_message_id,
+                   sent_at=sent_at.isoformat())
+
+    def release(self, notification_id: str, final: bool) -> None:
+        self._move(notification_id, "failed" if final else "pending", "sending")
+
+    def mark_unknown(self, notification_id: str) -> None:
+        self._move(notification_id, "delivery_unknown", "sending")
+
+    def mark_suppressed(self, notification_id: str) -> None:
+        self._move(notification_id, "suppressed", "sending")
+
+    def for_recipient(self, recipient_id: str) -> list[Notification]:
+        mine = [i for i in self.items.values() if i["recipient_id"] == recipient_id]
+        return [self._from_item(i) for i in sorted(mine, key=lambda i: i["created_at"], reverse=True)]

@@ -1,0 +1,61 @@
+"""The trigger runtime on the fakes: each firing audited and counted once per event, its messages republished."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from coachwire import spine
+from coachwire.runtime.trigger import TriggerHandler
+from coachwire.services.triggers import checkin_gap_nudge, stall_detection
+
+from tests.services.events import checkin, gap, hire
+
+
+def record(detail: dict, bus_id: str = "bus-1", receives: int = 1) -> SQSRecord:
+    return SQSRecord({"messageId": f"sqs-{bus_id}", "body": json.dumps({"id": bus_id, "detail": detail}),
+                      "attributes": {"ApproximateReceiveCount": str(receives)}})
+
+
+def test_three_deliveries_of_one_event_are_one_counted_outcome_and_one_message_republished(deps):
+    hire(deps)
+    handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=deps)
+    detail = checkin("emp-1", "mgr-1", [gap("design", 1)], event_id="msg_redelivered")
+    for n in range(3):
+        handler.process_record(record(detail, f"bus-{n}"))
+
+    audited = deps.audit.for_event("msg_redelivered")
+    assert [r.outcome for r in audited] == ["succeeded", "duplicate", "duplicate"]
+    assert all(r.trigger == "checkin_gap_nudge" and r.framework_version == "2026.1" for r in audited)
+    assert "emp-1@example.com" not in json.dumps([r.model_dump(mode="json") for r in audited])
+    assert deps.stats.all()["checkin_gap_nudge"] == {"attempts": 3, "succeeded": 1}
+    queued = deps.events.details(spine.NOTIFICATION_QUEUED)
+    assert len(queued) == 3 and len({q["notification_id"] for q in queued}) == 1  # delivery's claim dedupes
+    assert len(deps.outbox.items) == 1
+
+
+def test_a_failing_record_is_audited_by_type_counted_as_an_attempt_and_raised_for_the_retry(deps):
+    handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=deps)
+    detail = checkin("emp-404", "mgr-1", [gap("design", 1)], event_id="msg_unknown")
+    with pytest.raises(Exception, match="unknown employee"):
+        handler.process_record(record(detail, receives=2))
+    (failed,) = deps.audit.for_event("msg_unknown")
+    assert (failed.outcome, failed.error_type, failed.decision) == ("failed", "UnknownReference",
+                                                                    {"receive_count": 2})
+    assert deps.stats.all()["checkin_gap_nudge"] == {"attempts": 1, "failed_attempts": 1}
+    assert deps.events.published == []
+
+
+def test_a_jobs_alerts_are_audited_per_employee_and_the_run_counted_once(deps):
+    hire(deps)  # no levels and no activity: gaps from the start, stalled by any date
+    handler = TriggerHandler("stall_detection", job=stall_detection, deps=deps)
+    handler.process_record(record({"job": "stall_detection", "as_of": "2026-10-01"}, "bus-job"))
+
+    (alert,) = deps.audit.for_subject("emp-1")
+    assert (alert.trigger, alert.outcome, alert.event_id) == ("stall_detection", "succeeded", "bus-job")
+    (job,) = deps.audit.for_subject("job:stall_detection")
+    assert job.decision["alerted"] == 1
+    assert deps.stats.all()["stall_detection"] == {"attempts": 1, "succeeded": 1}  # the run, not the employee
+    (to_manager,) = deps.outbox.for_recipient("mgr-1")
+    assert deps.events.details(spine.NOTIFICATION_QUEUED) == [{"notification_id": to_manager.notification_id}]

@@ -9,17 +9,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from coachwire.local.moto_server import MotoServer, apply_env
-from coachwire.local.provision import DEAD_LETTER_ENV, DEMOGRAPHICS_KEY_ENV, TRIGGER_QUEUES_ENV, provision
-from coachwire.services.deps import Dependencies, aws_dependencies
+from coachwire.runtime.wiring import aws_dependencies
+from coachwire.services.deps import Dependencies
 from coachwire.settings import Settings
+from coachwire_tools.local.moto_server import MotoServer, apply_env
+from coachwire_tools.local.provision import DEAD_LETTER_ENV, DEMOGRAPHICS_KEY_ENV, TRIGGER_QUEUES_ENV, provision
 
 from tests.fakes import fake_dependencies
 
 
 def _forget_clients() -> None:
     from coachwire.adapters.aws import reset_clients as reset_adapter_clients
-    from coachwire.local.moto_server import reset_clients
+    from coachwire_tools.local.moto_server import reset_clients
 
     reset_clients()
     reset_adapter_clients()

@@ -63,7 +63,7 @@ def test_unknown_and_suppressed_are_terminal(deps, uid, move, status):
 
 
 @pytest.mark.parametrize("move", [
-    lambda o, n: o.mark_sent(n, "p", AT), lambda o, n: o.release(n, final=False), lambda o, n: o.mark_unknown(n),
+    lambda o, n: o.mark_sent(n, "p", AT), lambda o, n: o.release(n, final=True), lambda o, n: o.mark_unknown(n),
     lambda o, n: o.mark_suppressed(n)])
 def test_every_move_needs_a_claim(deps, uid, move):
     nid = queued(deps, uid)
@@ -86,3 +86,21 @@ def test_a_recipients_messages_come_newest_first(deps, uid):
     queued(deps, uid, 4, recipient=f"other-{uid}")
     assert [n.notification_id for n in deps.outbox.for_recipient(f"emp-{uid}")] == [
         f"ntf-{uid}-2", f"ntf-{uid}-3", f"ntf-{uid}-1"]
+
+
+def test_a_claim_resent_after_a_lost_reply_finds_itself(deps, uid):
+    nid = queued(deps, uid)
+    first = deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    again = deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")  # the SDK's resend: the same parameters
+    assert first is not None and again is not None and again.attempts == 1
+    assert deps.outbox.claim(nid, AT, 120, claimed_by="evt-2") is None
+
+
+def test_a_move_resent_after_a_lost_reply_succeeds(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    deps.outbox.mark_sent(nid, "p", AT)
+    deps.outbox.mark_sent(nid, "p", AT)
+    assert deps.outbox.get(nid).status == "sent"
+    with pytest.raises(ClientError):
+        deps.outbox.mark_unknown(nid)

@@ -65,14 +65,17 @@ def fake_dependencies(settings: Settings | None = None, clock: Clock | None = No
         "governance": FakeGovernanceStore(outbox), "audit_archive": FakeAuditArchive(),
         "audit_source": FakeAuditSource(profiles), "parked": FakeParkedEvents(profiles), "queues": FakeQueueDepths(),
     }
-    unknown = set(overrides) - set(ports)
+    unknown = set(overrides) - set(ports) - {"retention"}
     if unknown:
         raise TypeError(f"Dependencies has no port {', '.join(sorted(unknown))}")
-    return Dependencies(**{**ports, **overrides})
+    ports = {**ports, **overrides}
+    if "retention" not in ports:  # deletion over these same fake tables
+        demographics = ports["demographics"] if isinstance(ports["demographics"], FakeDemographicsStore) else None
+        ports["retention"] = FakeRetentionStore(ports["profiles"], ports["outbox"], demographics)
+    return Dependencies(**ports)
 
 
 def retention_store(deps: Dependencies) -> FakeRetentionStore:
-    """The sweep's store over these dependencies' fake tables (the AWS sweep builds its own store too)."""
-    assert isinstance(deps.profiles, FakeProfileStore) and isinstance(deps.outbox, FakeOutboxStore)
-    demographics = deps.demographics if isinstance(deps.demographics, FakeDemographicsStore) else None
-    return FakeRetentionStore(deps.profiles, deps.outbox, demographics)
+    """The sweep's store over these dependencies' fake tables (Dependencies.retention)."""
+    assert isinstance(deps.retention, FakeRetentionStore)
+    return deps.retention

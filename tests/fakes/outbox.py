@@ -48,14 +48,19 @@ class FakeOutboxStore:
     def claim(self, notification_id: str, now: datetime, lease_seconds: int,
               claimed_by: str = "") -> Notification | None:
         item = self.items.get(notification_id)
+        lease = (now + timedelta(seconds=lease_seconds)).isoformat()
+        if item is not None and item["status"] == "sending" and claimed_by and item.get("claimed_by") == claimed_by \
+                and item.get("lease_until") == lease:
+            return self._from_item(item)  # the same claim resent after a lost reply: it had taken effect
         if item is None or item["status"] != "pending":
             return None
-        item.update(status="sending", lease_until=(now + timedelta(seconds=lease_seconds)).isoformat(),
-                    claimed_by=claimed_by, attempts=item["attempts"] + 1)
+        item.update(status="sending", lease_until=lease, claimed_by=claimed_by, attempts=item["attempts"] + 1)
         return self._from_item(item)
 
     def _move(self, notification_id: str, status: str, expect: str, **extra: str) -> None:
         item = self.items.get(notification_id)
+        if item is not None and item["status"] == status:
+            return  # the same move resent after a lost reply: it had taken effect
         if item is None or item["status"] != expect:
             raise condition_failed("UpdateItem")
         item.update(status=status, **extra)

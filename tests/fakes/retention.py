@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from coachwire import spine
 from coachwire.domain.retention import ScannedItem
-from coachwire.policy import data_classes
+from coachwire.domain import data_classes
 
 from tests.fakes.demographics import FakeDemographicsStore
 from tests.fakes.outbox import FakeOutboxStore

@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 from coachwire import spine
-from coachwire.fairness.synthetic import PlantedDisparity, synthetic_inputs
 from coachwire.models.coaching import Recommendation
 from coachwire.ports import ProfileChange
 from coachwire.services import audits
 from coachwire.services.audits import bias_audit, model_review_reminder
 from coachwire.settings import Settings
+from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
 
 from tests.factories import catalog, framework, profile
 from tests.fakes import fake_dependencies

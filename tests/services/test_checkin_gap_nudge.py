@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from coachwire.domain.errors import UnknownReference
+from coachwire.errors import UnknownReference
 from coachwire.services.triggers import checkin_gap_nudge
 
 from tests.services.events import change_profile, checkin, gap, hire

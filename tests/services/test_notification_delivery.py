@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from coachwire.clock import FixedClock
-from coachwire.domain.errors import UnknownReference
+from coachwire.errors import UnknownReference
 from coachwire.models.coaching import Notification
 from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.delivery import MAX_SEND_ATTEMPTS, DeliveryInProgress, notification_delivery

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from coachwire import spine
-from coachwire.domain.errors import UnknownReference
+from coachwire.errors import UnknownReference
 from coachwire.services import parking
 from coachwire.services.rights import profile_lifecycle
 from coachwire.services.triggers import checkin_gap_nudge

@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from coachwire import spine
-from coachwire.domain.retention import ScannedItem
 from coachwire.domain import data_classes
+from coachwire.domain.retention import ScannedItem
 
 from tests.fakes.demographics import FakeDemographicsStore
 from tests.fakes.outbox import FakeOutboxStore

@@ -63,6 +63,7 @@ class Receipt:
     trigger: str
     event_id: str
     result: dict
+    recorded_at: datetime  # from the injected clock: the receipt's retention counts from here
 
 
 @dataclass(frozen=True)

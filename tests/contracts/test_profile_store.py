@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from botocore.exceptions import ClientError
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, Receipt
 
 from tests.contracts.records import alert, correction, note, person, rec
+
+RECEIPT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 
 def created(deps, uid, **overrides):
@@ -32,7 +34,7 @@ def test_a_profile_is_created_once_and_each_write_checks_the_version_it_read(dep
 
 def test_a_receipt_lands_with_the_effects_and_a_second_firing_writes_nothing(deps, uid):
     seen = created(deps, uid)
-    receipt = Receipt("nudge", f"evt-{uid}", {"outcome": "succeeded", "n": 1})
+    receipt = Receipt("nudge", f"evt-{uid}", {"outcome": "succeeded", "n": 1}, RECEIPT_AT)
     deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, recommendations=(rec(uid, 1),),
                                        notifications=(note(uid, 1),), receipt=receipt))
     assert deps.profiles.receipt(f"emp-{uid}", "nudge", f"evt-{uid}") == {"outcome": "succeeded", "n": 1}
@@ -44,7 +46,8 @@ def test_a_receipt_lands_with_the_effects_and_a_second_firing_writes_nothing(dep
     with pytest.raises(AlreadyProcessed):
         deps.profiles.commit(ProfileChange(profile=again, expected_version=again.version,
                                            recommendations=(rec(uid, 2),), notifications=(note(uid, 2),),
-                                           receipt=Receipt("nudge", f"evt-{uid}", {"outcome": "succeeded", "n": 2})))
+                                           receipt=Receipt("nudge", f"evt-{uid}", {"outcome": "succeeded", "n": 2},
+                                                           RECEIPT_AT)))
     assert [r.recommendation_id for r in deps.profiles.recommendations(f"emp-{uid}")] == [f"rec-{uid}-1"]
     assert deps.outbox.get(f"ntf-{uid}-2") is None
     assert deps.profiles.get(f"emp-{uid}").version == 2
@@ -54,25 +57,27 @@ def test_a_receipt_lands_with_the_effects_and_a_second_firing_writes_nothing(dep
 def test_a_taken_receipt_wins_over_a_moved_version(deps, uid):
     """A redelivery is told it is one (AlreadyProcessed), not sent round the retry loop."""
     seen = created(deps, uid)
-    deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, receipt=Receipt("t", "e", {"a": 1})))
+    deps.profiles.commit(ProfileChange(profile=seen, expected_version=1,
+                                       receipt=Receipt("t", "e", {"a": 1}, RECEIPT_AT)))
     with pytest.raises(AlreadyProcessed):
-        deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, receipt=Receipt("t", "e", {"a": 2})))
+        deps.profiles.commit(ProfileChange(profile=seen, expected_version=1,
+                                           receipt=Receipt("t", "e", {"a": 2}, RECEIPT_AT)))
 
 
 def test_a_decision_that_writes_no_profile_still_needs_the_version_it_read(deps, uid):
     seen = created(deps, uid)
     deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, write_profile=False,
-                                       receipt=Receipt("t", f"a-{uid}", {"outcome": "no_action"})))
+                                       receipt=Receipt("t", f"a-{uid}", {"outcome": "no_action"}, RECEIPT_AT)))
     assert deps.profiles.get(f"emp-{uid}").version == 1  # checked, not written
     assert deps.profiles.receipt(f"emp-{uid}", "t", f"a-{uid}") == {"outcome": "no_action"}
     deps.profiles.commit(ProfileChange(profile=seen, expected_version=1))  # the profile moves on
     with pytest.raises(ConcurrentUpdate):
         deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, write_profile=False,
-                                           receipt=Receipt("t", f"b-{uid}", {"outcome": "no_action"})))
+                                           receipt=Receipt("t", f"b-{uid}", {"outcome": "no_action"}, RECEIPT_AT)))
     assert deps.profiles.receipt(f"emp-{uid}", "t", f"b-{uid}") is None
     with pytest.raises(ConcurrentUpdate):  # no profile at all
         deps.profiles.commit(ProfileChange(profile=person(f"x{uid}"), expected_version=1, write_profile=False,
-                                           receipt=Receipt("t", f"c-{uid}", {})))
+                                           receipt=Receipt("t", f"c-{uid}", {}, RECEIPT_AT)))
 
 
 def test_a_notification_already_queued_refuses_the_whole_change(deps, uid):
@@ -80,7 +85,7 @@ def test_a_notification_already_queued_refuses_the_whole_change(deps, uid):
     deps.governance.queue_notifications([note(uid, 1)])
     with pytest.raises(ConcurrentUpdate):
         deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, recommendations=(rec(uid),),
-                                           notifications=(note(uid, 1),), receipt=Receipt("t", "e", {})))
+                                           notifications=(note(uid, 1),), receipt=Receipt("t", "e", {}, RECEIPT_AT)))
     assert deps.profiles.recommendations(f"emp-{uid}") == []
     assert deps.profiles.receipt(f"emp-{uid}", "t", "e") is None
     assert deps.profiles.get(f"emp-{uid}").version == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from coachwire.adapters.retention import DynamoRetentionStore
 from coachwire.domain.retention import epoch
@@ -10,6 +12,8 @@ from coachwire.ports import ProfileChange, Receipt
 
 from tests.contracts.records import AT, alert, note, person, rec
 from tests.fakes import FakeProfileStore, retention_store
+
+RECEIPT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -24,7 +28,7 @@ def everything_about(deps, uid):
     seen = deps.profiles.get(f"emp-{uid}")
     deps.profiles.commit(ProfileChange(profile=seen, expected_version=1, recommendations=(rec(uid),),
                                        notifications=(note(uid, 1), note(uid, 2, recipient=f"mgr-{uid}")),
-                                       alert=alert(uid), receipt=Receipt("t", f"e-{uid}", {})))
+                                       alert=alert(uid), receipt=Receipt("t", f"e-{uid}", {}, RECEIPT_AT)))
     deps.demographics.put(DemographicRecord(employee_id=f"emp-{uid}", gender="g", updated_at=AT))
 
 

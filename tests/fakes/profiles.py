@@ -5,7 +5,6 @@ as JSON, as the table keeps them: what a test reads back went through the same s
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -143,9 +142,8 @@ class FakeProfileStore:
         if change.receipt is not None:
             key = (pk, f"RECEIPT#{change.receipt.trigger}#{change.receipt.event_id}")
             receipt_taken = key in self.items
-            # Wall-clock TTL, as the adapter writes it (time.time(), not the injected clock).
             puts[key] = {"doc": json.dumps(change.receipt.result),
-                         "expires_at": int(time.time()) + days.receipts_days * 86400}
+                         "expires_at": expires_at(change.receipt.recorded_at, days.receipts_days)}
         if change.write_profile:
             conflict |= not self._version_is(pk, change.expected_version)
             puts[(pk, PROFILE)] = self._profile_item(change)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from coachwire import spine
 from coachwire_tools.local.moto_server import client
 
 from tests.integration.conftest import checkin, completed, person, role_change
+
+RECEIPT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 
 def recommendations(api, employee):
@@ -182,10 +185,10 @@ def test_a_decision_that_writes_no_profile_still_commits_only_on_the_version_it_
     employee, _ = person(stack, hris)
     seen = deps.profiles.get(employee)
     deps.profiles.commit(ProfileChange(profile=seen, expected_version=seen.version, write_profile=False,
-                                       receipt=Receipt("test", "evt-1", {"outcome": "no_action"})))
+                                       receipt=Receipt("test", "evt-1", {"outcome": "no_action"}, RECEIPT_AT)))
     deps.profiles.commit(ProfileChange(profile=seen, expected_version=seen.version))  # the profile moves on
     stale = ProfileChange(profile=seen, expected_version=seen.version, write_profile=False,
-                          receipt=Receipt("test", "evt-2", {"outcome": "no_action"}))
+                          receipt=Receipt("test", "evt-2", {"outcome": "no_action"}, RECEIPT_AT))
     with pytest.raises(ConcurrentUpdate):
         deps.profiles.commit(stale)
     assert deps.profiles.receipt(employee, "test", "evt-2") is None

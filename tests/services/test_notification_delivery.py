@@ -95,7 +95,8 @@ def test_a_second_queued_copy_leaves_the_send_to_its_holder(deps):
 def test_the_holders_own_retry_settles_at_once_without_resending(deps):
     nid = queued(deps)
     deps.outbox.claim(nid, FAKE_NOW, 120, claimed_by="evt-holder")
-    retry = deliver(deps, delivery_id="evt-holder")
+    # A retry comes later than the attempt it retries (the same instant would be the SDK resending the claim).
+    retry = deliver(replace(deps, clock=FixedClock(FAKE_NOW + timedelta(seconds=2))), delivery_id="evt-holder")
     assert retry.decision == {"notification_id": nid, "status": "delivery_unknown", "reason": "attempt_ended_mid_send"}
     assert deps.email.sent == []
 

@@ -93,7 +93,7 @@ class DynamoProfileStore:
         receipt_index = None
         if change.receipt is not None:
             receipt_index = len(ops)
-            expires = int(time.time()) + self.retention.receipts_days * 86400
+            expires = expires_at(change.receipt.recorded_at, self.retention.receipts_days)
             ops.append({"Put": {
                 "TableName": self.table,
                 "Item": {"pk": _s(pk), "sk": _s(f"RECEIPT#{change.receipt.trigger}#{change.receipt.event_id}"),

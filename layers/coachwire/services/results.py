@@ -45,7 +45,7 @@ def commit_for_employee(deps: Dependencies, employee_id: str, trigger: str, even
     for _ in range(MAX_COMMIT_ATTEMPTS):
         profile = deps.profiles.get(employee_id)
         change, result = compute(profile)
-        receipt = Receipt(trigger=trigger, event_id=event_id, result=result.to_dict())
+        receipt = Receipt(trigger=trigger, event_id=event_id, result=result.to_dict(), recorded_at=deps.clock.now())
         if change is None:
             if profile is None:
                 return result  # nothing to attach a receipt to (e.g. unknown employee raised earlier)

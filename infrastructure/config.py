@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from coachwire.identity import ClaimMapping
-from coachwire.settings import RetentionRules, checked_claim_name, checked_group_roles
+from coachwire.settings import RetentionRules, checked_claim_name, checked_group_roles, env_var
 from pydantic import ValidationError
 
 # CloudWatch Logs only accepts these retention periods.
@@ -226,17 +226,17 @@ class CoachwireConfig:
     def claims_environment(self) -> dict[str, str]:
         """The API function's COACHWIRE_* claim settings (the only function that reads tokens)."""
         return {
-            "COACHWIRE_EMPLOYEE_ID_CLAIM": self.claims.employee_id_claim,
-            "COACHWIRE_ROLE_CLAIM": self.claims.role_claim,
-            "COACHWIRE_GROUPS_CLAIM": self.claims.groups_claim,
-            "COACHWIRE_GROUP_ROLES": json.dumps(dict(self.claims.group_roles), sort_keys=True),
+            env_var("employee_id_claim"): self.claims.employee_id_claim,
+            env_var("role_claim"): self.claims.role_claim,
+            env_var("groups_claim"): self.claims.groups_claim,
+            env_var("group_roles"): json.dumps(dict(self.claims.group_roles), sort_keys=True),
         }
 
     def settings_environment(self) -> dict[str, str]:
-        env = {"COACHWIRE_HR_ADMIN_EMAIL": self.hr_admin_email}
+        env = {env_var("hr_admin_email"): self.hr_admin_email}
         if self.policy_effective_date:
-            env["COACHWIRE_POLICY_EFFECTIVE_DATE"] = self.policy_effective_date
-        env.update({f"COACHWIRE_RETENTION_{name.upper()}": str(days) for name, days in self.retention})
+            env[env_var("policy_effective_date")] = self.policy_effective_date
+        env.update({env_var(name, RetentionRules): str(days) for name, days in self.retention})
         return env
 
 

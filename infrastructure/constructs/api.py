@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from coachwire import spine
+from coachwire.settings import env_var
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
@@ -69,14 +70,14 @@ class HttpFunction(Construct):
         if any(needs_jwt for _, _, needs_jwt in spec.routes):
             environment.update(deps.config.claims_environment())
         if spec.reads_webhook_secret:
-            environment["COACHWIRE_WEBHOOK_SECRETS_ARN"] = webhook_secrets.secret_arn
+            environment[env_var("webhook_secrets_arn")] = webhook_secrets.secret_arn
         if spec.reads_dead_letter_depth:
-            environment["COACHWIRE_DEAD_LETTER_QUEUES"] = dead_letter_queue_setting(triggers)
-            environment["COACHWIRE_TRIGGER_QUEUES"] = trigger_queue_setting(triggers)
+            environment[env_var("dead_letter_queues")] = dead_letter_queue_setting(triggers)
+            environment[env_var("trigger_queues")] = trigger_queue_setting(triggers)
         if spec.reads_audit_reports:
             if deps.audit_reports is None:
                 raise ValueError(f"{spec.name} reads audit reports: the stack needs the audit bucket")
-            environment["COACHWIRE_AUDIT_BUCKET"] = deps.audit_reports.bucket.bucket_name
+            environment[env_var("audit_bucket")] = deps.audit_reports.bucket.bucket_name
 
         self.handler = CoachwireFunction(
             self,

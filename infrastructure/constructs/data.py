@@ -9,6 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from coachwire import spine
+from coachwire.settings import env_var
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
@@ -16,7 +17,7 @@ from infrastructure.config import CoachwireConfig
 
 def table_env_var(key: str) -> str:
     """Settings field `<key>_table` read from COACHWIRE_<KEY>_TABLE."""
-    return f"COACHWIRE_{key.upper()}_TABLE"
+    return env_var(f"{key}_table")
 
 
 # What a caller needs on a table's own key, used through DynamoDB. Writes need Decrypt too: DynamoDB decrypts

@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from coachwire import spine
+from coachwire.settings import env_var
 from constructs import Construct
 
 from infrastructure import REPO_ROOT
@@ -66,9 +67,9 @@ class FunctionDeps:
         return {
             "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": POWERTOOLS_METRICS_NAMESPACE,
-            "COACHWIRE_STAGE": self.config.stage,
-            "COACHWIRE_EVENT_BUS_NAME": self.bus.event_bus_name,
-            "COACHWIRE_SENDER_EMAIL": self.config.sender_email,
+            env_var("stage"): self.config.stage,
+            env_var("event_bus_name"): self.bus.event_bus_name,
+            env_var("sender_email"): self.config.sender_email,
             # All table names, so no function ever falls back to Settings' `coachwire-local-*` defaults;
             # IAM (below) still limits what each one may do.
             **self.tables.environment(),

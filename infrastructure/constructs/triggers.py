@@ -8,6 +8,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from coachwire import spine
+from coachwire.settings import env_var
 from constructs import Construct
 
 from infrastructure.constructs.function import CoachwireFunction, FunctionDeps
@@ -75,10 +76,10 @@ class TriggerFunction(Construct):
             if reports is None or "demographics" not in deps.tables.keys:
                 raise ValueError(f"trigger {trigger.name} writes audit reports: the stack needs the audit bucket "
                                  "and the demographics table's key")
-            environment["COACHWIRE_AUDIT_BUCKET"] = reports.bucket.bucket_name
-            environment["COACHWIRE_DEMOGRAPHICS_KEY_ARN"] = deps.tables.keys["demographics"].key_arn
+            environment[env_var("audit_bucket")] = reports.bucket.bucket_name
+            environment[env_var("demographics_key_arn")] = deps.tables.keys["demographics"].key_arn
         if trigger.notifies_hr_admins:
-            environment["COACHWIRE_HR_ADMINS"] = deps.config.hr_admins_json()
+            environment[env_var("hr_admins")] = deps.config.hr_admins_json()
 
         self.handler = CoachwireFunction(
             self,

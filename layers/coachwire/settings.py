@@ -183,3 +183,11 @@ def checked_group_roles(group_roles: dict[str, str], setting: str) -> dict[str, 
 def _pairs(setting: str) -> dict[str, str]:
     pairs = [p for p in setting.split(",") if "=" in p]
     return {name.strip(): url.strip() for name, url in (p.split("=", 1) for p in pairs)}
+
+
+def env_var(field: str, model: type[BaseSettings] = Settings) -> str:
+    """The environment variable a settings field is read from, e.g. env_var("stage") == "COACHWIRE_STAGE": the CDK
+    app names the variables it sets through this, so a renamed field fails the synth instead of being ignored."""
+    if field not in model.model_fields:
+        raise KeyError(f"{model.__name__} has no field {field!r}")
+    return f"{model.model_config.get('env_prefix', '')}{field}".upper()

@@ -71,6 +71,18 @@ class EventDateWindow(BaseSettings):
     earliest: date = Field(date(1900, 1, 1), description="the earliest date or time any event may carry")
 
 
+DEFAULT_API_URL = "http://127.0.0.1:8787"
+
+
+class ClientSettings(BaseSettings):
+    """What the command line needs to reach a Coachwire API: COACHWIRE_API_URL and COACHWIRE_TOKEN."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWIRE_", frozen=True, extra="ignore")
+
+    api_url: str = DEFAULT_API_URL
+    token: str = Field("", repr=False)
+
+
 class Settings(BaseSettings):
     """Everything a function may need, read once from COACHWIRE_* environment variables."""
 

@@ -32,9 +32,12 @@ node_modules/.installed: package.json package-lock.json
 demo: install
 	$(VENV)/bin/coachwire demo
 
-## The local stack, seeded with the sample organisation, on http://127.0.0.1:8787.
+## The local stack on http://127.0.0.1:$(port), seeded with the sample organisation and a SYNTHETIC population of
+## $(population) (demographics included, so a bias audit has groups to compare): `make serve port=9000 population=0`.
+port ?= 8787
+population ?= 100
 serve: install
-	$(VENV)/bin/coachwire local serve --seed sample
+	$(VENV)/bin/coachwire local serve --seed sample --population $(population) --port $(port)
 
 ## Everything: unit, integration (moto server + real HTTP), infrastructure (cdk-nag), end to end.
 test: install

@@ -61,6 +61,7 @@ def ids(running):
     correction = call("POST", f"/employees/{EMPLOYEE.employee_id}/corrections", EMPLOYEE.employee_id, "employee",
                       {"field": "display_name", "proposed": "Renamed Person"})
     audit = call("POST", "/audits", HR_ADMIN, "hr_admin", {"window": "2026Q3"})
+    stall_run = call("POST", "/jobs/stall-detection/run", HR_ADMIN, "hr_admin", {})
     frameworks = call("GET", "/frameworks", HR_ADMIN, "hr_admin")["frameworks"]
     models = call("GET", "/models", HR_ADMIN, "hr_admin")
     REAL_IDS.update({
@@ -71,9 +72,10 @@ def ids(running):
         "model_version": [models["active"]],
         "correction_id": [correction["correction_id"]],
         "audit_id": [audit["audit_id"]],
+        "run_id": [stall_run["run_id"]],
     })
     schema.config.parameters.update({"path.correction_id": correction["correction_id"],
-                                     "path.audit_id": audit["audit_id"]})
+                                     "path.audit_id": audit["audit_id"], "path.run_id": stall_run["run_id"]})
     return REAL_IDS
 
 

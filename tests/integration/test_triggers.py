@@ -163,9 +163,22 @@ def test_stall_detection_alerts_the_manager_once_inside_the_cooldown(stack, hris
     stack.wait_until_idle()
     run = api.post("/jobs/stall-detection/run", "hr_admin", "hr-1", {"as_of": "2026-11-20"})
     assert run.status_code == 202, run.text
+    assert run.headers["Location"] == run.json()["status_url"] == f"/jobs/stall-detection/runs/{run.json()['run_id']}"
     stack.wait_until_idle()
     alerts = api.get(f"/managers/{manager}/alerts", "manager", manager).json()["alerts"]
     assert [a["employee_id"] for a in alerts] == [employee]
+    # The run's status says when it ran and what it found, in counts: no employee is named.
+    status = api.get(run.headers["Location"], "hr_admin", "hr-1")
+    assert status.status_code == 200, status.text
+    found = status.json()
+    assert found["status"] == "finished" and found["as_of"] == "2026-11-20" and found["outcome"] == "succeeded"
+    assert found["requested_at"] <= found["started_at"] <= found["finished_at"]
+    profiles = sum(1 for f in deps.catalog.frameworks() for _ in deps.profiles.profiles_in_framework(f["framework_id"]))
+    assert found["employees_checked"] == profiles and found["alerts_queued"] >= 1
+    assert set(found["skipped"]) == {"in_cooldown", "no_manager", "manager_left", "left"}
+    assert employee not in status.text and manager not in status.text
+    assert api.get(run.headers["Location"], "manager", manager).status_code == 403
+    assert api.get("/jobs/stall-detection/runs/run_unknown", "hr_admin", "hr-1").status_code == 404
     assert {r["code"] for r in alerts[0]["reasons"]} == {"low_activity"}
     assert any("System design" in p for p in alerts[0]["talking_points"])
     manager_mail = [n for n in notifications(api, manager) if n["kind"] == "manager_alert"]

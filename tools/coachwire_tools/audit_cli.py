@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from coachwire_tools.cli_api import add_token_option, add_url_option
+
 OK, MISMATCH, USAGE = 0, 1, 2
 POLL_SECONDS = 1.0
 
@@ -22,8 +24,8 @@ def register(groups: argparse._SubParsersAction) -> None:
         "token (COACHWIRE_TOKEN or --token; locally: coachwire local token --role hr_admin --sub YOU).")
     run.add_argument("--window", required=True, help="the quarter, e.g. 2026Q4")
     run.add_argument("--format", choices=("text", "json"), default="text")
-    run.add_argument("--url", default="http://127.0.0.1:8787", help="Coachwire base URL")
-    run.add_argument("--token", help="bearer token (default: COACHWIRE_TOKEN)")
+    add_url_option(run)
+    add_token_option(run)
     run.add_argument("--request-id", help="idempotency key: the same one again returns the same audit")
     run.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the audit (default 900)")
     run.set_defaults(run=_run)
@@ -42,30 +44,40 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     import json
-    import os
     import time
 
     import requests
 
-    token = args.token or os.environ.get("COACHWIRE_TOKEN")
+    from coachwire_tools.cli_api import ProgressLine, api_url, bearer_token, unreachable
+
+    token = bearer_token(args)
     if not token:
         return _usage("run", "no token: pass --token or set COACHWIRE_TOKEN (an hr_admin bearer token)")
-    base, headers = args.url.rstrip("/"), {"authorization": f"Bearer {token}"}
+    base, headers = api_url(args), {"authorization": f"Bearer {token}"}
     body = {"window": args.window} | ({"request_id": args.request_id} if args.request_id else {})
-    response = requests.post(f"{base}/audits", json=body, headers=headers, timeout=60)
-    if response.status_code != 202:
-        print(response.status_code, response.text)
-        return MISMATCH
-    audit_id = response.json()["audit_id"]
-    deadline = time.monotonic() + args.timeout
-    while True:
-        detail = requests.get(f"{base}/audits/{audit_id}", headers=headers, timeout=60)
-        detail.raise_for_status()
-        answer = detail.json()
-        status = answer["summary"]["status"]
-        if status in ("completed", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(POLL_SECONDS)
+    try:
+        response = requests.post(f"{base}/audits", json=body, headers=headers, timeout=60)
+        if response.status_code != 202:
+            print(response.status_code, response.text)
+            return MISMATCH
+        audit_id = response.json()["audit_id"]
+        progress = ProgressLine(f"waiting for audit {audit_id}")
+        while True:
+            detail = requests.get(f"{base}/audits/{audit_id}", headers=headers, timeout=60)
+            detail.raise_for_status()
+            answer = detail.json()
+            status = answer["summary"]["status"]
+            progress.show(status)
+            if status in ("completed", "failed"):
+                break
+            if progress.elapsed() > args.timeout:
+                progress.done()
+                return _usage("run", f"audit {audit_id} is still {status} after {args.timeout:g} s; ask again "
+                              f"later: GET {base}/audits/{audit_id} (the same --request-id returns the same audit)")
+            time.sleep(POLL_SECONDS)
+    except requests.ConnectionError:
+        return _usage("run", unreachable(base))
+    progress.done()
     if args.format == "json":
         print(json.dumps(answer, indent=2))
     else:
@@ -97,6 +109,28 @@ def _describe(answer: dict, base: str) -> str:
 
 
 def _rerun(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from coachwire_tools.cli_aws import WHERE_TO_POINT, explain, local_endpoint
+
+    local_endpoint()
+    try:
+        return _rerun_from_bucket(args)
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchBucket", "404"):
+            return _usage("rerun", "no such audit bucket there: pass --bucket or set COACHWIRE_AUDIT_BUCKET (the "
+                          f"stack's AuditBucketName output); {WHERE_TO_POINT}")
+        return _usage("rerun", f"AWS refused {err.operation_name} ({code}): the credentials must be allowed to read "
+                      f"the audit bucket's reports and snapshots; {WHERE_TO_POINT}")
+    except BotoCoreError as err:
+        sentence = explain(err)
+        if sentence is None:
+            return _usage("rerun", f"AWS call failed: {type(err).__name__}; {WHERE_TO_POINT}")
+        return _usage("rerun", sentence)
+
+
+def _rerun_from_bucket(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 

@@ -10,6 +10,8 @@ import threading
 from collections.abc import Sequence
 from datetime import timedelta
 
+from coachwire_tools.cli_api import add_url_option
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -68,8 +70,16 @@ def _add_local(groups: argparse._SubParsersAction) -> None:
 
     serve = commands.add_parser("serve", help="start the local stack and block until Ctrl-C (state in memory only)",
                                 description="Start the local stack and block until Ctrl-C. " + IN_MEMORY_NOTICE)
-    serve.add_argument("--port", type=int, default=8787, help="HTTP port on 127.0.0.1 (default 8787)")
-    serve.add_argument("--seed", choices=["sample"], help="load a sample organisation after start-up")
+    serve.add_argument("--port", type=int, default=8787, help="HTTP port (default 8787; 0 picks a free one). Other "
+                       "terminals reach a non-default port through COACHWIRE_API_URL, which it prints")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 "
+                       "opens this development stack to your network)")
+    serve.add_argument("--seed", choices=["sample"], help="load the sample organisation after start-up, with "
+                       "SYNTHETIC demographics for its people")
+    serve.add_argument("--population", type=int, default=0, metavar="N",
+                       help="with --seed sample: also replay the demo's synthetic 60-day pilot of N employees "
+                       "(demographics and a planted disparity included) so a bias audit has groups to compare; "
+                       "about half a second per employee at start-up (make serve uses 100)")
     serve.set_defaults(run=_serve)
 
     token = commands.add_parser("token", help="print a JWT the local API accepts")
@@ -83,6 +93,7 @@ def _add_local(groups: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from coachwire_tools.cli_api import ProgressLine
     from coachwire_tools.local.stack import LocalStack, SeedError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -90,8 +101,10 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     stopping = threading.Event()
     # SIGTERM ends the process like Ctrl-C does, through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    seeding = ProgressLine("coachwire local serve")
     try:
-        stack = LocalStack(port=args.port, seed=args.seed).start()
+        stack = LocalStack(port=args.port, seed=args.seed, host=args.host, population=args.population,
+                           progress=seeding.show).start()
     except SeedError as e:
         parser.error(str(e))
     except OSError as e:
@@ -99,16 +112,12 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 1
     except KeyboardInterrupt:  # start() has already cleaned up
         return 130
+    seeding.done()
     try:
         if stack.seed_summary is not None:
-            print(f"Seeded: {stack.seed_summary}")
-        print(f"Coachwire local stack at {stack.base_url}")
-        print(f"  moto (AWS emulation): {stack.moto_url}")
-        print(f"  webhook secret (a development secret, not for production): {stack.webhook_secrets[0]}")
-        print("  get a token:  TOKEN=$(coachwire local token --role hr_admin --sub hr-admin-1)")
-        print(f'  then:         curl -H "Authorization: Bearer $TOKEN" {stack.base_url}/triggers/stats')
-        print(f"  API document: {stack.base_url}/openapi.json")
-        print(f"  dead letters: AWS_ENDPOINT_URL={stack.moto_url} coachwire dlq list")
+            print("\n".join(stack.seed_summary.lines()))
+        for line in serve_hints(stack.base_url, stack.moto_url, stack.webhook_secrets[0], seeded=args.seed):
+            print(line)
         print(f"State: {IN_MEMORY_NOTICE}")
         print("Ctrl-C to stop.", flush=True)
         while not stopping.wait(0.5):
@@ -119,6 +128,45 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("stopping…", file=sys.stderr)
         stack.stop()
     return 0
+
+
+def own_command() -> str:
+    """This `coachwire`, as a command that works where it is printed (no active venv needed): the script next to
+    the running interpreter, relative when it is under the current directory (`.venv/bin/coachwire` from the repo
+    root), else absolute; `python -m coachwire_tools.cli` when there is no script."""
+    import os
+    import shlex
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "coachwire"
+    if not script.is_file():
+        return f"{shlex.quote(sys.executable)} -m coachwire_tools.cli"
+    relative = os.path.relpath(script)
+    return shlex.quote(relative if not relative.startswith("..") else str(script.absolute()))
+
+
+def serve_hints(base_url: str, moto_url: str, secret: str, seeded: str | None) -> list[str]:
+    """What `local serve` prints: every command copy-pastes into another terminal at the repo root as it is."""
+    from coachwire.clock import SystemClock
+
+    from coachwire_tools.client_settings import ClientSettings
+
+    cli = own_command()
+    admin = "emp-0012" if seeded == "sample" else "hr-admin-1"  # the sample organisation's HR admin
+    today = SystemClock().now().date()
+    lines = [f"Coachwire local stack at {base_url}",
+             f"  moto (AWS emulation): {moto_url}",
+             f"  webhook secret (a development secret, not for production): {secret}"]
+    if base_url != ClientSettings().api_url.rstrip("/"):
+        lines.append(f"  the CLI's API address (COACHWIRE_API_URL) is another: export COACHWIRE_API_URL={base_url}")
+    lines += [
+        f"  get a token:  TOKEN=$({cli} local token --role hr_admin --sub {admin})",
+        f'  then:         curl -H "Authorization: Bearer $TOKEN" {base_url}/triggers/stats',
+        f"  bias audit:   COACHWIRE_TOKEN=$TOKEN {cli} audit run --window {today.year}Q{(today.month - 1) // 3 + 1}",
+        f"  API document: {base_url}/openapi.json",
+        f"  dead letters: AWS_ENDPOINT_URL={moto_url} {cli} dlq list",
+    ]
+    return lines
 
 
 def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -140,7 +188,7 @@ def _add_webhook(groups: argparse._SubParsersAction) -> None:
     webhook.set_defaults(run=lambda args, parser: webhook.print_help() or 2)
     send = commands.add_parser("send", help="sign a JSON payload file (Standard Webhooks) and POST it")
     send.add_argument("file", help="a payload file such as examples/webhooks/employee.upserted.json")
-    send.add_argument("--url", default="http://127.0.0.1:8787", help="Coachwire base URL")
+    add_url_option(send)
     send.add_argument("--secret", help="whsec_ secret (default: first of COACHWIRE_WEBHOOK_SECRETS)")
     send.add_argument("--id", dest="webhook_id", help="webhook-id to use (default: a new one); repeat to test dedupe")
     send.set_defaults(run=_send_webhook)
@@ -150,15 +198,22 @@ def _send_webhook(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     import json
     from pathlib import Path
 
+    import requests
     from coachwire.settings import Settings
 
+    from coachwire_tools.cli_api import api_url, unreachable
     from coachwire_tools.webhook_client import WebhookClient
 
     secret = args.secret or next(iter(Settings().webhook_secret_list()), None)
     if not secret:
         parser.error("no secret: pass --secret or set COACHWIRE_WEBHOOK_SECRETS (local serve prints it)")
     body = Path(args.file).read_bytes()  # sent as-is: the signature covers these exact bytes
-    delivery = WebhookClient(args.url, secret).send({}, webhook_id=args.webhook_id, body=body)
+    base = api_url(args)
+    try:
+        delivery = WebhookClient(base, secret).send({}, webhook_id=args.webhook_id, body=body)
+    except requests.ConnectionError:
+        print(f"coachwire webhook send: {unreachable(base)}", file=sys.stderr)
+        return 2
     print(delivery.status, json.dumps(delivery.body))
     return 0 if delivery.status < 300 else 1
 

@@ -55,16 +55,15 @@ class _Unusable(Exception):
 
 
 def _queues(args: argparse.Namespace):  # noqa: ANN202
-    endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    if endpoint:
-        from coachwire_tools.local.dead_letters import LocalDeadLetterQueues
+    from coachwire_tools.cli_aws import local_endpoint
 
-        # The audit log is read through the shared adapters: moto accepts any credentials.
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    # The audit log is read through the shared adapters: moto accepts any credentials.
+    endpoint = local_endpoint()
+    if endpoint:
         from coachwire.adapters.dynamo import DynamoAuditLog
         from coachwire.settings import Settings
+
+        from coachwire_tools.local.dead_letters import LocalDeadLetterQueues
 
         settings = Settings()
         return LocalDeadLetterQueues(endpoint, settings), DynamoAuditLog(settings.audit_table)
@@ -108,7 +107,11 @@ def _guarded(command):  # noqa: ANN001, ANN202
                             "running `coachwire local serve` (and COACHWIRE_STAGE its stage)?", USAGE)
             return _say(args, f"AWS refused: {code} ({err.operation_name})", FAILED)
         except BotoCoreError as err:
-            return _say(args, f"AWS call failed: {type(err).__name__}", FAILED)
+            from coachwire_tools.cli_aws import explain
+
+            sentence = explain(err)
+            return _say(args, sentence, USAGE) if sentence else _say(args, f"AWS call failed: {type(err).__name__}",
+                                                                      FAILED)
 
     return run
 

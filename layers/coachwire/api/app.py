@@ -26,10 +26,11 @@ from coachwire.models.coaching import AuditRecord
 from coachwire.models.cocreation import PersonalisationRequest, PlanPatch
 from coachwire.models.framework import Crosswalk, Framework
 from coachwire.ports import ConcurrentUpdate, RoleConflict, VersionConflict
-from coachwire.services import cocreation
+from coachwire.services import cocreation, jobs
 from coachwire.services.deps import Dependencies
 from coachwire.services.frameworks import publish
 from coachwire.services.ingest import first_error
+from coachwire.services.triggers import STALL_JOB_SUBJECT
 
 OPENAPI_TITLE = "Coachwire API"
 
@@ -228,8 +229,12 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                 in_process=queue.get("in_process", 0), dead_lettered=depth.get(name, 0)))
         return views.StatsList(triggers=rows)
 
-    @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date",
-              responses={202: {"description": "Queued", "content": {"application/json": {"model": views.JobAccepted}}},
+    @app.post("/jobs/stall-detection/run", summary="Run stall detection now (hr_admin); optional as_of date. "
+              "Follow Location (or status_url) for the run's status and what it found",
+              responses={202: {"description": "Queued", "headers": {"Location": {
+                  "description": "The run's status: GET /jobs/stall-detection/runs/{run_id}",
+                  "schema": {"type": "string"}}},
+                  "content": {"application/json": {"model": views.StallRunAccepted}}},
                          400: {"description": "Invalid body; `field` names the culprit"},
                          403: {"description": "Not an hr_admin"}})
     def run_stall_detection():
@@ -246,14 +251,30 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
                             body={"message": "body is not valid JSON", "field": "body"})
         run_id = f"run_{uuid.uuid4().hex[:20]}"
         detail = {"job": "stall_detection", "requested_by": f"api:{who.subject}", "run_id": run_id}
+        requested = {"action": jobs.STALL_REQUESTED, "requested_by": who.subject}
         if request.as_of:
-            detail["as_of"] = request.as_of.isoformat()
+            detail["as_of"] = requested["as_of"] = request.as_of.isoformat()
+        # Recorded before the job can run, so its status is never "unknown run" (the job audits under the run id).
+        deps.audit.append(AuditRecord(event_id=run_id, trigger="api", subject_id=STALL_JOB_SUBJECT,
+                                      outcome="succeeded", recorded_at=deps.clock.now(), decision=requested))
         deps.events.publish(spine.EVENT_SOURCE_SCHEDULER, spine.STALL_DETECTION_DUE, detail)
-        deps.audit.append(AuditRecord(event_id=run_id, trigger="api", subject_id="job:stall_detection",
-                                      outcome="succeeded", recorded_at=deps.clock.now(),
-                                      decision={"action": "stall_detection.requested", "requested_by": who.subject}))
-        accepted = views.JobAccepted(job="stall_detection", run_id=run_id, as_of=request.as_of)
-        return Response(status_code=202, content_type="application/json", body=accepted.model_dump(mode="json"))
+        status_url = f"/jobs/stall-detection/runs/{run_id}"
+        accepted = views.StallRunAccepted(job="stall_detection", run_id=run_id, as_of=request.as_of,
+                                          status_url=status_url)
+        return Response(status_code=202, content_type="application/json", headers={"Location": status_url},
+                        body=accepted.model_dump(mode="json"))
+
+    @app.get("/jobs/stall-detection/runs/<run_id>",
+             summary="One stall-detection run asked for through the API (hr_admin): queued, running or finished, "
+                     "when, and what it found, as counts",
+             responses={200: ok("The run", views.StallRunView),
+                        404: {"description": "No run with this id was asked for through the API"}})
+    def get_stall_run(run_id: str) -> views.StallRunView:
+        access.require_hr_admin(caller())
+        run = jobs.stall_run(run_id, deps.audit.for_event(run_id))
+        if run is None:
+            raise NotFoundError(f"no stall-detection run '{run_id}'")
+        return views.StallRunView(**{**run.__dict__, "error_types": list(run.error_types)})
 
     @app.post("/frameworks", summary="Publish a framework version (hr_admin); versions are immutable",
               responses={201: ok("Published", views.FrameworkPublished),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -195,6 +196,36 @@ class JobAccepted(BaseModel):
     job: str
     run_id: str
     as_of: date | None
+
+
+class StallRunAccepted(JobAccepted):
+    status: Literal["queued"] = "queued"
+    status_url: str = Field(description="Where the run's status is (also the Location header)")
+
+
+class StallRunView(BaseModel):
+    """One stall-detection run asked for through the API, from its audit log entries: counts, never people."""
+
+    job: Literal["stall_detection"] = "stall_detection"
+    run_id: str
+    status: Literal["queued", "running", "finished"] = Field(
+        description="queued: not picked up yet; running: picked up (or being retried after a failed attempt); "
+                    "finished: every employee checked")
+    requested_at: datetime
+    as_of: date | None = Field(description="The day it checks (the request's, or the run's own when finished)")
+    started_at: datetime | None = Field(
+        description="When finished: when the run that finished began; while running: its first recorded step")
+    finished_at: datetime | None
+    outcome: Literal["succeeded", "no_action"] | None = Field(
+        description="When finished: succeeded if it queued alerts, no_action if nobody was alerted")
+    employees_checked: int | None = Field(description="When finished: every profile it looked at")
+    stalled: int | None = Field(description="When finished: how many of them had stalled")
+    alerts_queued: int = Field(description="Manager alerts queued (so far, while running)")
+    skipped: dict[str, int] = Field(
+        description="When finished: stalled or checked people not alerted, by reason: in_cooldown (alerted "
+                    "recently), no_manager, manager_left, left (the employee has left)")
+    failed_attempts: int = Field(description="Attempts that failed and were retried (or dead-lettered)")
+    error_types: list[str] = Field(description="Exception types of the failed attempts (no messages)")
 
 
 class PublishRequest(BaseModel):

@@ -29,10 +29,12 @@ JobService = Callable[[dict, Dependencies, str, Callable[[TriggerResult], None]]
 
 
 def firing_id(envelope: dict) -> str:
-    """Canonical HRIS events carry their webhook id; internal events their notification id; scheduled
-    jobs fall back to the EventBridge event id."""
+    """Canonical HRIS events carry their webhook id; internal events their notification id; a job run asked for
+    through the API its run id (so its audit entries are found by it: GET /jobs/stall-detection/runs/{run_id});
+    scheduled jobs fall back to the EventBridge event id."""
     detail = envelope.get("detail") or {}
-    return str(detail.get("event_id") or detail.get("notification_id") or envelope.get("id") or "unknown")
+    return str(detail.get("event_id") or detail.get("notification_id") or detail.get("run_id") or envelope.get("id")
+               or "unknown")
 
 
 class TriggerHandler:

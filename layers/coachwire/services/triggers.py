@@ -279,6 +279,9 @@ def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
     return commit_for_employee(deps, done.employee_id, "learning_next_step", event.event_id, compute)
 
 
+STALL_JOB_SUBJECT = "job:stall_detection"
+
+
 class JobIncomplete(RuntimeError):
     """Some subjects of a scheduled job failed; the rest were done. Raised so the job is retried."""
 
@@ -337,8 +340,8 @@ def stall_detection(detail: dict, deps: Dependencies, event_id: str,
     if failed:
         # The retry finds the receipts of what this run committed: nothing is alerted twice.
         raise JobIncomplete(f"{len(failed)} employees failed: {', '.join(sorted(set(failed)))}")
-    return TriggerResult("succeeded" if counts["alerted"] else "no_action", "job:stall_detection",
-                         {**counts, "as_of": as_of.isoformat()})
+    return TriggerResult("succeeded" if counts["alerted"] else "no_action", STALL_JOB_SUBJECT,
+                         {**counts, "as_of": as_of.isoformat(), "started_at": now.isoformat()})
 
 
 def _all_profiles(deps: Dependencies) -> Iterator[EmployeeProfile]:

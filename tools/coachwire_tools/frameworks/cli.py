@@ -14,6 +14,8 @@ import argparse
 import sys
 from typing import Any
 
+from coachwire_tools.cli_api import add_token_option, add_url_option
+
 OK, PROBLEMS, USAGE = 0, 1, 2
 FRAMEWORK_SUFFIXES = (".yaml", ".yml", ".json")
 REPORT_SUFFIX = ".report.md"
@@ -97,8 +99,8 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     publish.add_argument("file", help="the framework file (YAML or JSON)")
     publish.add_argument("--catalog", metavar="FILE", help="the learning catalog to publish with it (YAML or JSON)")
-    publish.add_argument("--url", default="http://127.0.0.1:8787", help="Coachwire base URL")
-    publish.add_argument("--token", help="bearer token (default: COACHWIRE_TOKEN)")
+    add_url_option(publish)
+    add_token_option(publish)
     publish.set_defaults(run=_publish)
 
 
@@ -398,14 +400,15 @@ def _schema(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _publish(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     import json
-    import os
     from pathlib import Path
 
     import requests
     from coachwire.frameworks.format import load as load_document
     from coachwire.frameworks.validate import validate_file
 
-    token = args.token or os.environ.get("COACHWIRE_TOKEN")
+    from coachwire_tools.cli_api import api_url, bearer_token, unreachable
+
+    token = bearer_token(args)
     if not token:
         return _usage("publish", "no token: pass --token or set COACHWIRE_TOKEN (an hr_admin bearer token)")
     try:
@@ -420,8 +423,11 @@ def _publish(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             body["catalog"] = load_document(Path(args.catalog)).data
     except OSError as e:
         return _usage("publish", f"{e.filename}: {e.strerror}")
-    response = requests.post(args.url.rstrip("/") + "/frameworks", json=body, timeout=60,
-                             headers={"authorization": f"Bearer {token}"})
+    try:
+        response = requests.post(api_url(args) + "/frameworks", json=body, timeout=60,
+                                 headers={"authorization": f"Bearer {token}"})
+    except requests.ConnectionError:
+        return _usage("publish", unreachable(api_url(args)))
     try:
         answer = response.json()
     except ValueError:

@@ -320,17 +320,18 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalHttpServer:
-    """HttpApi behind a threading HTTP server on 127.0.0.1."""
+    """HttpApi behind a threading HTTP server (on 127.0.0.1 unless told otherwise)."""
 
-    def __init__(self, api: HttpApi, port: int = 0) -> None:
-        self._server = _Server(("127.0.0.1", port), _RequestHandler)
+    def __init__(self, api: HttpApi, port: int = 0, host: str = "127.0.0.1") -> None:
+        self._server = _Server((host, port), _RequestHandler)
         self._server.api = api
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        # Listening on every interface: this machine reaches it on the loopback address.
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
 
     def start(self) -> LocalHttpServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="coachwire-http", daemon=True)

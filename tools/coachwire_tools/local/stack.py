@@ -11,10 +11,13 @@ import base64
 import json
 import logging
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from coachwire.clock import Clock, SystemClock
 from coachwire.settings import Settings
 
 from coachwire_tools.local import tokens
@@ -48,6 +51,31 @@ class SeedError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class SeedReport:
+    """What `--seed sample` put into the stack."""
+
+    organisation: Any  # coachwire_tools.sample_org.seed.SeedSummary
+    synthetic_demographics: int
+    population: Any  # coachwire_tools.local.seeding.PopulationSummary | None
+    rejected: int
+
+    def lines(self) -> list[str]:
+        org = self.organisation
+        kept = f" ({org.profiles_skipped} already there, left as they were)" if org.profiles_skipped else ""
+        lines = [f"Seeded the sample organisation: {org.frameworks} frameworks with {org.catalog_items} catalog "
+                 f"items, {org.profiles_written} employee profiles{kept}, and SYNTHETIC demographics for "
+                 f"{self.synthetic_demographics} of them (invented, sent as employee.demographics.upserted)."]
+        if self.population is not None:
+            pop = self.population
+            lines.append(f"Seeded a SYNTHETIC population of {pop.people} employees (ids emp-1001...): a 60-day pilot "
+                         f"of {pop.webhooks} HRIS webhooks, demographics included. Planted for the bias audit to "
+                         f"find: {pop.planted}.")
+        if self.rejected:
+            lines.append(f"{self.rejected} seed webhooks were rejected: see the log above.")
+        return lines
+
+
 def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
@@ -60,11 +88,24 @@ class LocalStack:
         webhook_secrets: list[str] | None = None,
         handler_root: Path | str | None = None,
         hr_admins: dict[str, str] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        population: int = 0,
+        clock: Clock | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         if seed is not None and seed not in SEEDS:
             raise SeedError(f"unknown seed {seed!r}; available: {', '.join(SEEDS)}")
+        if population and seed != "sample":
+            raise SeedError("a synthetic population needs --seed sample (its frameworks and catalogs)")
+        if population < 0:
+            raise SeedError("the population is a number of people, 0 or more")
         self.port = port
+        self.host = host
         self.seed = seed
+        self.population = population
+        self.clock = clock or SystemClock()
+        self.progress = progress or (lambda _: None)
         self.webhook_secrets = list(webhook_secrets or [])
         self.hr_admins = hr_admins
         self.handlers = HandlerLoader(handler_root)
@@ -75,7 +116,7 @@ class LocalStack:
         self._http: LocalHttpServer | None = None
         self._saved_env: dict[str, str | None] = {}
         self._signing_key = b""
-        self.seed_summary: Any = None
+        self.seed_summary: SeedReport | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -110,9 +151,27 @@ class LocalStack:
         self._signing_key = tokens.signing_key()
         self.dispatcher = Dispatcher(self.settings, self.provisioned, self.handlers).start()
         api = HttpApi(self.settings, self.handlers, lambda token: tokens.verify(token, key=self._signing_key))
-        self._http = LocalHttpServer(api, self.port).start()
+        self._http = LocalHttpServer(api, self.port, self.host).start()
         if self.seed == "sample":
-            self.seed_summary = _seed_sample_org(self.settings)
+            self.seed_summary = self._seed_sample()
+
+    def _seed_sample(self) -> SeedReport:
+        """The sample organisation (written to its tables), then synthetic demographics and population (sent as
+        webhooks, so they go where real ones go)."""
+        from coachwire_tools.local import seeding
+
+        organisation = _seed_sample_org(self.settings)
+        sender = seeding.Sender(self.base_url, self.webhook_secrets[0])
+        sender.send(seeding.sample_demographics())
+        self.wait_until_idle(timeout=60)
+        demographics = sender.sent.total
+        population = None
+        if self.population:
+            self.progress(f"seeding a synthetic population of {self.population}: starting")
+            population = seeding.replay_population(
+                sender, self.population, self.clock.now().date(), lambda: self.wait_until_idle(timeout=120),
+                lambda status: self.progress(f"seeding a synthetic population of {self.population}: {status}"))
+        return SeedReport(organisation, demographics, population, sender.sent.rejected)
 
     def stop(self) -> None:
         """Stop HTTP, then the pollers, then moto (they call it), then restore the environment."""

@@ -3,7 +3,8 @@
 ``SAMPLE_PEOPLE`` is a small, fixed, named team (12 people, three families) used by the examples, the demo
 and tests. ``synthetic_org`` generates a larger deterministic organisation for the 60-day pilot.
 
-All names are invented and every address is at example.com.
+All names are invented and every address is at example.com. ``SAMPLE_DEMOGRAPHICS`` gives the named team
+SYNTHETIC demographics (invented, for the local stack's bias audit).
 """
 
 from __future__ import annotations
@@ -147,6 +148,31 @@ SAMPLE_PEOPLE: tuple[Person, ...] = (
 # fmt: on
 
 SAMPLE_PEOPLE_BY_ID: dict[str, Person] = {p.employee_id: p for p in SAMPLE_PEOPLE}
+
+# SYNTHETIC demographics, invented for the sample organisation so that its bias audit has something to count:
+# no real person's data. `coachwire local serve --seed sample` sends them as employee.demographics.upserted
+# webhooks (ids msg_synthetic_demographics_<employee id>); docs/audits.md ("Synthetic data on the local stack").
+# fmt: off
+SAMPLE_DEMOGRAPHICS: dict[str, dict[str, str]] = {
+    "emp-0001": {"gender": "woman", "race_ethnicity": "black", "birth_year_band": "1980-1989", "geography": "gb"},
+    "emp-0002": {"gender": "man", "race_ethnicity": "white", "birth_year_band": "1980-1989", "geography": "gb"},
+    "emp-0003": {"gender": "woman", "race_ethnicity": "asian", "birth_year_band": "declined_to_state",
+                 "geography": "gb"},
+    "emp-0004": {"gender": "man", "race_ethnicity": "black", "birth_year_band": "2000-2009", "geography": "de"},
+    "emp-0005": {"gender": "woman", "race_ethnicity": "white", "birth_year_band": "1990-1999", "geography": "de"},
+    "emp-0006": {"gender": "woman", "race_ethnicity": "hispanic_latino", "birth_year_band": "1980-1989",
+                 "geography": "us"},
+    "emp-0007": {"gender": "man", "race_ethnicity": "hispanic_latino", "birth_year_band": "1990-1999",
+                 "geography": "us"},
+    "emp-0008": {"gender": "non_binary", "race_ethnicity": "multiracial", "birth_year_band": "2000-2009",
+                 "geography": "gb"},
+    "emp-0009": {"gender": "man", "race_ethnicity": "asian", "birth_year_band": "1970-1979", "geography": "us"},
+    "emp-0010": {"gender": "woman", "race_ethnicity": "white", "birth_year_band": "1970-1979", "geography": "gb"},
+    "emp-0011": {"gender": "man", "race_ethnicity": "white", "birth_year_band": "1990-1999", "geography": "de"},
+    "emp-0012": {"gender": "declined_to_state", "race_ethnicity": "declined_to_state",
+                 "birth_year_band": "1980-1989", "geography": "gb"},
+}
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------------------

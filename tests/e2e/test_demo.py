@@ -79,8 +79,9 @@ def test_serve_keeps_the_stack_up_and_its_printed_commands_open_the_report(tmp_p
         assert f"stays up at http://127.0.0.1:{port} (--serve). Ctrl-C to stop." in text, text[-3000:]
         assert re.search(r"export COACHWIRE_WEBHOOK_SECRETS=whsec_\S+", text)
         # The hints, run as printed in a shell of their own (the port is not 8787, so the URL is exported too).
-        hints = [line.strip() for line in printed if line.startswith("  export COACHWIRE_") and "WEBHOOK" not in line]
-        hints += [line.strip() for line in printed if " report open '/audits/" in line]
+        start = next(i for i, line in enumerate(printed) if line.startswith("In another terminal"))
+        block = [line.strip() for line in printed[start + 1:] if line.startswith("  ")]
+        hints = [h for h in block if not h.startswith("curl ")]
         assert [h.split("=")[0] for h in hints[:2]] == ["export COACHWIRE_API_URL", "export COACHWIRE_TOKEN"], hints
         script = "set -e\n" + "\n".join(hints) + " --no-open --out report.html\n"
         opened = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -100,3 +101,16 @@ def test_serve_keeps_the_stack_up_and_its_printed_commands_open_the_report(tmp_p
             raise
     assert "stopping" in rest
     assert proc.returncode in (0, 1)  # 1: three people are too few for the audit to find the planted disparity
+
+
+def test_a_port_already_taken_is_one_sentence_not_a_traceback(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "coachwire.cli", "demo", "--employees", "2", "--serve", "--port",
+                               str(port)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"coachwire demo: cannot start the local stack on port {port}: " in done.stderr
+    assert "(another port: --port)" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / demo.DEFAULT_OUT).exists()

@@ -122,44 +122,57 @@ def main(argv: list[str] | None = None) -> int:
     pilot = build_pilot(default_start(today), n=args.employees, seed=args.seed, audit_scenario=SCENARIO)
     for text in pilot_lines(pilot):
         out.line(text, final=True)
-    out.line(f"Starting the local stack (moto server, tables, bus, rules, queues, handlers), seeded with the sample "
-             f"organisation: frameworks, catalog and its {sample_team()}, who have no HRIS events in the pilot but are "
-             f"in the stack like everyone else...", final=True)
+    out.line(f"Starting the local stack (moto server, tables, bus, rules, queues, handlers) with the sample "
+             f"organisation seeded: frameworks, catalog and the {sample_team()}, who send no HRIS events but count "
+             "like everyone else...", final=True)
     port = args.port if args.port is not None else SERVE_PORT if args.serve else 0
-    with LocalStack(port=port, seed="sample") as stack:
-        replay = Replayer(stack, args.workers)
-        rejected: list[tuple[PilotStep, Delivery]] = []
-        timings: dict[str, float] = {}
-        for day, steps in replay_days(pilot.steps).items():
-            day_started = time.monotonic()
-            for step, delivery in zip(steps, replay.send_day(steps), strict=True):
-                if delivery.status != 202:
-                    rejected.append((step, delivery))
+    try:
+        stack = LocalStack(port=port, seed="sample").start()
+    except OSError as e:  # e.g. `coachwire local serve` already holds the port
+        print(f"coachwire demo: cannot start the local stack on port {port or 'any'}: {e}"
+              + (" (another port: --port)" if port else ""), file=sys.stderr)
+        return 1
+    try:
+        return replay_and_audit(args, stack, pilot, out, today, started)
+    finally:
+        stack.stop()
+
+
+def replay_and_audit(args: argparse.Namespace, stack: LocalStack, pilot: Pilot, out: Progress, today,
+                     started: float) -> int:
+    replay = Replayer(stack, args.workers)
+    rejected: list[tuple[PilotStep, Delivery]] = []
+    timings: dict[str, float] = {}
+    for day, steps in replay_days(pilot.steps).items():
+        day_started = time.monotonic()
+        for step, delivery in zip(steps, replay.send_day(steps), strict=True):
+            if delivery.status != 202:
+                rejected.append((step, delivery))
+        stack.wait_until_idle(timeout=120)
+        if day == DEMOGRAPHICS_DAY:
+            timings["demographics day"] = time.monotonic() - day_started
+        if day >= STALL_FROM_DAY:
+            stack.fire_schedule("stall_detection", as_of=pilot.start + timedelta(days=day))
             stack.wait_until_idle(timeout=120)
-            if day == DEMOGRAPHICS_DAY:
-                timings["demographics day"] = time.monotonic() - day_started
-            if day >= STALL_FROM_DAY:
-                stack.fire_schedule("stall_detection", as_of=pilot.start + timedelta(days=day))
-                stack.wait_until_idle(timeout=120)
-            out.line(f"  day {day + 1:2d}/{PILOT_DAYS}  webhooks sent {sum(replay.statuses.values()):5d}  "
-                     f"accepted {replay.statuses['accepted']:5d}  rejected {len(rejected)}  "
-                     f"[{time.monotonic() - started:5.1f}s]")
-        out.line("", final=True)
-        out.line(f"Auditing {quarter_of(today)} for bias (POST /audits, as HR admin {HR_ADMIN})...", final=True)
-        audit_started = time.monotonic()
-        audit = run_audit(stack, quarter_of(today), f"demo-seed-{args.seed}")
-        timings["bias audit"] = time.monotonic() - audit_started
-        report = Report(stack, pilot, replay, rejected, time.monotonic() - started, audit, timings)
-        text = report.render()
-        print(text)
-        written = write_outputs(args.out, report, text)
-        print("-" * 78)
-        print(f"Saved in {args.out}/ (kept after the stack stops):")
-        for label, path in written.items():
-            print(f"  {label:22s} {path}")
-        if args.serve:
-            serve_until_interrupted(stack, report)
-        return 0 if report.healthy else 1
+        out.line(f"  day {day + 1:2d}/{PILOT_DAYS}  webhooks sent {sum(replay.statuses.values()):5d}  "
+                 f"accepted {replay.statuses['accepted']:5d}  rejected {len(rejected)}  "
+                 f"[{time.monotonic() - started:5.1f}s]")
+    out.line("", final=True)
+    out.line(f"Auditing {quarter_of(today)} for bias (POST /audits, as HR admin {HR_ADMIN})...", final=True)
+    audit_started = time.monotonic()
+    audit = run_audit(stack, quarter_of(today), f"demo-seed-{args.seed}")
+    timings["bias audit"] = time.monotonic() - audit_started
+    report = Report(stack, pilot, replay, rejected, time.monotonic() - started, audit, timings)
+    text = report.render()
+    print(text)
+    written = write_outputs(args.out, report, text)
+    print("-" * 78)
+    print(f"Saved in {args.out}/ (kept after the stack stops):")
+    for label, path in written.items():
+        print(f"  {label:24s} {path}")
+    if args.serve:
+        serve_until_interrupted(stack, report)
+    return 0 if report.healthy else 1
 
 
 def sample_team() -> str:

@@ -85,6 +85,20 @@ def test_without_out_the_file_is_named_after_the_audit_in_a_private_temporary_fo
     assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
 
 
+def test_a_default_folder_someone_else_could_write_in_is_refused(stack, audit_id, capsys, monkeypatch, tmp_path):
+    import tempfile
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    prepared = tmp_path / "coachwire-reports"
+    prepared.mkdir()
+    prepared.chmod(0o777)  # as if another user had made it first
+    token = stack.mint_token("hr_admin", HR_ADMIN)
+    assert run(audit_id, "--url", stack.base_url, "--token", token, "--no-open") == report_cli.FAILED
+    assert "is not yours alone; pass --out" in capsys.readouterr().err
+    assert list(prepared.iterdir()) == []
+
+
 def test_the_public_policy_page_needs_no_token(stack, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("COACHWIRE_TOKEN", raising=False)
     assert run("/policy?format=html", "--url", stack.base_url, "--no-open", "--out", str(tmp_path / "p.html")) == 0

@@ -68,6 +68,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.employees < 1:
         parser.error("--employees: at least 1")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: {args.out} is a file, not a folder")
     return args
 
 
@@ -432,10 +434,11 @@ def message_text(note: dict, people: dict[str, Person]) -> str:
 
 
 def write_outputs(folder: Path, report: Report, text: str) -> dict[str, str]:
-    """Save what the run produced; returns label → path. The messages folder is replaced, so no stale sample
-    from an earlier run is left beside this one's."""
+    """Save what the run produced; returns label → path. The messages folder and the report are replaced, so
+    nothing from an earlier run is left beside this one's."""
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    (folder / "audit-report.html").unlink(missing_ok=True)  # an earlier run's, when this audit has none
     if report.report_html is not None:
         written["bias audit report"] = folder / "audit-report.html"
         written["bias audit report"].write_text(report.report_html, encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -118,10 +119,21 @@ def default_file(url: str) -> Path:
     return Path(tempfile.gettempdir()) / "coachwire-reports" / f"{name}.html"
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder`, created for the current user alone; refused if it is a link or someone else could write in it (the
+    default lives in the shared temporary folder, where another user could have prepared it)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = os.lstat(folder)
+    foreign = hasattr(os, "getuid") and found.st_uid != os.getuid()
+    if stat.S_ISLNK(found.st_mode) or foreign or found.st_mode & 0o022:
+        raise OSError(f"{folder} is not yours alone; pass --out")
+    return folder
+
+
 def save_private(path: Path, text: str) -> Path:
     """Write `text` to `path`, readable by its owner only (reports describe the organisation's people)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     return path.resolve()
@@ -136,7 +148,8 @@ def _open(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"coachwire report open: {e}", file=sys.stderr)
         return FAILED
     try:
-        saved = save_private(args.out or default_file(url), html)
+        target = args.out or private_folder(default_file(url).parent) / default_file(url).name
+        saved = save_private(target, html)
     except OSError as e:
         print(f"coachwire report open: cannot save the report: {e}", file=sys.stderr)
         return FAILED

@@ -108,8 +108,8 @@ def test_a_port_already_taken_is_one_sentence_not_a_traceback(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "coachwire_tools.cli", "demo", "--employees", "2", "--serve", "--port",
-                               str(port)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        done = subprocess.run([sys.executable, "-m", "coachwire_tools.cli", "demo", "--employees", "2", "--serve",
+                               "--port", str(port)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert f"coachwire demo: cannot start the local stack on port {port}: " in done.stderr
     assert "(another port: --port)" in done.stderr and "Traceback" not in done.stderr

@@ -475,7 +475,6 @@ def coachwire_command() -> str:
 
 def serve_until_interrupted(stack: LocalStack, report: Report) -> None:
     """Keep the stack up for exploring (the demo's state included) until Ctrl-C or SIGTERM."""
-    from coachwire_tools.cli import IN_MEMORY_NOTICE
     from coachwire_tools.local import tokens
 
     cli = coachwire_command()
@@ -491,7 +490,8 @@ def serve_until_interrupted(stack: LocalStack, report: Report) -> None:
     print(f"  {cli} report open '{report_url}'")
     print(f'  curl -H "Authorization: Bearer $COACHWIRE_TOKEN" {stack.base_url}/triggers/stats')
     print(f"API document: {stack.base_url}/openapi.json")
-    print(f"State: {IN_MEMORY_NOTICE}", flush=True)
+    print("State: in memory only, as with `coachwire local serve`: everything the demo did is gone when it stops "
+          "(what exactly: coachwire local serve --help).", flush=True)
     stopping = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:

@@ -1,4 +1,4 @@
-"""`make demo`: replay a 60-day pilot of ~200 synthetic employees through the local stack, then audit it for bias.
+"""`make demo`: replay a 60-day pilot of 200 synthetic employees through the local stack, then audit it for bias.
 
 Everything goes through the front door: signed webhooks over HTTP, the real handlers behind the local
 dispatcher, the read API with bearer tokens. The clock is advanced day by day so the daily stall
@@ -56,10 +56,11 @@ MESSAGE_KINDS = ("nudge", "transition_plan", "next_step", "manager_alert", "audi
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="coachwire demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--employees", type=int, default=200, help="size of the synthetic organisation")
+    parser.add_argument("--employees", type=int, default=200, metavar="N",
+                        help="size of the synthetic organisation (default 200)")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the synthetic pilot")
     parser.add_argument("--workers", type=int, default=6, help="concurrent webhook senders (an HRIS retries too)")
-    parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT),
+    parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"folder for the audit report, sample e-mails and a run summary (default: {DEFAULT_OUT})")
     parser.add_argument("--serve", action="store_true",
                         help="keep the local stack up after the demo, until Ctrl-C (state in memory only)")

@@ -28,7 +28,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## The main job: a 60-day pilot of ~200 employees replayed through the local stack.
+## The main job: a 60-day pilot of 200 employees replayed through the local stack, audited for bias; the report,
+## sample e-mails and a summary are saved in demo-output/ (`.venv/bin/coachwire demo --help`: --out, --serve).
 demo: install
 	$(VENV)/bin/coachwire demo
 

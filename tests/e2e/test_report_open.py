@@ -3,6 +3,7 @@ saved for them alone and handed to the browser; every refusal is one line that s
 
 from __future__ import annotations
 
+import argparse
 import socket
 import stat
 from datetime import date
@@ -141,7 +142,11 @@ def test_an_unreachable_server_says_so(tmp_path, capsys):
 
 
 def test_the_base_url_defaults_to_coachwire_api_url(monkeypatch):
+    from coachwire_tools.cli_api import api_url
+
+    without_url = argparse.Namespace(url=None)
     monkeypatch.setenv("COACHWIRE_API_URL", "http://coachwire.example.test")
-    assert report_cli.default_api_url() == "http://coachwire.example.test"
+    assert report_cli.report_location("/policy?format=html", api_url(without_url)) == \
+        "http://coachwire.example.test/policy?format=html"
     monkeypatch.delenv("COACHWIRE_API_URL")
-    assert report_cli.default_api_url() == "http://127.0.0.1:8787"
+    assert api_url(without_url) == "http://127.0.0.1:8787"

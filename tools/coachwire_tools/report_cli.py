@@ -13,14 +13,10 @@ import stat
 import sys
 from pathlib import Path
 
+from coachwire_tools.cli_api import add_token_option, add_url_option, api_url, bearer_token
+
 OK, FAILED, USAGE = 0, 1, 2
-API_URL_ENV = "COACHWIRE_API_URL"
-DEFAULT_API_URL = "http://127.0.0.1:8787"
 TOKEN_ENV = "COACHWIRE_TOKEN"  # noqa: S105 (the variable's name, not a token)
-
-
-def default_api_url() -> str:
-    return os.environ.get(API_URL_ENV) or DEFAULT_API_URL
 
 
 def register(groups: argparse._SubParsersAction) -> None:
@@ -36,9 +32,8 @@ def register(groups: argparse._SubParsersAction) -> None:
         "report_url of GET /audits/<id>), or just the audit id; /policy?format=html needs no token.")
     open_.add_argument("path", metavar="PATH", help="/audits/<id>?format=html, an audit id, /policy?format=html, "
                        "or a full URL")
-    open_.add_argument("--url", default=default_api_url(),
-                       help=f"Coachwire base URL (default: {API_URL_ENV}, else {DEFAULT_API_URL})")
-    open_.add_argument("--token", help=f"bearer token (default: {TOKEN_ENV})")
+    add_url_option(open_)
+    add_token_option(open_)
     open_.add_argument("--out", type=Path, help="file to save to (default: a file named after the report in "
                        "coachwire-reports/ under the system's temporary folder)")
     open_.add_argument("--no-open", dest="open_browser", action="store_false",
@@ -140,8 +135,8 @@ def save_private(path: Path, text: str) -> Path:
 
 
 def _open(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    token = args.token or os.environ.get(TOKEN_ENV)
-    url = report_location(args.path, args.url)
+    token = bearer_token(args) or None
+    url = report_location(args.path, api_url(args))
     try:
         html = fetch_html(url, token, args.timeout)
     except ReportError as e:

@@ -50,6 +50,7 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 ## Figures for docs/performance.md (a benchmark, not a test).
 bench: install

@@ -310,7 +310,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         framework_doc, catalog_doc = body.get("framework"), body.get("catalog")
         if not isinstance(framework_doc, dict) or not isinstance(catalog_doc, dict):
             return body, {}
-        skills = {s.get("skill_id") for s in framework_doc.get("skills") or [] if isinstance(s, dict)}
+        skills = {str(s["skill_id"]) for s in framework_doc.get("skills") or []
+                  if isinstance(s, dict) and s.get("skill_id")}
         crosswalks = deps.catalog.crosswalks(str(framework_doc.get("framework_id", "")))
         catalog_doc, translated = crosswalk.translate_catalog_document(catalog_doc, skills, crosswalks)
         return {**body, "catalog": catalog_doc}, translated
@@ -338,8 +339,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         caller()
         before = deps.catalog.framework_version(framework_id, from_version)
         after = deps.catalog.framework_version(framework_id, to_version)
-        missing = [v for v, fw in ((from_version, before), (to_version, after)) if fw is None]
-        if missing:
+        if before is None or after is None:
+            missing = [v for v, fw in ((from_version, before), (to_version, after)) if fw is None]
             raise NotFoundError(f"no version {', '.join(missing)} of framework '{framework_id}'")
         return framework_diff.diff(before, after)
 

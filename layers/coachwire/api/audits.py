@@ -34,7 +34,8 @@ from coachwire.services import audits
 from coachwire.services.deps import Dependencies
 
 # Bodies parsed by hand (so a 400 names the field); app.py adds them to the OpenAPI document.
-REQUEST_BODIES = {("/audits", "post"): AuditRequest, ("/reviews/{review_id}", "patch"): ReviewPatch}
+REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {
+    ("/audits", "post"): AuditRequest, ("/reviews/{review_id}", "patch"): ReviewPatch}
 
 
 class AuditAccepted(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from coachwire import spine
@@ -39,11 +40,11 @@ FORBIDDEN = {"description": "The token lacks the employee id claim or a known ro
 BAD_QUERY = {"description": "A query parameter is missing or invalid; `field` names it"}
 
 
-def error(description: str) -> dict[str, Any]:
+def error(description: str) -> OpenAPIResponse:
     return {"description": description}
 
 
-def ok(description: str, model: type[BaseModel]) -> dict[str, Any]:
+def ok(description: str, model: type[BaseModel]) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 

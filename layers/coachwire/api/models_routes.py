@@ -188,7 +188,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          403: {"description": "Not an hr_admin"},
                          409: {"description": "No previous version, or a concurrent change"}})
     def rollback_model():
-        return decide(lambda by, req: models.rollback(deps, by=by, reason=req.reason,  # type: ignore[attr-defined]
+        return decide(lambda by, req: models.rollback(deps, by=by, reason=req.reason,
                                                       request_id=f"model_{uuid.uuid4().hex[:20]}"),
                       ModelDecisionRequest)
 
@@ -203,8 +203,8 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
             return error
         run_id = f"run_{uuid.uuid4().hex[:20]}"
         detail = {"job": "model_training", "requested_by": f"api:{who.subject}", "run_id": run_id}
-        if request.as_of:  # type: ignore[union-attr]
-            detail["as_of"] = request.as_of.isoformat()  # type: ignore[union-attr]
+        if request.as_of:
+            detail["as_of"] = request.as_of.isoformat()
         deps.events.publish(spine.EVENT_SOURCE_SCHEDULER, spine.MODEL_TRAINING_DUE, detail)
         deps.audit.append(AuditRecord(event_id=run_id, trigger="api", subject_id="job:model_training",
                                       outcome="succeeded", recorded_at=deps.clock.now(),

@@ -75,12 +75,12 @@ def loads(text: str, source: str = "<string>", *, as_json: bool = False) -> Load
             raise FrameworkSyntaxError(source, e.msg, e.lineno, e.colno) from None
         data = _plain(data, (), duplicates)
         # JSON is (nearly always) YAML too: parsed again only for line numbers, best effort.
-        lines, yaml_duplicates = _yaml_lines_best_effort(text)
+        json_lines, yaml_duplicates = _yaml_lines_best_effort(text)
         dup_lines: dict[Pointer, int | None] = {}
         for pointer, line in yaml_duplicates:
             dup_lines.setdefault(pointer, line)
-        duplicates = [(pointer, dup_lines.get(pointer) or _nearest(lines, pointer)) for pointer, _ in duplicates]
-        return LoadedDocument(source, data, lines, duplicates)
+        duplicates = [(pointer, dup_lines.get(pointer) or _nearest(json_lines, pointer)) for pointer, _ in duplicates]
+        return LoadedDocument(source, data, json_lines, duplicates)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

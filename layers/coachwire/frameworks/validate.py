@@ -14,6 +14,7 @@ Problems name their place by path (see `coachwire.models.framework_rules`), JSON
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def _field_names() -> set[str]:
     return {name for model in models for name in model.model_fields}
 
 
-def _schema_message(err: dict, is_key: bool) -> str:
+def _schema_message(err: Mapping[str, Any], is_key: bool) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if is_key:
         return f"invalid key {value!r}: {err['msg']}"

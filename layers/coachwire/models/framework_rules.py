@@ -382,10 +382,10 @@ def _route(graph: dict[str, list[str]], start: str, goal: str, members: set[str]
                 parent[nxt] = node
                 queue.append(nxt)
     path: list[str] = []
-    node: str | None = goal
-    while node is not None:
-        path.append(node)
-        node = parent.get(node)
+    step: str | None = goal
+    while step is not None:
+        path.append(step)
+        step = parent.get(step)
     return path[::-1]
 
 

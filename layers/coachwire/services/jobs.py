@@ -4,7 +4,7 @@ other store is needed. Counts and times only: never an employee id."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
 
@@ -48,21 +48,22 @@ def stall_run(run_id: str, records: list[AuditRecord]) -> StallRun | None:
     failed = [r for r in job if r.outcome == "failed"]
     closing = next((r for r in reversed(job) if r.subject_id == STALL_JOB_SUBJECT and r.outcome != "failed"), None)
     alerts = [r for r in job if r.subject_id != STALL_JOB_SUBJECT and r.outcome in ALERTED]
-    common = {"run_id": run_id, "requested_at": request.recorded_at,
-              "as_of": date.fromisoformat(str(asked)) if asked else None, "failed_attempts": len(failed),
-              "error_types": tuple(sorted({r.error_type for r in failed if r.error_type}))}
+    queued = StallRun(run_id=run_id, status="queued", requested_at=request.recorded_at,
+                      as_of=date.fromisoformat(str(asked)) if asked else None, failed_attempts=len(failed),
+                      error_types=tuple(sorted({r.error_type for r in failed if r.error_type})))
     if closing is None:
-        first = job[0].recorded_at if job else None
-        return StallRun(status="running" if job else "queued", started_at=first,
-                        alerts_queued=len({r.subject_id for r in alerts}), **common)
+        if not job:
+            return queued
+        return replace(queued, status="running", started_at=job[0].recorded_at,
+                       alerts_queued=len({r.subject_id for r in alerts}))
     counts = closing.decision
     started = counts.get("started_at")
-    return StallRun(
-        status="finished", started_at=datetime.fromisoformat(str(started)) if started else None,
+    return replace(
+        queued, status="finished", started_at=datetime.fromisoformat(str(started)) if started else None,
         finished_at=closing.recorded_at, outcome=closing.outcome, employees_checked=_int(counts, "scanned"),
         stalled=_int(counts, "stalled"), alerts_queued=_int(counts, "alerted") or 0,
         skipped={reason: _int(counts, reason) or 0 for reason in SKIP_REASONS},
-        **{**common, "as_of": date.fromisoformat(str(counts["as_of"])) if counts.get("as_of") else common["as_of"]})
+        as_of=date.fromisoformat(str(counts["as_of"])) if counts.get("as_of") else queued.as_of)
 
 
 def _int(decision: dict, key: str) -> int | None:

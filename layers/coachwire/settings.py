@@ -16,7 +16,7 @@ _SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
 
 
 class StallRules(BaseSettings):
-    """Stall detection thresholds (issue: thresholds are configuration)."""
+    """Stall detection thresholds (thresholds are configuration)."""
 
     model_config = SettingsConfigDict(env_prefix="COACHWIRE_STALL_", frozen=True)
 
@@ -119,12 +119,12 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(120, ge=1, le=900)
     plan_days_per_level: int = 45
     nudge_items: int = Field(3, ge=1, le=10)
-    # A declined plan item is not suggested again for this many days (issue #4: co-created plans).
+    # A declined plan item is not suggested again for this many days (co-created plans).
     decline_cooldown_days: int = Field(90, ge=0, le=3650)
-    # Weekly model training fits on this many days of history before the run (issue #4).
+    # Weekly model training fits on this many days of history before the run.
     training_window_days: int = Field(365, ge=30, le=3650)
     stall: StallRules = Field(default_factory=StallRules)
-    # The employee's data rights (issue #5): retention, corrections and the published data-use policy.
+    # The employee's data rights: retention, corrections and the published data-use policy.
     retention: RetentionRules = Field(default_factory=RetentionRules)
     correction_escalation_days: int = Field(30, ge=1, le=365)
     hr_admin_email: str = "people-team@example.com"  # escalations go here (a shared HR mailbox)

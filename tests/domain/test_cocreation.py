@@ -1,4 +1,4 @@
-"""Co-created plans and opt-out (issue #4): decisions feed the recommender; opted out, nothing personal does."""
+"""Co-created plans and opt-out: decisions feed the recommender; opted out, nothing personal does."""
 
 from __future__ import annotations
 

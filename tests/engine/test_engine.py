@@ -1,4 +1,4 @@
-"""Engine (issue #4): factors, exact sums, deltas, versions, demographic isolation, batch = single, efficacy
+"""Engine: factors, exact sums, deltas, versions, demographic isolation, batch = single, efficacy
 shrinkage, and that the evaluation finds the planted signal."""
 
 from __future__ import annotations

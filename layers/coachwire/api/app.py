@@ -379,7 +379,7 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         return _json(200, {"crosswalk_id": crosswalk_id, "framework_id": framework_id,
                            "skills": len(mapping.skills), "items": len(mapping.items)})
 
-    rights.register(app, deps, caller)  # policy, export, corrections (issue #5)
+    rights.register(app, deps, caller)  # policy, export, corrections
 
     @app.get("/frameworks/<framework_id>/crosswalks", summary="The crosswalks of a framework")
     def list_crosswalks(framework_id: str) -> list[Crosswalk]:

@@ -1,4 +1,4 @@
-"""Routes for the employee's data rights (issue #5): the data-use policy, the export, and corrections.
+"""Routes for the employee's data rights: the data-use policy, the export, and corrections.
 
 Registered on the app by create_app; authorisation is access.py's, checked before anything is read."""
 

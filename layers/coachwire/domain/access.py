@@ -59,7 +59,7 @@ def plan_party(caller: Caller, employee_id: str, manager_id: str | None) -> Lite
     return None
 
 
-# -- the employee's data rights (issue #5) ----------------------------------------------------------------
+# -- the employee's data rights ----------------------------------------------------------------
 
 
 def may_export(caller: Caller, employee_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""Co-created plans and the personalisation switch (issue #4). Pure: records in, records out.
+"""Co-created plans and the personalisation switch. Pure: records in, records out.
 
 What employee and manager decided feeds the next recommendation: declined items are left out for a
 cooldown, agreed priorities reorder the candidates (the `agreed_priority` factor). With personalisation

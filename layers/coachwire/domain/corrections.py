@@ -1,4 +1,4 @@
-"""Correction requests (issue #5): the employee asks, HR decides with a reason, an approval changes the record.
+"""Correction requests: the employee asks, HR decides with a reason, an approval changes the record.
 Pure: records in, records out; every refusal is a DomainError naming the request field at fault."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The recommendation engine (issue #4): additive named factors, learned efficacy, versioned models, offline
+"""The recommendation engine: additive named factors, learned efficacy, versioned models, offline
 evaluation. Pure Python + numpy: no AWS, no I/O. The trigger services wire it in; nothing here reads a store.
 
 Modules: ``features`` (the closed feature list and the per-employee input record), ``efficacy`` (empirical-Bayes

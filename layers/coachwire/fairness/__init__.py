@@ -1,4 +1,4 @@
-"""Statistics core of scheduled bias audits of development recommendations (issue #5).
+"""Statistics core of scheduled bias audits of development recommendations.
 
 `run_audit(rows, AuditConfig())` -> `AuditResult` (per attribute and sex x race/ethnicity intersection: n, unknown
 count, recipients, rate, impact ratio with score CI, omnibus chi-square, pairwise Fisher / score tests, Holm across

@@ -39,14 +39,14 @@ class EmployeeProfile(Record):
     hris_updated_at: datetime | None = None
     role_effective_date: date | None = None
     last_stall_alert_at: datetime | None = None
-    # Opt-out of AI personalisation (issue #4): off → recommendations come from the role's core programme.
+    # Opt-out of AI personalisation: off → recommendations come from the role's core programme.
     personalisation_enabled: bool = True
     personalisation_changed_at: datetime | None = None
     # Co-created decisions that feed the recommender: item id → the date it was declined (not re-suggested
     # within the cooldown), and the skills employee and manager agreed to prioritise, most important first.
     declined_items: dict[str, date] = Field(default_factory=dict)
     agreed_priorities: list[str] = Field(default_factory=list)
-    # Leavers (issue #5): everything held about them is erased on `erase_after` by the retention sweep.
+    # Leavers: everything held about them is erased on `erase_after` by the retention sweep.
     leaving_date: date | None = None
     erase_after: date | None = None
     left_recorded_at: datetime | None = None

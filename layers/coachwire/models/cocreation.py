@@ -1,4 +1,4 @@
-"""Co-creation requests (issue #4): plan changes by employee and manager, and the personalisation switch.
+"""Co-creation requests: plan changes by employee and manager, and the personalisation switch.
 Strict: an unknown field or op is a 400 naming it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The employee's data rights (issue #5): correction requests and their decisions.
+"""The employee's data rights: correction requests and their decisions.
 
 Requests are strict (an unknown field is a 400 naming it). `evidence` and `reason` are free text: they live on
 the correction record, which the employee can read and export; the audit log keeps ids, codes and a hash.

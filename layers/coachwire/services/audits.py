@@ -346,7 +346,7 @@ def hr_notifications(settings: Settings, result: AuditRun, window: str, reviews:
         for subject, email in sorted(settings.hr_admins.items())]
 
 
-# -- model promotion (issue #4) ------------------------------------------------------------------------------
+# -- model promotion ------------------------------------------------------------------------------
 
 
 def shadow_facts(deps: Dependencies, model_version: str) -> tuple[RecommendationFact, ...]:

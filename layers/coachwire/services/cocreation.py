@@ -1,4 +1,4 @@
-"""Co-creation from the API (issue #4): the personalisation switch and plan changes.
+"""Co-creation from the API: the personalisation switch and plan changes.
 
 Both go through commit_for_employee like the triggers: read → decide → commit the profile (version-checked),
 the plan and a receipt in one transaction, re-reading on a lost race. Each request has its own id, which is

@@ -1,4 +1,4 @@
-"""The employee's data rights (issue #5): leavers marked for erasure, correction requests and HR's decisions,
+"""The employee's data rights: leavers marked for erasure, correction requests and HR's decisions,
 and the export of everything held about a person.
 
 Writes go through commit_for_employee like every trigger: read → decide → commit profile (version-checked),

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from coachwire.services.triggers import JobIncomplete, checkin_gap_nudge, stall_detection
 
+from tests.fakes import FAKE_NOW
 from tests.services.events import change_profile, checkin, gap, hire
 
 
@@ -32,7 +33,8 @@ def test_the_manager_of_a_stalled_employee_gets_an_alert_with_talking_points(dep
 
     assert result.outcome == "succeeded" and result.subject_id == "job:stall_detection"
     assert result.decision == {"scanned": 2, "stalled": 1, "in_cooldown": 0, "alerted": 1, "no_manager": 0,
-                               "left": 0, "manager_left": 0, "as_of": "2026-11-20"}
+                               "left": 0, "manager_left": 0, "as_of": "2026-11-20",
+                               "started_at": FAKE_NOW.isoformat()}  # when the run began: its status shows it
     (alert,) = deps.profiles.alerts_for_manager("mgr-1")
     assert alert.employee_id == "emp-1" and {r.code for r in alert.reasons} == {"low_activity"}
     assert any("System design" in point for point in alert.talking_points)

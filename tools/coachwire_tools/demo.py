@@ -30,8 +30,9 @@ import requests
 from coachwire import spine
 from coachwire.clock import SystemClock
 
+from coachwire_tools.client_settings import DEFAULT_API_URL
 from coachwire_tools.local.stack import LocalStack
-from coachwire_tools.report_cli import DEFAULT_API_URL, fetch_html
+from coachwire_tools.report_cli import fetch_html
 from coachwire_tools.sample_org.people import SAMPLE_PEOPLE, Person
 from coachwire_tools.sample_org.pilot import (
     PILOT_DAYS,

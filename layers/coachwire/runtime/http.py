@@ -7,14 +7,11 @@ import functools
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
+from coachwire.logs import logger
 from coachwire.runtime.wiring import aws_dependencies
 from coachwire.services.deps import Dependencies
 from coachwire.services.ingest import ingest, publish_delivery
 from coachwire.settings import Settings
-
-logger = Logger(service="coachwire")
 
 
 def json_response(status: int, body: dict) -> dict:

@@ -7,19 +7,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from coachwire import spine
+from coachwire.logs import logger
 from coachwire.models.coaching import AuditRecord
 from coachwire.runtime.wiring import aws_dependencies
 from coachwire.services.deps import Dependencies
 from coachwire.services.results import TriggerResult
 from coachwire.settings import Settings
-
-logger = Logger(service="coachwire")
 
 Service = Callable[[dict, Dependencies], TriggerResult]
 # A service told which delivery of its event this is (the EventBridge event id: the same on every redelivery of

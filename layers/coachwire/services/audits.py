@@ -10,7 +10,6 @@ there.
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,6 +28,7 @@ from coachwire.fairness.records import (
     RecommendationFact,
     review_id_for,
 )
+from coachwire.logs import logger
 from coachwire.models.audits import (
     AuditJob,
     AuditKind,
@@ -43,8 +43,6 @@ from coachwire.ports import AuditArchive
 from coachwire.services.deps import Dependencies
 from coachwire.services.results import TriggerResult
 from coachwire.settings import Settings
-
-log = logging.getLogger(__name__)
 
 CODE_VERSION = f"coachwire {__version__}"
 TRIGGER = "bias_audit"
@@ -238,7 +236,7 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
         "model_versions": list(result.manifest.model_versions), "verdicts": verdict_tally(result)})
     governance.put_audit(summary)  # type: ignore[union-attr]
     if result.flags and not notes:
-        log.warning("bias audit %s flagged %d comparisons but no HR admin is configured (COACHWIRE_HR_ADMINS)",
+        logger.warning("bias audit %s flagged %d comparisons but no HR admin is configured (COACHWIRE_HR_ADMINS)",
                     audit_id, len(result.flags))
     return TriggerResult("succeeded", f"audit:{audit_id}", _decision(summary),
                          notification_ids=tuple(n.notification_id for n in notes))
@@ -386,7 +384,7 @@ def model_review_reminder(detail: dict, deps: Dependencies) -> TriggerResult:
         for subject, email in sorted(deps.settings.hr_admins.items())]
     deps.governance.queue_notifications(notes)  # type: ignore[union-attr]
     if not notes:
-        log.warning("the yearly model review reminder found no HR admin to tell (COACHWIRE_HR_ADMINS)")
+        logger.warning("the yearly model review reminder found no HR admin to tell (COACHWIRE_HR_ADMINS)")
     return TriggerResult("succeeded" if notes else "no_action", "job:model_review_reminder",
                          {"year": year, "hr_admins_notified": len(notes), "open_reviews": len(open_reviews_)},
                          notification_ids=tuple(n.notification_id for n in notes),

@@ -18,17 +18,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aws_lambda_powertools import Logger
-
 from coachwire import spine
 from coachwire.errors import DomainError
+from coachwire.logs import logger
 from coachwire.models.coaching import AuditRecord
 from coachwire.models.events import DATA_MODELS, CanonicalEvent
 from coachwire.ports import ParkedEvent, ParkedEventStore, RetentionStore
 from coachwire.services.deps import Dependencies
 from coachwire.services.references import resolve_references
-
-logger = Logger(service="coachwire")
 
 INGEST = "ingest_webhook"  # parked events are ingest's: their audit entries and counts sit with its others
 

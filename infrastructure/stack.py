@@ -74,6 +74,7 @@ class CoachwireStack(Stack):
         functions += [(construct_id(n), f.function) for n, f in self.http_functions.items()]
         self.monitoring.watch_functions(functions)
         self.monitoring.watch_trigger_failures([(construct_id(n), t.function) for n, t in self.triggers.items()])
+        self.monitoring.watch_trigger_rejections([(construct_id(n), t.function) for n, t in self.triggers.items()])
         self.monitoring.watch_queue_ages(
             [(construct_id(n), t.queue, t.trigger.timeout_seconds) for n, t in self.triggers.items()],
             config.queue_age_alarm_minutes,

@@ -98,6 +98,14 @@ class Monitoring(Construct):
             self._alarm(f"{label}FailedFirings", metric_filter.metric(period=PERIOD, statistic="Sum"),
                         f"{label}: a firing failed (it will be retried, then dead-lettered): see the audit log")
 
+    def watch_trigger_rejections(self, functions: Iterable[tuple[str, lambda_.Function]]) -> None:
+        """An event ingest accepted whose ids no longer resolve when its trigger runs is rejected, not retried: the
+        HRIS got a 202, so only ops can hear of it."""
+        for label, fn in functions:
+            self._alarm_on_log_line(f"{label}RejectedEvents", f"{label}RejectedEvents", fn, spine.TRIGGER_REJECTED_LOG,
+                                    f"{label}: an accepted event was rejected when processed (an id that no longer "
+                                    "resolves): see the audit log (outcome rejected, the field named)")
+
     def _alarm_on_log_line(self, metric_name: str, alarm_id: str, fn: lambda_.Function, message: str,
                            description: str) -> None:
         metric_filter = logs.MetricFilter(

@@ -46,6 +46,9 @@ PARKED_EVENT_EXPIRED_LOG = "parked event expired"
 # Logged by profile_sync for a parked event whose ids do not resolve once its employee is known (the HRIS got a
 # 202 for it, so nobody else learns of it); the CDK app alarms on it.
 PARKED_EVENT_REJECTED_LOG = "parked event rejected on replay"
+# Logged by any trigger for an event whose ids no longer resolve when it is processed (accepted at ingest, then
+# overtaken: a role change to another framework before its check-in, an erasure): recorded as `rejected`, alarmed.
+TRIGGER_REJECTED_LOG = "trigger rejected event"
 
 
 @dataclass(frozen=True)

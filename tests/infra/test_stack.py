@@ -879,6 +879,20 @@ def test_a_parked_event_that_expires_or_is_rejected_on_replay_raises_an_alarm(sy
     assert len(alarms) == 1 and [ref_id(x) for x in alarms[0]["AlarmActions"]] == [topic_id]
 
 
+def test_every_trigger_alarms_on_an_event_it_rejected(synth: Synth) -> None:
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    filters = {ref_id(f["Properties"]["LogGroupName"]): f["Properties"]
+               for f in synth.of_type("AWS::Logs::MetricFilter").values()
+               if f["Properties"]["FilterPattern"] == f'{{ $.message = "{spine.TRIGGER_REJECTED_LOG}" }}'}
+    for trigger in spine.TRIGGERS:
+        log_group = ref_id(synth.props(trigger_wiring(synth, trigger).function_id)["LoggingConfig"]["LogGroup"])
+        metric = filters[log_group]["MetricTransformations"][0]
+        (alarm,) = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+                    if a["Properties"].get("MetricName") == metric["MetricName"]]
+        assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id], trigger.name
+    assert len(filters) == len(spine.TRIGGERS)
+
+
 def test_every_alarm_is_in_the_operations_runbook(synth: Synth) -> None:
     runbook = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
     alarms = synth.of_type("AWS::CloudWatch::Alarm")

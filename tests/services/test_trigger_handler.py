@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -35,16 +36,38 @@ def test_three_deliveries_of_one_event_are_one_counted_outcome_and_one_message_r
     assert len(deps.outbox.items) == 1
 
 
+class UnreachableProfiles:
+    """DynamoDB down: a cause a retry can outlive."""
+
+    def get(self, employee_id):
+        raise ConnectionError("profiles table unreachable")
+
+
 def test_a_failing_record_is_audited_by_type_counted_as_an_attempt_and_raised_for_the_retry(deps):
-    handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=deps)
-    detail = checkin("emp-404", "mgr-1", [gap("design", 1)], event_id="msg_unknown")
-    with pytest.raises(Exception, match="unknown employee"):
+    handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=replace(deps, profiles=UnreachableProfiles()))
+    detail = checkin("emp-1", "mgr-1", [gap("design", 1)], event_id="msg_unreachable")
+    with pytest.raises(ConnectionError):
         handler.process_record(record(detail, receives=2))
-    (failed,) = deps.audit.for_event("msg_unknown")
-    assert (failed.outcome, failed.error_type, failed.decision) == ("failed", "UnknownReference",
+    (failed,) = deps.audit.for_event("msg_unreachable")
+    assert (failed.outcome, failed.error_type, failed.decision) == ("failed", "ConnectionError",
                                                                     {"receive_count": 2})
     assert deps.stats.all()["checkin_gap_nudge"] == {"attempts": 1, "failed_attempts": 1}
     assert deps.events.published == []
+
+
+def test_an_event_whose_ids_no_longer_resolve_is_rejected_once_not_retried_and_logged_for_the_alarm(deps, caplog):
+    # Accepted at ingest, then overtaken (here: the employee is gone by the time the trigger runs). No retry can
+    # fix it, so it must not loop into the DLQ: a terminal, counted `rejected` naming the field, and a log line.
+    handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=deps)
+    detail = checkin("emp-404", "mgr-1", [gap("design", 1)], event_id="msg_overtaken")
+    handler.process_record(record(detail, receives=1))  # no exception: the record is done
+    (rejected,) = deps.audit.for_event("msg_overtaken")
+    assert (rejected.outcome, rejected.decision) == ("rejected", {"field": "data.employee_id",
+                                                                 "reason": "UnknownReference"})
+    assert deps.stats.all()["checkin_gap_nudge"] == {"attempts": 1, "rejected": 1}
+    alarmed = [r for r in caplog.records if r.getMessage() == spine.TRIGGER_REJECTED_LOG]
+    assert [(r.event_id, r.field) for r in alarmed] == [("msg_overtaken", "data.employee_id")]
+    assert deps.events.published == [] and deps.outbox.items == {}
 
 
 def test_a_jobs_alerts_are_audited_per_employee_and_the_run_counted_once(deps):

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from coachwire import spine
+from coachwire.errors import DomainError
 from coachwire.logs import logger
 from coachwire.models.coaching import AuditRecord
 from coachwire.runtime.wiring import aws_dependencies
@@ -84,6 +85,14 @@ class TriggerHandler:
             else:
                 firing = self.service(detail, deps)  # type: ignore[misc]
             self._publish(deps, firing)
+        except DomainError as err:
+            # Data that no retry can fix (an id that stopped resolving: a role change overtook a check-in, the
+            # employee was erased): a terminal, audited, alarmed rejection instead of retries into the DLQ.
+            firing = TriggerResult("rejected", subject, {"field": err.field, "reason": type(err).__name__})
+            self._record(deps, firing, event_id)
+            logger.error(spine.TRIGGER_REJECTED_LOG, extra={"trigger": self.trigger.name, "event_id": event_id,
+                                                            "field": err.field})
+            return
         except Exception as err:
             self._record(deps, TriggerResult("failed", subject, {"receive_count": _receive_count(record)}),
                          event_id, error_type=type(err).__name__)

@@ -144,6 +144,7 @@ def test_a_bias_audit_runs_from_the_command_line(server):
     env = {**env, "COACHWIRE_TOKEN": cli(env, "local", "token", "--role", "hr_admin", "--sub", "hr-1")}
     out = cli(env, "audit", "run", "--window", window, "--url", base)
     assert f"of {window}: completed" in out and "report: GET" in out
+    assert "open it: coachwire report open '/audits/" in out
     listed = get(base, env, "/audits", "hr_admin", "hr-1")["audits"]
     assert [a["window"] for a in listed] == [window]
 

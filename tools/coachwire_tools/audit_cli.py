@@ -105,6 +105,7 @@ def _describe(answer: dict, base: str) -> str:
     if summary["review_ids"]:
         lines.append(f"  review cases: {', '.join(summary['review_ids'])} (GET {base}/reviews)")
     lines.append(f"  report: GET {base}{answer['report_url']}")
+    lines.append(f"  open it: coachwire report open '{answer['report_url']}'")
     return "\n".join(lines)
 
 

@@ -81,6 +81,7 @@ class CoachwireStack(Stack):
         )
         self.monitoring.watch_parked_expiries(self.triggers["retention_sweep"].function)
         self.monitoring.watch_parked_rejections(self.triggers["profile_sync"].function)
+        self.monitoring.watch_unknown_deliveries(self.triggers["notification_delivery"].function)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "EventBusName", value=self.ingest.bus.event_bus_name)

@@ -106,6 +106,13 @@ class Monitoring(Construct):
                                     f"{label}: an accepted event was rejected when processed (an id that no longer "
                                     "resolves): see the audit log (outcome rejected, the field named)")
 
+    def watch_unknown_deliveries(self, delivery: lambda_.Function) -> None:
+        """E-mail is sent at most once: one whose outcome is unknown is not resent, so a person may miss it."""
+        self._alarm_on_log_line("DeliveryOutcomeUnknown", "NotificationDeliveryOutcomeUnknown", delivery,
+                                spine.DELIVERY_UNKNOWN_LOG,
+                                "notification_delivery: an e-mail may not have been sent and will not be resent: "
+                                "see GET /notifications (status delivery_unknown)")
+
     def _alarm_on_log_line(self, metric_name: str, alarm_id: str, fn: lambda_.Function, message: str,
                            description: str) -> None:
         metric_filter = logs.MetricFilter(

@@ -49,6 +49,9 @@ PARKED_EVENT_REJECTED_LOG = "parked event rejected on replay"
 # Logged by any trigger for an event whose ids no longer resolve when it is processed (accepted at ingest, then
 # overtaken: a role change to another framework before its check-in, an erasure): recorded as `rejected`, alarmed.
 TRIGGER_REJECTED_LOG = "trigger rejected event"
+# Logged by notification_delivery when it cannot know whether SES sent a message (a lost reply, a sender that died
+# mid-send): the message is never resent, so someone should check with the recipient. The CDK app alarms on it.
+DELIVERY_UNKNOWN_LOG = "notification delivery outcome unknown"
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,12 @@ def test_a_move_resent_after_a_lost_reply_succeeds(deps, uid):
     assert deps.outbox.get(nid).status == "sent"
     with pytest.raises(ClientError):
         deps.outbox.mark_unknown(nid)
+
+
+def test_a_send_given_up_as_unknown_by_a_concurrent_copy_is_still_recorded_sent(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    deps.outbox.mark_unknown(nid)  # a copy decided it could not know
+    deps.outbox.mark_sent(nid, "ses-1", AT)  # the holder's send went out after all
+    stored = deps.outbox.get(nid)
+    assert (stored.status, stored.provider_message_id) == ("sent", "ses-1")

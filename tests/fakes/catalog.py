@@ -8,6 +8,9 @@ from coachwire.ports import RoleConflict, VersionConflict
 
 
 class FakeCatalogStore:
+    def forget_cached(self) -> None:
+        self.forgotten = getattr(self, "forgotten", 0) + 1  # nothing is cached here: count the calls
+
     def __init__(self) -> None:
         self.versions_by_id: dict[tuple[str, str], str] = {}  # (framework_id, version) → Framework JSON
         self.current: dict[str, str] = {}  # framework_id → version

@@ -57,18 +57,18 @@ class FakeOutboxStore:
         item.update(status="sending", lease_until=lease, claimed_by=claimed_by, attempts=item["attempts"] + 1)
         return self._from_item(item)
 
-    def _move(self, notification_id: str, status: str, expect: str, **extra: str) -> None:
+    def _move(self, notification_id: str, status: str, expect: str | tuple[str, ...], **extra: str) -> None:
         item = self.items.get(notification_id)
         if item is not None and item["status"] == status:
             return  # the same move resent after a lost reply: it had taken effect
-        if item is None or item["status"] != expect:
+        if item is None or item["status"] not in ((expect,) if isinstance(expect, str) else expect):
             raise condition_failed("UpdateItem")
         item.update(status=status, **extra)
         item.pop("lease_until", None)
         item.pop("claimed_by", None)
 
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
-        self._move(notification_id, "sent", "sending", provider_message_id=provider_message_id,
+        self._move(notification_id, "sent", ("sending", "delivery_unknown"), provider_message_id=provider_message_id,
                    sent_at=sent_at.isoformat())
 
     def release(self, notification_id: str, final: bool) -> None:

@@ -65,7 +65,7 @@ def test_a_sender_that_died_mid_send_is_never_resent(deps, outbox_note):
         notification_delivery({"notification_id": outbox_note.notification_id}, d)
     later = with_sender(deps, sender, FixedClock(NOW + timedelta(minutes=5)))
     result = notification_delivery({"notification_id": outbox_note.notification_id}, later)
-    assert result.outcome == "failed" and result.decision["status"] == "delivery_unknown"
+    assert result.outcome == "no_action" and result.decision["status"] == "delivery_unknown"
     assert sender.sent == [] and d.outbox.get(outbox_note.notification_id).status == "delivery_unknown"
 
 
@@ -96,7 +96,7 @@ def test_a_send_whose_reply_was_lost_is_never_resent(deps, outbox_note):
     d = with_sender(deps, sender)
     first = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-1")
     again = notification_delivery({"notification_id": outbox_note.notification_id}, d, "evt-1")
-    assert first.outcome == "failed" and first.decision["status"] == "delivery_unknown"
+    assert first.outcome == "no_action" and first.decision["status"] == "delivery_unknown"
     assert again.outcome == "no_action" and sender.calls == 1
     assert d.outbox.get(outbox_note.notification_id).status == "delivery_unknown"
 
@@ -118,7 +118,7 @@ def test_a_retry_of_the_attempt_holding_the_lease_is_settled_without_resending(d
     assert d.outbox.claim(outbox_note.notification_id, NOW, 120, claimed_by="evt-holder") is not None
     retry = notification_delivery({"notification_id": outbox_note.notification_id},
                                   with_sender(deps, sender, FixedClock(NOW + timedelta(seconds=2))), "evt-holder")
-    assert retry.outcome == "failed" and retry.decision == {
+    assert retry.outcome == "no_action" and retry.decision == {
         "notification_id": outbox_note.notification_id, "status": "delivery_unknown",
         "reason": "attempt_ended_mid_send"}
     assert sender.sent == [] and d.outbox.get(outbox_note.notification_id).status == "delivery_unknown"

@@ -46,3 +46,49 @@ def test_a_refusal_by_ses_is_an_ordinary_error(stack, ses_requests) -> None:
         SesEmailSender("not-verified@example.org").send("emp-1@example.com", "Hello", "Body")
     assert refused.value.response["Error"]["Code"] == "MessageRejected"
     assert ses_requests.count == 1
+
+
+@pytest.fixture
+def throttled(stack, monkeypatch):
+    """SES answers Throttling to the first `times` requests (a 400 answer: nothing was sent)."""
+    from coachwire.adapters import messaging
+
+    monkeypatch.setattr(messaging, "THROTTLE_BACKOFF_SECONDS", 0.01)
+
+    class Throttle:
+        times = 0
+        calls = 0
+
+    def on_call(model, **_):
+        Throttle.calls += 1
+        if Throttle.calls <= Throttle.times:
+            return _throttling_answer()
+        return None
+
+    events = client("ses", total_attempts=1).meta.events
+    events.register("before-call.ses.SendEmail", on_call)
+    yield Throttle
+    events.unregister("before-call.ses.SendEmail", on_call)
+
+
+def _throttling_answer():
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse("https://email.example", 400, {}, None), {
+        "Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."},
+        "ResponseMetadata": {"HTTPStatusCode": 400, "HTTPHeaders": {}, "RetryAttempts": 0}}
+
+
+def test_throttling_is_waited_out_inside_one_delivery(stack, throttled) -> None:
+    throttled.times = 2
+    assert SesEmailSender(stack.settings.sender_email).send("emp-1@example.com", "Hello", "Body")
+    assert throttled.calls == 3
+
+
+def test_throttling_that_does_not_end_is_an_ordinary_error_for_the_queue_to_retry(stack, throttled) -> None:
+    from coachwire.adapters.messaging import THROTTLE_RETRIES
+
+    throttled.times = 99
+    with pytest.raises(ClientError) as refused:
+        SesEmailSender(stack.settings.sender_email).send("emp-1@example.com", "Hello", "Body")
+    assert refused.value.response["Error"]["Code"] == "Throttling" and throttled.calls == THROTTLE_RETRIES + 1

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from coachwire import spine
 from coachwire.clock import FixedClock
 from coachwire.errors import UnknownReference
 from coachwire.models.coaching import Notification
@@ -68,9 +69,18 @@ def test_a_lost_reply_is_never_resent(deps):
     nid = queued(d)
     first, again = deliver(d), deliver(d)
     assert (first.outcome, first.decision["status"], first.decision["reason"]) == (
-        "failed", "delivery_unknown", "send_outcome_unknown")
+        "no_action", "delivery_unknown", "send_outcome_unknown")
     assert again.outcome == "no_action" and d.email.calls == 1
     assert d.outbox.get(nid).status == "delivery_unknown"
+
+
+def test_an_unknown_outcome_is_logged_for_the_alarm_with_ids_only(deps, caplog):
+    d = replace(deps, email=RecordingEmailSender([EmailOutcomeUnknown("ReadTimeoutError")]))
+    nid = queued(d)
+    deliver(d)
+    (alarmed,) = [r for r in caplog.records if r.getMessage() == spine.DELIVERY_UNKNOWN_LOG]
+    assert (alarmed.notification_id, alarmed.reason) == (nid, "send_outcome_unknown")
+    assert "emp-1@example.com" not in caplog.text
 
 
 def test_a_sender_that_died_mid_send_is_waited_for_then_settled_unknown(deps):
@@ -80,7 +90,7 @@ def test_a_sender_that_died_mid_send_is_waited_for_then_settled_unknown(deps):
         deliver(deps)
     later = replace(deps, clock=FixedClock(FAKE_NOW + timedelta(seconds=deps.settings.delivery_lease_seconds + 1)))
     result = deliver(later)
-    assert (result.outcome, result.decision["reason"]) == ("failed", "lease_expired")
+    assert (result.outcome, result.decision["reason"]) == ("no_action", "lease_expired")
     assert deps.email.sent == [] and deps.outbox.get(nid).status == "delivery_unknown"
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from coachwire import spine
+from coachwire.errors import UnknownReference
 from coachwire.runtime.trigger import TriggerHandler
 from coachwire.services.triggers import checkin_gap_nudge, stall_detection
 
@@ -60,11 +61,16 @@ def test_an_event_whose_ids_no_longer_resolve_is_rejected_once_not_retried_and_l
     # fix it, so it must not loop into the DLQ: a terminal, counted `rejected` naming the field, and a log line.
     handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=deps)
     detail = checkin("emp-404", "mgr-1", [gap("design", 1)], event_id="msg_overtaken")
-    handler.process_record(record(detail, receives=1))  # no exception: the record is done
-    (rejected,) = deps.audit.for_event("msg_overtaken")
+    # The first receive may only have met a stale cached catalog: it reads afresh on the retry.
+    with pytest.raises(UnknownReference):
+        handler.process_record(record(detail, receives=1))
+    assert deps.catalog.forgotten == 1
+    handler.process_record(record(detail, receives=2))  # no exception: the record is done
+    failed, rejected = deps.audit.for_event("msg_overtaken")
+    assert failed.outcome == "failed"
     assert (rejected.outcome, rejected.decision) == ("rejected", {"field": "data.employee_id",
                                                                  "reason": "UnknownReference"})
-    assert deps.stats.all()["checkin_gap_nudge"] == {"attempts": 1, "rejected": 1}
+    assert deps.stats.all()["checkin_gap_nudge"] == {"attempts": 2, "failed_attempts": 1, "rejected": 1}
     alarmed = [r for r in caplog.records if r.getMessage() == spine.TRIGGER_REJECTED_LOG]
     assert [(r.event_id, r.field) for r in alarmed] == [("msg_overtaken", "data.employee_id")]
     assert deps.events.published == [] and deps.outbox.items == {}
@@ -82,3 +88,19 @@ def test_a_jobs_alerts_are_audited_per_employee_and_the_run_counted_once(deps):
     assert deps.stats.all()["stall_detection"] == {"attempts": 1, "succeeded": 1}  # the run, not the employee
     (to_manager,) = deps.outbox.for_recipient("mgr-1")
     assert deps.events.details(spine.NOTIFICATION_QUEUED) == [{"notification_id": to_manager.notification_id}]
+
+
+def test_a_redelivery_whose_data_changed_after_its_firing_committed_republishes_instead_of_rejecting(deps):
+    # The check-in committed (nudge queued, receipt written), then the publish failed; before the retry a role
+    # change moved the employee to a framework without the rated skill. The retry must not reject what was done.
+    hire(deps)
+    detail = checkin("emp-1", "mgr-1", [gap("design", 1)], event_id="msg_committed")
+    first = checkin_gap_nudge(detail, deps)
+    assert first.outcome == "succeeded" and first.notification_ids
+    other = deps.profiles.get("emp-1").model_copy(update={"framework_id": "fw-elsewhere"})
+    deps.profiles.items[("EMP#emp-1", "PROFILE")]["doc"] = other.model_dump_json()
+    handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge, deps=deps)
+    handler.process_record(record(detail, "bus-retry", receives=2))
+    assert deps.audit.for_event("msg_committed")[-1].outcome == "duplicate"
+    assert [q["notification_id"] for q in deps.events.details(spine.NOTIFICATION_QUEUED)] == \
+        list(first.notification_ids)

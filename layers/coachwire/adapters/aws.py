@@ -10,7 +10,7 @@ from botocore.config import Config
 
 
 @functools.cache
-def client(service: str, total_attempts: int = 6):
+def client(service: str, *, total_attempts: int = 6):
     """`total_attempts=1` for calls that must not be resent blindly (the SDK retries read timeouts too)."""
     config = Config(retries={"mode": "standard", "total_max_attempts": total_attempts}, connect_timeout=3,
                     read_timeout=10)

@@ -344,10 +344,15 @@ class DynamoCatalogStore:
         hit = self._cache.get(key)
         if hit and time.monotonic() - hit[0] < self.CACHE_SECONDS:
             return hit[1]
-        item = client("dynamodb").get_item(TableName=self.table, Key={"pk": _s(pk), "sk": _s(sk)}).get("Item")
+        # Consistent: a miss is rare (cached a minute), and a publish must be seen by the next read after it.
+        item = client("dynamodb").get_item(TableName=self.table, Key={"pk": _s(pk), "sk": _s(sk)},
+                                           ConsistentRead=True).get("Item")
         value = _doc(item) if item else None
         self._cache[key] = (time.monotonic(), value)
         return value
+
+    def forget_cached(self) -> None:
+        self._cache.clear()
 
     def framework(self, framework_id: str) -> Framework | None:
         doc = self._get(f"FRAMEWORK#{framework_id}", "CURRENT")
@@ -504,9 +509,11 @@ class DynamoOutboxStore:
             raise
         return self._from_item(out["Attributes"])
 
-    def _set_status(self, notification_id: str, status: str, expect: str, extra: dict[str, str]) -> None:
+    def _set_status(self, notification_id: str, status: str, expect: str | tuple[str, ...],
+                    extra: dict[str, str]) -> None:
         names = {"#st": "status"}
-        values = {":new": _s(status), ":expect": _s(expect)}
+        expected = (expect,) if isinstance(expect, str) else expect
+        values = {":new": _s(status), **{f":expect{i}": _s(e) for i, e in enumerate(expected)}}
         sets = ["#st = :new"]
         for i, (name, value) in enumerate(extra.items()):
             sets.append(f"{name} = :v{i}")
@@ -515,7 +522,8 @@ class DynamoOutboxStore:
             client("dynamodb").update_item(
                 TableName=self.table, Key={"notification_id": _s(notification_id)},
                 UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until, claimed_by",
-                ConditionExpression="#st = :expect", ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                ConditionExpression="#st IN (" + ", ".join(f":expect{i}" for i in range(len(expected))) + ")",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as err:
             current = _refused_item(err)
@@ -524,7 +532,9 @@ class DynamoOutboxStore:
             raise
 
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
-        self._set_status(notification_id, "sent", "sending",
+        # From delivery_unknown too: a concurrent copy may have given up on a send that did go out; SES's message id
+        # settles it.
+        self._set_status(notification_id, "sent", ("sending", "delivery_unknown"),
                          {"provider_message_id": provider_message_id, "sent_at": sent_at.isoformat()})
 
     def release(self, notification_id: str, final: bool) -> None:

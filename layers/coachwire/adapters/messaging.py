@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
@@ -42,23 +43,35 @@ class EventBridgePublisher:
         return len(details)
 
 
+THROTTLED = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
+THROTTLE_RETRIES = 3
+THROTTLE_BACKOFF_SECONDS = 0.2
+
+
 class SesEmailSender:
     def __init__(self, sender: str) -> None:
         self.sender = sender
 
     def send(self, to: str, subject: str, body: str) -> str:
-        # One HTTP attempt per call (SES has no idempotency key): the SDK's own retry would resend after a
-        # read timeout, when SES may already have accepted. The queue retries what SES refused.
-        try:
-            out = client("ses", total_attempts=1).send_email(
-                Source=self.sender, Destination={"ToAddresses": [to]},
-                Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                         "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
-        except (ClientError, EndpointConnectionError, ConnectTimeoutError):
-            raise  # SES answered with an error, or was never reached: not sent
-        except Exception as err:  # read timeout, connection dropped mid-request: SES may have sent it
-            raise EmailOutcomeUnknown(type(err).__name__) from err
-        return out["MessageId"]
+        # One HTTP attempt per call (SES has no idempotency key): the SDK's own retry would resend after a read
+        # timeout, when SES may already have accepted. Throttling is an answer, so nothing was sent: retried here,
+        # with backoff, rather than spending one of the message's few deliveries on it.
+        for attempt in range(THROTTLE_RETRIES + 1):
+            try:
+                out = client("ses", total_attempts=1).send_email(
+                    Source=self.sender, Destination={"ToAddresses": [to]},
+                    Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                             "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+                return out["MessageId"]
+            except ClientError as err:
+                if err.response["Error"]["Code"] not in THROTTLED or attempt == THROTTLE_RETRIES:
+                    raise  # SES answered with an error: not sent
+                time.sleep(THROTTLE_BACKOFF_SECONDS * 2 ** attempt)
+            except (EndpointConnectionError, ConnectTimeoutError):
+                raise  # SES was never reached: not sent
+            except Exception as err:  # read timeout, connection dropped mid-request: SES may have sent it
+                raise EmailOutcomeUnknown(type(err).__name__) from err
+        raise AssertionError("unreachable")
 
 
 class SqsQueueDepths:

@@ -86,23 +86,33 @@ class TriggerHandler:
                 firing = self.service(detail, deps)  # type: ignore[misc]
             self._publish(deps, firing)
         except DomainError as err:
+            if _receive_count(record) < REJECT_ON_RECEIVE:
+                # Maybe only a stale view (the catalog is cached per container, its reads eventually consistent):
+                # read afresh on the retry, which comes after the visibility timeout.
+                deps.catalog.forget_cached()
+                self._fail(deps, record, event_id, subject, err)
+                raise
             # Data that no retry can fix (an id that stopped resolving: a role change overtook a check-in, the
             # employee was erased): a terminal, audited, alarmed rejection instead of retries into the DLQ.
-            firing = TriggerResult("rejected", subject, {"field": err.field, "reason": type(err).__name__})
+            firing = TriggerResult("rejected", subject or _job_subject(self.trigger.name, self.job),
+                                   {"field": err.field, "reason": type(err).__name__})
             self._record(deps, firing, event_id)
             logger.error(spine.TRIGGER_REJECTED_LOG, extra={"trigger": self.trigger.name, "event_id": event_id,
                                                             "field": err.field})
             return
         except Exception as err:
-            self._record(deps, TriggerResult("failed", subject, {"receive_count": _receive_count(record)}),
-                         event_id, error_type=type(err).__name__)
-            # Type and ids only: messages and bodies may carry personal data.
-            logger.error("trigger failed", extra={"trigger": self.trigger.name, "event_id": event_id,
-                                                  "error_type": type(err).__name__})
+            self._fail(deps, record, event_id, subject, err)
             raise
         self._record(deps, firing, event_id)
         logger.info("trigger fired", extra={"trigger": self.trigger.name, "event_id": event_id,
                                             "outcome": firing.outcome})
+
+    def _fail(self, deps: Dependencies, record: SQSRecord, event_id: str, subject: str, err: Exception) -> None:
+        self._record(deps, TriggerResult("failed", subject, {"receive_count": _receive_count(record)}),
+                     event_id, error_type=type(err).__name__)
+        # Type and ids only: messages and bodies may carry personal data.
+        logger.error("trigger failed", extra={"trigger": self.trigger.name, "event_id": event_id,
+                                              "error_type": type(err).__name__})
 
     def _publish(self, deps: Dependencies, result: TriggerResult) -> None:
         for notification_id in result.notification_ids:
@@ -117,6 +127,14 @@ class TriggerHandler:
             recorded_at=deps.clock.now(), recommender_version=result.recommender_version,
             framework_version=result.framework_version, decision=result.decision, error_type=error_type),
             counted=counted, once_per_event=True)
+
+
+# A domain error is retried once (a stale cached catalog heals), then rejected for good on this receive.
+REJECT_ON_RECEIVE = 2
+
+
+def _job_subject(trigger_name: str, job: JobService | None) -> str:
+    return f"job:{trigger_name}" if job is not None else ""
 
 
 def _receive_count(record: SQSRecord) -> int:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from coachwire import spine
 from coachwire.domain.retention import has_left
 from coachwire.errors import UnknownReference
+from coachwire.logs import logger
 from coachwire.models.coaching import Notification, Outcome
 from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.deps import Dependencies
@@ -63,10 +65,12 @@ def _leaver_involved(deps: Dependencies, note: Notification, today: date) -> str
 
 
 def _unknown(deps: Dependencies, recipient_id: str, notification_id: str, reason: str) -> TriggerResult:
-    # SES may have accepted it: never resend (at most once wins for e-mail). Terminal, counted, alarmed as failed.
+    # SES may have accepted it: never resend (at most once wins for e-mail). The firing ends here (nothing more will
+    # be done for it); the log line pages, since the person may never have had the message.
     deps.outbox.mark_unknown(notification_id)
-    return TriggerResult("failed", recipient_id, {"notification_id": notification_id,
-                                                  "status": "delivery_unknown", "reason": reason})
+    logger.error(spine.DELIVERY_UNKNOWN_LOG, extra={"notification_id": notification_id, "reason": reason})
+    return TriggerResult("no_action", recipient_id, {"notification_id": notification_id,
+                                                     "status": "delivery_unknown", "reason": reason})
 
 
 def _not_claimed(deps: Dependencies, notification_id: str, now: datetime, delivery_id: str) -> TriggerResult:

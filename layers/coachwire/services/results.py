@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
+from coachwire.errors import DomainError
 from coachwire.models.coaching import EmployeeProfile, Outcome
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, Receipt
 from coachwire.services.deps import Dependencies
@@ -44,7 +45,15 @@ def commit_for_employee(deps: Dependencies, employee_id: str, trigger: str, even
     """
     for _ in range(MAX_COMMIT_ATTEMPTS):
         profile = deps.profiles.get(employee_id)
-        change, result = compute(profile)
+        try:
+            change, result = compute(profile)
+        except DomainError:
+            # A redelivery whose data changed since its first firing committed (a role change in between): the
+            # receipt says what was done, and its notifications must still be republished, not rejected.
+            first = deps.profiles.receipt(employee_id, trigger, event_id)
+            if first is None:
+                raise
+            return replace(TriggerResult.from_dict(first), outcome="duplicate")
         receipt = Receipt(trigger=trigger, event_id=event_id, result=result.to_dict(), recorded_at=deps.clock.now())
         if change is None:
             if profile is None:

@@ -98,3 +98,10 @@ def test_the_suggested_next_step_is_the_quickest_item_for_the_next_level():
     assert scored[0].item.item_id == "design-l2"  # ranks first (tie broken by id) but takes 60 minutes
     assert stall.smallest_next_step(scored, design_gap).item.item_id == "design-l2-practice"
     assert stall.smallest_next_step([], design_gap) is None
+
+
+
+def test_a_steps_effort_reads_in_minutes_or_hours() -> None:
+    from coachwire.domain.stall import effort
+
+    assert [effort(m) for m in (60, 119, 120, 150, 600, 2400)] == ["60 min", "119 min", "2 h", "2.5 h", "10 h", "40 h"]

@@ -72,7 +72,7 @@ def talking_points(profile: EmployeeProfile, finding: StallFinding, gaps: list[S
                           f"looks like now.{example}")
     for gap in gaps[:2]:
         step = smallest_next_step(next_steps, gap)
-        suggestion = (f" A small next step: \u201c{step.item.title}\u201d ({step.item.duration_minutes} min)."
+        suggestion = (f" A small next step: \u201c{step.item.title}\u201d ({effort(step.item.duration_minutes)})."
                       if step else "")
         where = f"level {gap.current_level}" if gap.current_level else "not yet rated"
         points.append(f"{gap.skill_name}: {where} against a {profile.career_stage}-stage benchmark "
@@ -109,3 +109,11 @@ def build_alert(profile: EmployeeProfile, finding: StallFinding, points: list[st
         created_at=created_at,
         source_event_id=source_event_id,
     )
+
+
+def effort(minutes: int) -> str:
+    """How long a step takes, as a manager reads it: "45 min", "2 h", "40 h" (a task spread over weeks)."""
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes / 60
+    return f"{hours:.0f} h" if hours >= 10 or hours.is_integer() else f"{hours:.1f} h"

@@ -1,7 +1,7 @@
 """Performance check-in flags a gap → learning assigned and the employee nudged."""
 
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.triggers import checkin_gap_nudge
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
 
 handler = TriggerHandler("checkin_gap_nudge", checkin_gap_nudge)
 

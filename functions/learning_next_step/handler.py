@@ -1,7 +1,7 @@
 """Learning completed → evidence recorded, item done, next recommendation queued."""
 
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.triggers import learning_next_step
+from coachwire.services.learning_next_step import learning_next_step
 
 handler = TriggerHandler("learning_next_step", learning_next_step)
 

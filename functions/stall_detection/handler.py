@@ -1,7 +1,7 @@
 """Daily (EventBridge Scheduler) or on demand: stalled development → manager alert with 1:1 talking points."""
 
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.triggers import stall_detection
+from coachwire.services.stall_detection import stall_detection
 
 handler = TriggerHandler("stall_detection", job=stall_detection)
 

@@ -133,7 +133,7 @@ GOVERNANCE = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")
 WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 # A firing that decides on a profile without changing it still commits its receipt (and any correction) on condition
 # that the profile's version is unchanged: a ConditionCheck in the transaction, which IAM authorises as this action.
-# Every function that commits through services.results.commit_for_employee needs it on the profiles table.
+# Every function that commits through services.unit_of_work.commit_for_employee needs it on the profiles table.
 DECIDE = ("dynamodb:ConditionCheckItem",)
 IDEMPOTENCY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e  # a local stack over real HTTP
 FAULTY_HANDLER = """
 import os
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.triggers import checkin_gap_nudge
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
 
 
 class InjectedFault(RuntimeError):

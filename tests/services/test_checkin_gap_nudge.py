@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from coachwire.errors import UnknownReference
-from coachwire.services.triggers import checkin_gap_nudge
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
 
 from tests.services.events import change_profile, checkin, gap, hire
 

@@ -11,7 +11,7 @@ from coachwire.ports import VersionConflict
 from coachwire.services import frameworks
 from coachwire.services.frameworks import framework_recompute, publication_id
 from coachwire.services.rights import profile_lifecycle
-from coachwire.services.triggers import role_change_plan
+from coachwire.services.role_change_plan import role_change_plan
 
 from tests.factories import catalog, framework
 from tests.services.events import hire, left, role_change

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from coachwire.services.triggers import checkin_gap_nudge, learning_next_step
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
+from coachwire.services.learning_next_step import learning_next_step
 
 from tests.services.events import change_profile, checkin, completed, gap, hire
 

@@ -11,8 +11,8 @@ from coachwire.clock import FixedClock
 from coachwire.errors import UnknownReference
 from coachwire.models.coaching import Notification
 from coachwire.ports import EmailOutcomeUnknown
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
 from coachwire.services.delivery import MAX_SEND_ATTEMPTS, DeliveryInProgress, notification_delivery
-from coachwire.services.triggers import checkin_gap_nudge
 
 from tests.fakes import FAKE_NOW, RecordingEmailSender
 from tests.services.events import change_profile, checkin, gap, hire

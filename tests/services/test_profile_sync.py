@@ -9,8 +9,8 @@ import pytest
 from coachwire import spine
 from coachwire.errors import UnknownReference
 from coachwire.services import parking
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
 from coachwire.services.rights import profile_lifecycle
-from coachwire.services.triggers import checkin_gap_nudge
 
 from tests.services.events import checkin, demographics, gap, hire, left, upsert
 

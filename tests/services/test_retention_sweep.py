@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta
 from coachwire.clock import FixedClock
 from coachwire.models.rights import DisplayNameCorrection
 from coachwire.services import parking
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
 from coachwire.services.demographics import demographics_sync
 from coachwire.services.retention import retention_sweep
 from coachwire.services.rights import profile_lifecycle, request_correction
-from coachwire.services.triggers import checkin_gap_nudge, stall_detection
+from coachwire.services.stall_detection import stall_detection
 
 from tests.fakes import FAKE_NOW, retention_store
 from tests.services.events import checkin, demographics, gap, hire, left

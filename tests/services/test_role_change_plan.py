@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from coachwire.services.triggers import role_change_plan
+from coachwire.services.role_change_plan import role_change_plan
 
 from tests.services.events import change_profile, hire, role_change
 

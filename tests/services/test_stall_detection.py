@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from coachwire.services.triggers import JobIncomplete, checkin_gap_nudge, stall_detection
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
+from coachwire.services.stall_detection import JobIncomplete, stall_detection
 
 from tests.fakes import FAKE_NOW
 from tests.services.events import change_profile, checkin, gap, hire

@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from coachwire import spine
 from coachwire.errors import UnknownReference
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.triggers import checkin_gap_nudge, stall_detection
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
+from coachwire.services.stall_detection import stall_detection
 
 from tests.services.events import checkin, gap, hire
 

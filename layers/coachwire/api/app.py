@@ -30,7 +30,7 @@ from coachwire.services import cocreation, jobs
 from coachwire.services.deps import Dependencies
 from coachwire.services.frameworks import publish
 from coachwire.services.ingest import first_error
-from coachwire.services.triggers import STALL_JOB_SUBJECT
+from coachwire.services.stall_detection import STALL_JOB_SUBJECT
 
 OPENAPI_TITLE = "Coachwire API"
 

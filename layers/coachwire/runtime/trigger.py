@@ -17,7 +17,7 @@ from coachwire.logs import logger
 from coachwire.models.coaching import AuditRecord
 from coachwire.runtime.wiring import aws_dependencies
 from coachwire.services.deps import Dependencies
-from coachwire.services.results import TriggerResult
+from coachwire.services.unit_of_work import TriggerResult
 from coachwire.settings import Settings
 
 Service = Callable[[dict, Dependencies], TriggerResult]

@@ -41,7 +41,7 @@ from coachwire.models.audits import (
 from coachwire.models.coaching import Notification
 from coachwire.ports import AuditArchive
 from coachwire.services.deps import Dependencies
-from coachwire.services.results import TriggerResult
+from coachwire.services.unit_of_work import TriggerResult
 from coachwire.settings import Settings
 
 CODE_VERSION = f"coachwire {__version__}"

@@ -16,7 +16,7 @@ from coachwire.models.cocreation import PlanPatch
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
-from coachwire.services.results import TriggerResult, commit_for_employee
+from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 PERSONALISATION = "api_personalisation"
 PLAN_CHANGE = "api_plan_change"

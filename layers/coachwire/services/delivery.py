@@ -14,7 +14,7 @@ from coachwire.logs import logger
 from coachwire.models.coaching import Notification, Outcome
 from coachwire.ports import EmailOutcomeUnknown
 from coachwire.services.deps import Dependencies
-from coachwire.services.results import TriggerResult
+from coachwire.services.unit_of_work import TriggerResult
 
 
 class DeliveryInProgress(RuntimeError):

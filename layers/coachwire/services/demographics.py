@@ -9,7 +9,7 @@ from __future__ import annotations
 from coachwire.models.demographics import DemographicRecord, DemographicsUpserted
 from coachwire.models.events import CanonicalEvent
 from coachwire.services.deps import Dependencies
-from coachwire.services.results import TriggerResult
+from coachwire.services.unit_of_work import TriggerResult
 
 
 def demographics_sync(detail: dict, deps: Dependencies) -> TriggerResult:

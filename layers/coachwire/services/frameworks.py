@@ -16,7 +16,7 @@ from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
 from coachwire.services.models import scorers
 from coachwire.services.ranking import ranked, version_of
-from coachwire.services.results import TriggerResult, commit_for_employee
+from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 BATCH_SIZE = 100  # employees per recompute message: well inside one Lambda's time limit
 PUBLISH_CHUNK = 50  # batch messages handed to EventBridge at a time (10 per PutEvents call)

@@ -9,11 +9,11 @@ from datetime import date, datetime
 from typing import Literal
 
 from coachwire.models.coaching import AuditRecord
-from coachwire.services.triggers import STALL_JOB_SUBJECT
+from coachwire.services.stall_detection import STALL_JOB_SUBJECT
 
 STALL_TRIGGER = "stall_detection"
 STALL_REQUESTED = "stall_detection.requested"
-# The closing entry's counts of people not alerted, by why (services.triggers.stall_detection).
+# The closing entry's counts of people not alerted, by why (services.stall_detection).
 SKIP_REASONS = ("in_cooldown", "no_manager", "manager_left", "left")
 ALERTED = ("succeeded", "duplicate")
 

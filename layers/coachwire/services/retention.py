@@ -23,7 +23,7 @@ from coachwire.models.rights import Correction
 from coachwire.ports import ProfileChange, RetentionStore
 from coachwire.services import parking
 from coachwire.services.deps import Dependencies
-from coachwire.services.results import TriggerResult, commit_for_employee
+from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 TRIGGER = "retention_sweep"
 SUBJECT = "job:retention_sweep"

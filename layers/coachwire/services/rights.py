@@ -28,8 +28,8 @@ from coachwire.ports import ProfileChange
 from coachwire.services import frameworks, parking
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
-from coachwire.services.results import TriggerResult, commit_for_employee
-from coachwire.services.triggers import profile_sync
+from coachwire.services.profile_sync import profile_sync
+from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 CORRECTION_REQUEST = "api_correction_request"
 CORRECTION_DECISION = "api_correction_decision"

@@ -11,7 +11,7 @@ from coachwire.models.events import ScheduledJob
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
 from coachwire.services.models import model_version
-from coachwire.services.results import TriggerResult
+from coachwire.services.unit_of_work import TriggerResult
 
 
 def months_between(start: date, end: date) -> list[str]:

@@ -2,7 +2,7 @@
 function allowed to read demographics; it stores the report, opens review cases and notifies HR admins."""
 
 from coachwire.runtime.trigger import TriggerHandler
-from coachwire.services.audits import bias_audit
+from coachwire.services.bias_audits import bias_audit
 
 handler = TriggerHandler("bias_audit", bias_audit)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from coachwire.domain.retention import ScannedItem
-from coachwire.models.audits import AuditSummary, ReviewCase
+from coachwire.models.bias_audits import AuditSummary, ReviewCase
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,

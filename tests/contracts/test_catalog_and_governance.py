@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from coachwire.models.audits import AuditSummary, ReviewCase
+from coachwire.models.bias_audits import AuditSummary, ReviewCase
 from coachwire.models.framework import Framework
 from coachwire.ports import ConcurrentUpdate, RoleConflict, VersionConflict
 

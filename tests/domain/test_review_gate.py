@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from coachwire.models.audits import AuditSummary, ReviewCase
-from coachwire.services.models import review_gate
+from coachwire.models.bias_audits import AuditSummary, ReviewCase
+from coachwire.services.model_versions import review_gate
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 

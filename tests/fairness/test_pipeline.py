@@ -28,7 +28,7 @@ from coachwire.fairness.records import (
     RecommendationFact,
     ReproducibilityError,
 )
-from coachwire.models.audits import AuditWindow, parse_window
+from coachwire.models.bias_audits import AuditWindow, parse_window
 from coachwire.models.demographics import DemographicRecord
 from pydantic import ValidationError
 

@@ -13,7 +13,7 @@ from coachwire.fairness.labels import category_label, group_label
 from coachwire.fairness.pipeline import run
 from coachwire.fairness.records import PipelineConfig
 from coachwire.fairness.report import rate_chart, ratio_chart
-from coachwire.services import audits
+from coachwire.services import bias_audits
 from coachwire.settings import Settings
 from coachwire_tools.fairness.synthetic import synthetic_inputs
 
@@ -142,15 +142,15 @@ def test_every_category_has_a_display_label(attribute, code, label):
 
 def test_the_email_and_review_cases_name_groups_as_the_report_does(audit_run):
     settings = Settings(hr_admins={"hr-1": "a@example.test"})
-    reviews = [type("Case", (), {"review_id": audits.review_id_for(audit_run.audit_id, f)})()
+    reviews = [type("Case", (), {"review_id": bias_audits.review_id_for(audit_run.audit_id, f)})()
                for f in audit_run.flags]
-    body = audits.hr_notifications(settings, audit_run, "2026Q4", reviews, GENERATED)[0].body
+    body = bias_audits.hr_notifications(settings, audit_run, "2026Q4", reviews, GENERATED)[0].body
     assert "Stretch assignment: gender 'Woman' vs 'Man'" in body
     assert "'Woman × Hispanic / Latino' vs 'Man × Black'" in body
     assert "hispanic_latino" not in body and "race_ethnicity" not in body
-    assert audits.flag_line(audit_run.flags[0]) in body
+    assert bias_audits.flag_line(audit_run.flags[0]) in body
     intersection = next(f for f in audit_run.flags if "×" in f.attribute)
-    assert group_label(intersection.attribute, intersection.group) in audits.flag_line(intersection)
+    assert group_label(intersection.attribute, intersection.group) in bias_audits.flag_line(intersection)
 
 
 # -- charts whose text fits --------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_each_flag_in_the_summary_leads_with_its_outcome(audit_run, page):
 def test_the_page_names_each_review_case_its_owner_and_next_step(audit_run, page):
     section = page[page.index('<h2 id="review-cases">'):page.index("<h2>Who and what was audited</h2>")]
     rows = re.findall(r"<tr><td><code>(rev-[^<]+)</code></td>(.*?)</tr>", section)
-    assert [case for case, _ in rows] == [audits.review_id_for(audit_run.audit_id, f) for f in audit_run.flags]
+    assert [case for case, _ in rows] == [bias_audits.review_id_for(audit_run.audit_id, f) for f in audit_run.flags]
     for (_, cells), flag in zip(rows, audit_run.flags, strict=True):
         assert f"<b>{group_label(flag.attribute, flag.group)}</b>" in cells
         assert "HR admins (hr_admin role)" in cells and "Investigate how these recommendations are made" in cells

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from coachwire.models.audits import AuditSummary, ReviewCase
+from coachwire.models.bias_audits import AuditSummary, ReviewCase
 from coachwire.models.coaching import Notification
 from coachwire.ports import ConcurrentUpdate, NotFound
 

@@ -10,14 +10,14 @@ from datetime import date
 import boto3
 import pytest
 from coachwire import spine
-from coachwire.adapters.audits import DynamoGovernanceStore
 from coachwire.adapters.aws import reset_clients
+from coachwire.adapters.bias_audits import DynamoGovernanceStore
 from coachwire.adapters.dynamo import DynamoAuditLog, DynamoCatalogStore, DynamoOutboxStore, emp_pk, shadow_collection
 from coachwire.fairness.records import AuditInputs
 from coachwire.models.coaching import Recommendation
 from coachwire.runtime.wiring import aws_dependencies
-from coachwire.services import audits
-from coachwire.services.models import review_gate
+from coachwire.services import bias_audits
+from coachwire.services.model_versions import review_gate
 from coachwire_tools import cli
 from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
 from coachwire_tools.local.stack import LocalStack, new_webhook_secret
@@ -140,7 +140,7 @@ def test_outputs_are_in_a_versioned_bucket_and_the_snapshot_is_under_the_demogra
     snapshot = s3.head_object(Bucket=bucket, Key=summary["objects"]["snapshot"])
     assert snapshot["SSEKMSKeyId"] == stack.provisioned.table_keys["demographics"]
     assert summary["objects"]["snapshot"].startswith(spine.AUDIT_SNAPSHOTS_PREFIX)
-    assert all(summary["objects"][n].startswith(spine.AUDIT_REPORTS_PREFIX) for n in audits.REPORT_OBJECTS)
+    assert all(summary["objects"][n].startswith(spine.AUDIT_REPORTS_PREFIX) for n in bias_audits.REPORT_OBJECTS)
 
 
 def test_the_planted_disparity_is_flagged_and_the_fair_control_is_not(audited):
@@ -238,14 +238,14 @@ def test_rerun_reproduces_the_stored_audit_byte_for_byte(stack, audited, tmp_pat
     assert "Reproduced byte for byte." in out and out.count("byte-identical") == 3
     manifest = tmp_path / "manifest.json"
     manifest.write_bytes(boto3.client("s3").get_object(
-        Bucket=stack.settings.audit_bucket, Key=audits.object_key(audit_id, "manifest.json"))["Body"].read())
+        Bucket=stack.settings.audit_bucket, Key=bias_audits.object_key(audit_id, "manifest.json"))["Body"].read())
     assert cli.main(["audit", "rerun", str(manifest), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["byte_identical"] is True
 
 
 def test_rerun_refuses_a_snapshot_that_is_not_what_the_manifest_hashed(stack, audited, capsys):
     audit_id = audited["summary"]["audit_id"]
-    s3, bucket, key = boto3.client("s3"), stack.settings.audit_bucket, audits.snapshot_key(audit_id)
+    s3, bucket, key = boto3.client("s3"), stack.settings.audit_bucket, bias_audits.snapshot_key(audit_id)
     original = AuditInputs.from_json(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     tampered = original.model_copy(update={"recommendations": original.recommendations[1:]})
     s3.put_object(Bucket=bucket, Key=key, Body=tampered.to_json())
@@ -275,7 +275,7 @@ def test_the_cli_asks_the_api_and_prints_the_outcome(stack, audited, capsys):
 def test_the_quarterly_schedule_audits_the_quarter_that_just_ended(stack, api, seeded):
     stack.fire_schedule("bias_audit", as_of=date(2026, 10, 1))
     stack.wait_until_idle(timeout=120)
-    quarterly = api.get(f"/audits/{audits.quarterly_audit_id(WINDOW)}", "hr_admin", "hr-1").json()["summary"]
+    quarterly = api.get(f"/audits/{bias_audits.quarterly_audit_id(WINDOW)}", "hr_admin", "hr-1").json()["summary"]
     assert (quarterly["status"], quarterly["kind"], quarterly["window"]) == ("completed", "quarterly", WINDOW)
     assert quarterly["flags"]
 
@@ -307,7 +307,7 @@ def test_a_model_review_audits_a_candidates_shadow_picks_and_its_open_cases_gate
     _batch_put(stack.settings.profiles_table, rows)
     quarterly_before = [a for a in deps.governance.audits() if a.kind != "model_review"]
 
-    summary, created = audits.request_audit(deps, WINDOW, None, "test", model_version="candidate-2")
+    summary, created = bias_audits.request_audit(deps, WINDOW, None, "test", model_version="candidate-2")
     assert created and summary.kind == "model_review"
     stack.wait_until_idle(timeout=120)
     done = deps.governance.audit(summary.audit_id)
@@ -333,7 +333,7 @@ def test_no_route_returns_a_persons_demographics(api, seeded):
 def test_one_run_at_a_time_holds_an_audit_and_a_dead_run_can_be_taken_over(stack):
     from datetime import UTC, datetime, timedelta
 
-    from coachwire.models.audits import AuditSummary
+    from coachwire.models.bias_audits import AuditSummary
 
     governance = DynamoGovernanceStore(stack.settings.governance_table)
     now = datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -341,11 +341,11 @@ def test_one_run_at_a_time_holds_an_audit_and_a_dead_run_can_be_taken_over(stack
                          requested_by="hr-1", requested_at=now)
     assert governance.add_audit(asked)
     first = asked.model_copy(update={"status": "running", "started_at": now})
-    assert governance.claim_audit(first, now - audits.STALE_RUN)
+    assert governance.claim_audit(first, now - bias_audits.STALE_RUN)
     second = asked.model_copy(update={"status": "running", "started_at": now + timedelta(minutes=1)})
-    assert not governance.claim_audit(second, now + timedelta(minutes=1) - audits.STALE_RUN)  # the first is alive
-    later = now + audits.STALE_RUN + timedelta(minutes=1)
+    assert not governance.claim_audit(second, now + timedelta(minutes=1) - bias_audits.STALE_RUN)  # the first is alive
+    later = now + bias_audits.STALE_RUN + timedelta(minutes=1)
     takeover = asked.model_copy(update={"status": "running", "started_at": later})
-    assert governance.claim_audit(takeover, later - audits.STALE_RUN)  # the first was cut short
+    assert governance.claim_audit(takeover, later - bias_audits.STALE_RUN)  # the first was cut short
     governance.put_audit(takeover.model_copy(update={"status": "completed"}))
     assert not governance.claim_audit(takeover, later + timedelta(days=1))  # completed: never run again

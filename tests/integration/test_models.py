@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from coachwire.engine.registry import DEFAULT_VERSION_ID
-from coachwire.models.audits import AuditSummary, ReviewCase
+from coachwire.models.bias_audits import AuditSummary, ReviewCase
 
 from tests.integration.conftest import checkin, completed, person
 

@@ -10,8 +10,8 @@ import pytest
 from coachwire import spine
 from coachwire.models.coaching import Recommendation
 from coachwire.ports import ProfileChange
-from coachwire.services import audits
-from coachwire.services.audits import bias_audit, model_review_reminder
+from coachwire.services import bias_audits
+from coachwire.services.bias_audits import bias_audit, model_review_reminder
 from coachwire.settings import Settings
 from coachwire_tools.fairness.synthetic import PlantedDisparity, synthetic_inputs
 
@@ -83,7 +83,7 @@ def test_a_redelivered_completed_audit_is_a_duplicate_and_opens_nothing_new(seed
 
 def test_a_second_delivery_while_the_first_run_is_alive_leaves_it_to_that_run(seeded):
     now = seeded.clock.now()
-    running = audits.AuditSummary(audit_id="aud-q3", window=WINDOW, kind="on_demand", status="running",
+    running = bias_audits.AuditSummary(audit_id="aud-q3", window=WINDOW, kind="on_demand", status="running",
                                   requested_by="hr-1", requested_at=now, started_at=now)
     seeded.governance.put_audit(running)
     result = bias_audit(job(), seeded)

@@ -356,7 +356,7 @@ class Report:
 
     def audit_lines(self) -> list[str]:
         from coachwire.fairness.records import Flag
-        from coachwire.services.audits import flag_line
+        from coachwire.services.bias_audits import flag_line
 
         summary = self.audit["summary"]
         counts = summary["counts"]

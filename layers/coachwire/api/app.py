@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import ValidationError
 
 from coachwire import __version__, spine
-from coachwire.api import audits, contract, models_routes, rights, views
+from coachwire.api import bias_audits, contract, model_versions, rights, views
 from coachwire.api.bodies import json_response as _json
 from coachwire.api.contract import error, ok
 from coachwire.domain import access, framework_diff
@@ -386,8 +386,8 @@ def create_app(deps: Dependencies) -> APIGatewayHttpResolver:
         caller()
         return deps.catalog.crosswalks(framework_id)
 
-    models_routes.register(app, deps, caller)
-    audits.register(app, deps, caller)
+    model_versions.register(app, deps, caller)
+    bias_audits.register(app, deps, caller)
     return app
 
 
@@ -416,6 +416,6 @@ def _field_of(err: ValidationError) -> tuple[str, str]:
 # Bodies parsed by hand (so a 400 names the field) are added to the OpenAPI document by contract.finish_document.
 _REQUEST_BODIES = {("/employees/{employee_id}/plan", "patch"): PlanPatch,
                    ("/employees/{employee_id}/personalisation", "put"): PersonalisationRequest,
-                   **models_routes.REQUEST_BODIES,
+                   **model_versions.REQUEST_BODIES,
                    **rights.REQUEST_BODIES,
-                   **audits.REQUEST_BODIES}
+                   **bias_audits.REQUEST_BODIES}

@@ -47,7 +47,7 @@ from coachwire.fairness.records import (
     ReproducibilityError,
     canonical_json,
 )
-from coachwire.models.audits import AuditWindow
+from coachwire.models.bias_audits import AuditWindow
 from coachwire.models.demographics import DECLINED, DemographicRecord
 
 # --------------------------------------------------------------------------------------------------------------------

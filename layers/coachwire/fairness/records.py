@@ -16,7 +16,7 @@ from coachwire.fairness.audit import (
     AuditResult,
     Measure,
 )
-from coachwire.models.audits import AuditWindow
+from coachwire.models.bias_audits import AuditWindow
 from coachwire.models.demographics import DemographicRecord
 
 

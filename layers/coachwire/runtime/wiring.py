@@ -9,7 +9,7 @@ from coachwire.settings import Settings
 
 
 def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
-    from coachwire.adapters.audits import DynamoAuditSource, DynamoGovernanceStore, S3AuditArchive
+    from coachwire.adapters.bias_audits import DynamoAuditSource, DynamoGovernanceStore, S3AuditArchive
     from coachwire.adapters.demographics import DynamoDemographicsStore
     from coachwire.adapters.dynamo import (
         DynamoAuditLog,

@@ -32,7 +32,7 @@ from coachwire.services.coaching import (
 )
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
-from coachwire.services.models import scorers
+from coachwire.services.model_versions import scorers
 from coachwire.services.ranking import ranked, version_of
 from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 

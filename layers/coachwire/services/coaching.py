@@ -21,7 +21,7 @@ from coachwire.models.framework import Catalog, Framework
 from coachwire.models.history import HistoryEntry
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
-from coachwire.services.models import Scorers
+from coachwire.services.model_versions import Scorers
 from coachwire.services.ranking import ranked
 from coachwire.services.unit_of_work import TriggerResult
 

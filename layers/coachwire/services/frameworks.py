@@ -14,7 +14,7 @@ from coachwire.models.framework import Catalog, Framework
 from coachwire.ports import ProfileChange
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
-from coachwire.services.models import scorers
+from coachwire.services.model_versions import scorers
 from coachwire.services.ranking import ranked, version_of
 from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 

@@ -10,7 +10,7 @@ from coachwire.errors import DomainError
 from coachwire.models.events import ScheduledJob
 from coachwire.services.deps import Dependencies
 from coachwire.services.lookups import published_framework
-from coachwire.services.models import model_version
+from coachwire.services.model_versions import model_version
 from coachwire.services.unit_of_work import TriggerResult
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from coachwire.fairness.records import AuditInputs, PopulationMember, RecommendationFact
-from coachwire.models.audits import parse_window
+from coachwire.models.bias_audits import parse_window
 from coachwire.models.demographics import DECLINED, DemographicRecord
 
 GENDERS = (("woman", 0.44), ("man", 0.47), ("non_binary", 0.02), (DECLINED, 0.03), (None, 0.04))

@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _describe(answer: dict, base: str) -> str:
     from coachwire.fairness.records import Flag
-    from coachwire.services.audits import flag_line
+    from coachwire.services.bias_audits import flag_line
 
     summary = answer["summary"]
     lines = [f"Audit {summary['audit_id']} of {summary['window']}: {summary['status']}"]
@@ -135,10 +135,10 @@ def _rerun_from_bucket(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from coachwire.adapters.audits import S3AuditArchive
+    from coachwire.adapters.bias_audits import S3AuditArchive
     from coachwire.fairness.records import InputMismatchError, ReproducibilityError
     from coachwire.ports import NotFound
-    from coachwire.services.audits import rerun_stored
+    from coachwire.services.bias_audits import rerun_stored
     from coachwire.settings import Settings
 
     path = Path(args.manifest)

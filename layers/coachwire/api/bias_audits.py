@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from coachwire.api.bodies import json_response as _json
 from coachwire.api.bodies import parse_body
 from coachwire.domain import access
-from coachwire.models.audits import (
+from coachwire.models.bias_audits import (
     REVIEW_STATUSES,
     AuditRequest,
     AuditSummary,
@@ -30,7 +30,7 @@ from coachwire.models.audits import (
 )
 from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate, NotFound
-from coachwire.services import audits
+from coachwire.services import bias_audits
 from coachwire.services.deps import Dependencies
 
 # Bodies parsed by hand (so a 400 names the field); app.py adds them to the OpenAPI document.
@@ -94,7 +94,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
         assert isinstance(request, AuditRequest)
         if parse_window(request.window).start > deps.clock.now().date():
             return _json(400, {"message": f"window: {request.window} has not started yet", "field": "window"})
-        summary, created = audits.request_audit(deps, request.window, request.request_id, f"api:{who.subject}")
+        summary, created = bias_audits.request_audit(deps, request.window, request.request_id, f"api:{who.subject}")
         deps.audit.append(AuditRecord(
             event_id=f"audit-request:{summary.audit_id}:{uuid.uuid4().hex[:8]}", trigger="api",
             subject_id=f"audit:{summary.audit_id}", outcome="succeeded" if created else "duplicate",
@@ -123,14 +123,14 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
             if not done:
                 return _json(409, {"message": f"audit {audit_id} is {summary.status}: no report yet"})
             try:
-                html = deps.audit_archive.get(audits.object_key(audit_id, "report.html"))  # type: ignore[union-attr]
+                html = deps.audit_archive.get(bias_audits.object_key(audit_id, "report.html"))  # type: ignore[union-attr]
             except NotFound:
                 return _json(404, {"message": f"audit {audit_id} has no stored report", "field": "audit_id"})
             return Response(status_code=200, content_type="text/html; charset=utf-8", body=html.decode("utf-8"))
         detail = AuditDetail(
             summary=summary,
-            results=stored_json(audits.object_key(audit_id, "results.json")) if done else None,
-            manifest=stored_json(audits.object_key(audit_id, "manifest.json")) if done else None,
+            results=stored_json(bias_audits.object_key(audit_id, "results.json")) if done else None,
+            manifest=stored_json(bias_audits.object_key(audit_id, "manifest.json")) if done else None,
             report_url=f"/audits/{audit_id}?format=html" if done else None)
         return _json(200, detail.model_dump(mode="json"))
 

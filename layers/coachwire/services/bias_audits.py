@@ -29,7 +29,7 @@ from coachwire.fairness.records import (
     review_id_for,
 )
 from coachwire.logs import logger
-from coachwire.models.audits import (
+from coachwire.models.bias_audits import (
     AuditJob,
     AuditKind,
     AuditSummary,

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from coachwire.adapters.aws import client
 from coachwire.adapters.dynamo import DynamoOutboxStore
 from coachwire.domain.retention import expires_at
-from coachwire.models.audits import AuditSummary, ReviewCase
+from coachwire.models.bias_audits import AuditSummary, ReviewCase
 from coachwire.models.coaching import Notification
 from coachwire.ports import ConcurrentUpdate, NotFound
 

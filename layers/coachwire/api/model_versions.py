@@ -20,11 +20,11 @@ from coachwire.domain import access
 from coachwire.engine.features import FEATURES
 from coachwire.engine.model import MetricRow, ModelConfig
 from coachwire.engine.registry import ModelEntry, RegistryPointer, RegistryRefused, status_of
-from coachwire.models.audits import ModelReviewRequest, parse_window
+from coachwire.models.bias_audits import ModelReviewRequest, parse_window
 from coachwire.models.coaching import AuditRecord
 from coachwire.ports import ConcurrentUpdate
-from coachwire.services import audits, models
-from coachwire.services.audits import current_quarter
+from coachwire.services import bias_audits, model_versions
+from coachwire.services.bias_audits import current_quarter
 from coachwire.services.deps import Dependencies
 
 
@@ -109,7 +109,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
     @app.get("/models", summary="Model versions: the active one, the shadow candidate, earlier ones")
     def list_models() -> ModelList:
         caller()
-        pointer, entries = models.listing(deps)
+        pointer, entries = model_versions.listing(deps)
         return ModelList(active=pointer.active, shadow=pointer.shadow, previous=list(pointer.history),
                          changed_at=pointer.changed_at, changed_by=pointer.changed_by, versions=entries)
 
@@ -117,7 +117,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
              responses={200: ok("The model card", ModelCard), 404: error("No such model version")})
     def get_model(version: str) -> ModelCard:
         caller()
-        model = models.model_version(deps, version)
+        model = model_versions.model_version(deps, version)
         if model is None:
             raise NotFoundError(f"no model version '{version}'")
         counts, window = model.data_counts, model.training_window
@@ -151,7 +151,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          409: {"description": "Unknown or already active version, a concurrent change, or the model "
                                               "review gate (`field`: override_reason)"}})
     def promote_model(version: str):
-        return decide(lambda by, req: models.promote(
+        return decide(lambda by, req: model_versions.promote(
             deps, version, by=by, reason=req.reason, override_reason=req.override_reason,  # type: ignore[attr-defined]
             request_id=f"model_{uuid.uuid4().hex[:20]}"), PromotionRequest)
 
@@ -167,12 +167,12 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
         request, error = parse(ModelReviewRequest)
         if error is not None:
             return error
-        if models.model_version(deps, version) is None:
+        if model_versions.model_version(deps, version) is None:
             raise NotFoundError(f"no model version '{version}'")
         window = request.window or current_quarter(deps.clock.now().date())  # type: ignore[union-attr]
         if parse_window(window).start > deps.clock.now().date():
             return _json(400, {"message": f"window: {window} has not started yet", "field": "window"})
-        summary, created = audits.request_audit(deps, window, request.request_id,  # type: ignore[union-attr]
+        summary, created = bias_audits.request_audit(deps, window, request.request_id,  # type: ignore[union-attr]
                                                 f"api:{who.subject}", model_version=version)
         deps.audit.append(AuditRecord(
             event_id=f"api-{summary.audit_id}-{uuid.uuid4().hex[:8]}", trigger="api", subject_id="model_registry",
@@ -188,7 +188,7 @@ def register(app: APIGatewayHttpResolver, deps: Dependencies, caller: Callable[[
                          403: {"description": "Not an hr_admin"},
                          409: {"description": "No previous version, or a concurrent change"}})
     def rollback_model():
-        return decide(lambda by, req: models.rollback(deps, by=by, reason=req.reason,
+        return decide(lambda by, req: model_versions.rollback(deps, by=by, reason=req.reason,
                                                       request_id=f"model_{uuid.uuid4().hex[:20]}"),
                       ModelDecisionRequest)
 

@@ -152,6 +152,10 @@ class NotificationView(BaseModel):
     created_at: datetime
     sent_at: datetime | None
 
+    @classmethod
+    def of(cls, notification: BaseModel) -> NotificationView:
+        return cls(**notification.model_dump(include=set(cls.model_fields)))
+
 
 class NotificationList(BaseModel):
     recipient_id: str
@@ -188,6 +192,11 @@ class StatsList(BaseModel):
 
 
 class StallRunRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+    as_of: date | None = None
+
+
+class TrainingRunRequest(BaseModel):
     model_config = {"extra": "forbid"}
     as_of: date | None = None
 

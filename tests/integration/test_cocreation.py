@@ -1,4 +1,4 @@
-"""Issue #4 over real HTTP: explained recommendations, opt-out of personalisation, co-created plans."""
+"""Over real HTTP: explained recommendations, opt-out of personalisation, co-created plans."""
 
 from __future__ import annotations
 

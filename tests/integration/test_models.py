@@ -1,4 +1,4 @@
-"""Issue #4 over real HTTP: weekly training from recorded history, shadow scoring that delivers nothing,
+"""Over real HTTP: weekly training from recorded history, shadow scoring that delivers nothing,
 promotion and rollback by an hr_admin (audit-logged), and opt-out keeping a person out of training."""
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def profile_lifecycle(detail: dict, deps: Dependencies) -> TriggerResult:
 
 def employee_left(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    left: EmployeeLeft = event.parsed()  # type: ignore[assignment]
+    left = event.parsed_as(EmployeeLeft)
     grace = deps.settings.retention.leaver_grace_days
 
     def compute(profile: EmployeeProfile | None):

@@ -148,7 +148,7 @@ def decide_correction(deps: Dependencies, employee_id: str, correction_id: str, 
             return (ProfileChange(profile=profile, expected_version=profile.version, write_profile=False,
                                   corrections=(closed,)),
                     TriggerResult("succeeded", employee_id, decision))
-        framework = (deps.catalog.framework_for_role(str(closed.proposed["role_id"]))  # type: ignore[index]
+        framework = (deps.catalog.framework_for_role(corrections.proposed_role_id(closed))
                      if closed.field == "role" else published_framework(deps, profile.framework_id))
         if framework is None:
             raise UnknownReference("proposed.role_id", "the proposed role is no longer in a published framework")

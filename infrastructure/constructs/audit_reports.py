@@ -7,7 +7,7 @@ demographics table's key, which only the audit function may use, and expiring af
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, CfnElement, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -77,7 +77,9 @@ class AuditReports(Construct):
         )
 
     def _acknowledge_prefix(self, role: iam.IRole, what: str, *prefixes: str) -> None:
-        bucket_id = Stack.of(self).resolve((self.bucket.node.default_child).logical_id)  # type: ignore[union-attr]
+        cfn = self.bucket.node.default_child
+        assert isinstance(cfn, CfnElement)  # an L2 bucket's default child is its CfnBucket
+        bucket_id = Stack.of(self).resolve(cfn.logical_id)
         for prefix in prefixes:
             Validations.of(role).acknowledge(
                 Acknowledgment(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, CfnElement, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -121,4 +121,5 @@ class Tables(Construct):
     @staticmethod
     def _logical_id(table: dynamodb.Table) -> str:
         cfn = table.node.default_child
-        return Stack.of(table).resolve(cfn.logical_id)  # type: ignore[union-attr]
+        assert isinstance(cfn, CfnElement)  # an L2 table's default child is its CfnTable
+        return Stack.of(table).resolve(cfn.logical_id)

@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from coachwire.errors import NotAllowed
 
 Role = Literal["hr_admin", "manager", "employee"]
 # Strongest first: a caller in groups mapped to several roles gets the first of these.
-ROLES: tuple[str, ...] = ("hr_admin", "manager", "employee")
+ROLES: tuple[Role, ...] = ("hr_admin", "manager", "employee")
+
+
+def _is_role(value: object) -> TypeGuard[Role]:
+    return value in ROLES
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,13 @@ class ClaimMapping:
     def role(self, claims: Mapping[str, object]) -> Role:
         if not self.group_roles:
             role = claims.get(self.role_claim)
-            if role not in ROLES:
+            if not _is_role(role):
                 raise NotAllowed(f"the token needs a '{self.role_claim}' claim of {', '.join(ROLES)}")
-            return role  # type: ignore[return-value]
+            return role
         granted = {self.group_roles[g] for g in claim_values(claims.get(self.groups_claim)) if g in self.group_roles}
-        for role in ROLES:
-            if role in granted:
-                return role  # type: ignore[return-value]
+        for strongest in ROLES:
+            if strongest in granted:
+                return strongest
         raise NotAllowed(f"the token's '{self.groups_claim}' claim names no group that group_roles maps to a role")
 
 

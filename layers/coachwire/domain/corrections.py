@@ -50,6 +50,21 @@ def _proposed(request: CorrectionRequest) -> Value:
     return request.proposed
 
 
+def proposed_level(correction: Correction) -> int:
+    """The level a skill_level correction proposes (stored as a number; a mapping is a role's value)."""
+    if isinstance(correction.proposed, dict):
+        raise TypeError(f"correction {correction.correction_id} proposes a mapping, not a level")
+    return int(correction.proposed)
+
+
+def proposed_role_id(correction: Correction) -> str:
+    """The role a role correction proposes (its value is the mapping {"role_id", "career_stage"})."""
+    if not isinstance(correction.proposed, dict):
+        raise TypeError(f"correction {correction.correction_id} proposes a {type(correction.proposed).__name__}, "
+                        "not a role")
+    return str(correction.proposed["role_id"])
+
+
 def check(profile: EmployeeProfile, request: CorrectionRequest, framework: Framework | None) -> None:
     """`framework`: the employee's own for a skill level; the one defining the proposed role for a role
     correction (None when no published framework defines it)."""
@@ -87,7 +102,7 @@ def applied(profile: EmployeeProfile, correction: Correction, framework: Framewo
     changed since the request). A corrected level is recorded as evidence of its own kind, `correction`."""
     if correction.field == "skill_level":
         request: CorrectionRequest = SkillLevelCorrection(field="skill_level", skill_id=str(correction.skill_id),
-                                                          proposed=int(correction.proposed),  # type: ignore[arg-type]
+                                                          proposed=proposed_level(correction),
                                                           evidence=correction.evidence or "-")
     elif correction.field == "role":
         request = RoleCorrection.model_validate({"field": "role", "proposed": correction.proposed})

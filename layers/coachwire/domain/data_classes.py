@@ -50,7 +50,9 @@ class DataClass:
         value: object = settings
         for part in self.setting.split("."):
             value = getattr(value, part)
-        return int(value)  # type: ignore[call-overload]
+        if not isinstance(value, int):  # every retention setting is an int field of Settings
+            raise TypeError(f"setting {self.setting} is not a number of days: {value!r}")
+        return value
 
 
 DATA_CLASSES: tuple[DataClass, ...] = (

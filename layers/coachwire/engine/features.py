@@ -7,8 +7,10 @@ age (see docs/model-card.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -97,20 +99,44 @@ class EmployeeState(BaseModel):
             return 0.0
 
 
+class _Assessed(Protocol):
+    @property
+    def level(self) -> int: ...
+
+
+class ProfileView(Protocol):
+    """What ``state_from_profile`` reads of a stored ``EmployeeProfile`` (read-only, so the pydantic record fits)."""
+
+    @property
+    def employee_id(self) -> str: ...
+    @property
+    def role_id(self) -> str: ...
+    @property
+    def career_stage(self) -> str: ...
+    @property
+    def levels(self) -> Mapping[str, _Assessed]: ...
+    @property
+    def flagged_skills(self) -> Iterable[str]: ...
+    @property
+    def completed_items(self) -> Iterable[str]: ...
+    @property
+    def open_items(self) -> Iterable[str]: ...
+
+
 def state_from_profile(
-    profile: object, *, priorities: tuple[str, ...] = (), declined: dict[str, date] | None = None
+    profile: ProfileView, *, priorities: tuple[str, ...] = (), declined: dict[str, date] | None = None
 ) -> EmployeeState:
-    """Copy only the allowed fields of a stored ``EmployeeProfile`` (duck-typed: this module imports no store
-    models). Hire date, e-mail and name are deliberately not copied."""
-    levels = {skill: assessed.level for skill, assessed in profile.levels.items()}  # type: ignore[attr-defined]
+    """Copy only the allowed fields of a stored ``EmployeeProfile`` (structurally typed, ``ProfileView``: this
+    module imports no store models). Hire date, e-mail and name are deliberately not copied."""
+    levels = {skill: assessed.level for skill, assessed in profile.levels.items()}
     return EmployeeState(
-        employee_id=profile.employee_id,  # type: ignore[attr-defined]
-        role_id=profile.role_id,  # type: ignore[attr-defined]
-        stage=profile.career_stage,  # type: ignore[attr-defined]
+        employee_id=profile.employee_id,
+        role_id=profile.role_id,
+        stage=profile.career_stage,
         levels=levels,
-        flagged_skills=frozenset(profile.flagged_skills),  # type: ignore[attr-defined]
+        flagged_skills=frozenset(profile.flagged_skills),
         priorities=priorities,
-        completed=frozenset(profile.completed_items),  # type: ignore[attr-defined]
-        open_items=frozenset(profile.open_items),  # type: ignore[attr-defined]
+        completed=frozenset(profile.completed_items),
+        open_items=frozenset(profile.open_items),
         declined=declined or {},
     )

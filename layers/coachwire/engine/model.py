@@ -176,7 +176,7 @@ class EngineIndex:
         rolestages = tuple((r.role_id, s.stage) for r in framework.roles for s in r.stages)
         bench = np.zeros((len(rolestages), len(skill_ids)))
         for row, (role_id, stage) in enumerate(rolestages):
-            marks = framework.role(role_id).stage(stage).benchmarks  # type: ignore[union-attr]
+            marks = framework.stage_of(role_id, stage).benchmarks
             for skill, level in marks.items():
                 bench[row, skill_pos[skill]] = level
         top = framework.top_level
@@ -446,7 +446,8 @@ def score_matrix(ix: EngineIndex, batch: BatchInput, lo: int, hi: int) -> tuple[
     base = np.zeros(cur.shape)
     for i, c in enumerate(contrib):
         if i != variety_at:
-            base = base + c  # type: ignore[operator]
+            assert c is not None  # only the variety slot is None, filled in below
+            base = base + c
     base = rnd(base)
     ranked = np.where(eligible, base, -np.inf)
     better = np.zeros(cur.shape, dtype=np.int64)
@@ -461,7 +462,8 @@ def score_matrix(ix: EngineIndex, batch: BatchInput, lo: int, hi: int) -> tuple[
     contrib[variety_at] = rnd(rnd(1.0 / (1 + better)) * weights[variety_at])
     score = np.zeros(cur.shape)
     for c in contrib:
-        score = score + c  # type: ignore[operator]
+        assert c is not None  # every slot is filled now
+        score = score + c
     score = rnd(score)
     usable = eligible & (better < cfg.variety_cap)
     return np.where(usable, score, -np.inf), eligible

@@ -269,7 +269,7 @@ def audit_from_tables(
     ]
 
     # Holm across all tests of the audit (deterministic family order: result order, omnibus then groups)
-    slots: list[tuple[object, float]] = []
+    slots: list[tuple[OmnibusResult | GroupResult, float]] = []
     for res in results:
         if res.omnibus is not None:
             slots.append((res.omnibus, res.omnibus.p_value))
@@ -278,7 +278,7 @@ def audit_from_tables(
                 slots.append((g, g.p_value))
     adjusted = stats.holm([p for _, p in slots])
     for (obj, _), adj in zip(slots, adjusted, strict=True):
-        obj.p_adjusted = _fnum(adj)  # type: ignore[attr-defined]
+        obj.p_adjusted = _fnum(adj)
     for res in results:
         for g in res.groups:
             g.verdict = _verdict(g, cfg)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator
@@ -90,7 +91,7 @@ class EmployeeLeft(InboundModel):
 EventData = (EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted | EmployeeLeft
              | DemographicsUpserted)
 
-DATA_MODELS: dict[str, type[InboundModel]] = {
+DATA_MODELS: dict[str, type[EventData]] = {
     spine.EMPLOYEE_UPSERTED: EmployeeUpserted,
     spine.EMPLOYEE_LEFT: EmployeeLeft,
     spine.CHECKIN_SUBMITTED: CheckinSubmitted,
@@ -98,6 +99,8 @@ DATA_MODELS: dict[str, type[InboundModel]] = {
     spine.LEARNING_COMPLETED: LearningCompleted,
     spine.DEMOGRAPHICS_UPSERTED: DemographicsUpserted,
 }
+
+_Data = TypeVar("_Data", bound=InboundModel)
 
 EventType = Literal[
     "employee.upserted",
@@ -127,7 +130,16 @@ class CanonicalEvent(InboundModel):
     translated_ids: dict[str, str] = Field(default_factory=dict)
 
     def parsed(self) -> EventData:
-        return DATA_MODELS[self.type].from_json_data(self.data)  # type: ignore[return-value]
+        return DATA_MODELS[self.type].from_json_data(self.data)
+
+    def parsed_as(self, model: builtins.type[_Data]) -> _Data:
+        """`parsed()`, narrowed to the data model the caller was routed this event for (a trigger handles one
+        event type); an event of another type is a routing bug, raised as a TypeError. (`builtins.type`: the
+        `type` field shadows the builtin in this class.)"""
+        data = self.parsed()
+        if not isinstance(data, model):
+            raise TypeError(f"a {self.type} event carries {type(data).__name__}, not {model.__name__}")
+        return data
 
     @property
     def subject_id(self) -> str:

@@ -109,6 +109,14 @@ class Framework(InboundModel):
     def role(self, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.role_id == role_id), None)
 
+    def stage_of(self, role_id: str, stage: str) -> CareerStage:
+        """`role(role_id).stage(stage)` for a role and stage the caller knows the framework defines (taken from
+        it, or already checked against it); a KeyError if it does not."""
+        found = role.stage(stage) if (role := self.role(role_id)) is not None else None
+        if found is None:
+            raise KeyError(f"framework {self.framework_id} has no stage {stage!r} of role {role_id!r}")
+        return found
+
 
 def _skip_consistency(context: Any) -> bool:
     return isinstance(context, dict) and bool(context.get(SKIP_CONSISTENCY))

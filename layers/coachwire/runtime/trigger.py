@@ -83,7 +83,8 @@ class TriggerHandler:
             elif self.delivery_aware is not None:
                 firing = self.delivery_aware(detail, deps, str(envelope.get("id") or record.message_id))
             else:
-                firing = self.service(detail, deps)  # type: ignore[misc]
+                assert self.service is not None  # __init__ takes exactly one of service, job, delivery_aware
+                firing = self.service(detail, deps)
             self._publish(deps, firing)
         except DomainError as err:
             if _receive_count(record) < REJECT_ON_RECEIVE:

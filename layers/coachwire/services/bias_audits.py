@@ -131,10 +131,12 @@ def _require(deps: Dependencies, *names: str) -> None:
 def load_inputs(deps: Dependencies, window: AuditWindow, recommendations: bool = True) -> AuditInputs:
     """The population (every profile), the demographics, and the recommendations created in the window."""
     _require(deps, "audit_source", "demographics")
+    source, demographics = deps.audit_source, deps.demographics
+    assert source is not None and demographics is not None
     start, end = window.start_at(), window.end_at()
     members: list[PopulationMember] = []
     facts: list[RecommendationFact] = []
-    for kind, doc in deps.audit_source.profile_docs(recommendations):  # type: ignore[union-attr]
+    for kind, doc in source.profile_docs(recommendations):
         if kind == "profile":
             members.append(member_of(doc))
             continue
@@ -142,7 +144,7 @@ def load_inputs(deps: Dependencies, window: AuditWindow, recommendations: bool =
         if start <= fact.created_at < end:
             facts.append(fact)
     return AuditInputs(window=window, population=tuple(members),
-                       demographics=tuple(deps.demographics.all_records()),  # type: ignore[union-attr]
+                       demographics=tuple(demographics.all_records()),
                        recommendations=tuple(facts))
 
 
@@ -155,15 +157,17 @@ def request_audit(deps: Dependencies, window: str, request_id: str | None, reque
     never started within STALE_REQUEST, sends the job again: a completed audit is never recomputed). With a
     `model_version`, the audit is that candidate's model review (its shadow recommendations)."""
     _require(deps, "governance")
+    governance = deps.governance
+    assert governance is not None
     label = parse_window(window).label
     audit_id = (model_review_audit_id(model_version, label, request_id) if model_version
                 else audit_id_for(label, request_id))
     summary = AuditSummary(audit_id=audit_id, window=label, kind="model_review" if model_version else "on_demand",
                            status="requested", requested_by=requested_by, requested_at=deps.clock.now(),
                            reviewed_model=model_version)
-    created = deps.governance.add_audit(summary) is not None  # type: ignore[union-attr]
+    created = governance.add_audit(summary) is not None
     if not created:
-        summary = deps.governance.audit(summary.audit_id) or summary  # type: ignore[union-attr]
+        summary = governance.audit(summary.audit_id) or summary
     if created or _needs_resend(summary, deps.clock.now()):
         detail = {"job": TRIGGER, "window": label, "audit_id": summary.audit_id, "requested_by": requested_by}
         if model_version:
@@ -199,7 +203,8 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
         window, kind = previous_quarter(job.as_of or now.date()), "quarterly"
         audit_id = job.audit_id or quarterly_audit_id(window)
     governance = deps.governance
-    summary = governance.audit(audit_id)  # type: ignore[union-attr]
+    assert governance is not None
+    summary = governance.audit(audit_id)
     if summary is not None and summary.status == "completed":
         return TriggerResult("duplicate", f"audit:{audit_id}", _decision(summary),
                              notification_ids=tuple(summary.notification_ids))
@@ -207,7 +212,7 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
                                        requested_by=job.requested_by, requested_at=now,
                                        reviewed_model=job.model_version))
     summary = summary.model_copy(update={"status": "running", "started_at": now, "error_type": None})
-    if not governance.claim_audit(summary, now - STALE_RUN):  # type: ignore[union-attr]
+    if not governance.claim_audit(summary, now - STALE_RUN):
         # A second delivery while the first run is alive (or just completed): let that run finish it.
         return TriggerResult("no_action", f"audit:{audit_id}", {"audit_id": audit_id, "reason": "already_running"})
     try:
@@ -219,13 +224,13 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
         objects, versions = store_outputs(deps, result, inputs)
         reviews = open_reviews(deps, result, window, now)
         notes = hr_notifications(deps.settings, result, window, reviews, now, job.model_version)
-        governance.queue_notifications(notes)  # type: ignore[union-attr]
+        governance.queue_notifications(notes)
         for flag, review in zip(result.flags, reviews, strict=True):
             deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.AUDIT_DISPARITY_FLAGGED, {
                 "audit_id": audit_id, "window": window, "review_id": review.review_id,
                 **flag.model_dump(mode="json")})
     except Exception as err:
-        governance.put_audit(summary.model_copy(update={  # type: ignore[union-attr]
+        governance.put_audit(summary.model_copy(update={
             "status": "failed", "error_type": type(err).__name__, "completed_at": deps.clock.now()}))
         raise
     summary = summary.model_copy(update={
@@ -234,7 +239,7 @@ def bias_audit(detail: dict, deps: Dependencies) -> TriggerResult:
         "notification_ids": [n.notification_id for n in notes], "objects": objects, "object_versions": versions,
         "input_content_hash": result.manifest.input_content_hash,
         "model_versions": list(result.manifest.model_versions), "verdicts": verdict_tally(result)})
-    governance.put_audit(summary)  # type: ignore[union-attr]
+    governance.put_audit(summary)
     if result.flags and not notes:
         logger.warning("bias audit %s flagged %d comparisons but no HR admin is configured (COACHWIRE_HR_ADMINS)",
                     audit_id, len(result.flags))
@@ -359,13 +364,15 @@ def shadow_facts(deps: Dependencies, model_version: str) -> tuple[Recommendation
 def model_review_reminder(detail: dict, deps: Dependencies) -> TriggerResult:
     """Each year: ask every HR admin to review the active recommendation model, with the latest audits."""
     _require(deps, "governance")
+    governance = deps.governance
+    assert governance is not None
     job = ModelReviewJob.model_validate(detail)
     pointer = deps.models.pointer()
     active = pointer.active
     now = deps.clock.now()
     year = (job.as_of or now.date()).year
-    audits = [a for a in deps.governance.audits() if a.status == "completed"][:4]  # type: ignore[union-attr]
-    open_reviews_ = [r for r in deps.governance.reviews() if r.status in ("open", "investigating")]  # type: ignore[union-attr]
+    audits = [a for a in governance.audits() if a.status == "completed"][:4]
+    open_reviews_ = [r for r in governance.reviews() if r.status in ("open", "investigating")]
     recent = [f"- {a.window} ({a.audit_id}): {len(a.flags)} flagged, models {', '.join(a.model_versions) or 'none'}"
               for a in audits] or ["- no completed audit yet: run one (POST /audits) before the review"]
     body = "\n".join([
@@ -382,7 +389,7 @@ def model_review_reminder(detail: dict, deps: Dependencies) -> TriggerResult:
         recipient_email=email, kind="model_review", subject=f"Yearly model review {year}: Coachwire recommendations",
         body=body, created_at=now, source_event_id=f"model-review-{year}", trigger="model_review_reminder")
         for subject, email in sorted(deps.settings.hr_admins.items())]
-    deps.governance.queue_notifications(notes)  # type: ignore[union-attr]
+    governance.queue_notifications(notes)
     if not notes:
         logger.warning("the yearly model review reminder found no HR admin to tell (COACHWIRE_HR_ADMINS)")
     return TriggerResult("succeeded" if notes else "no_action", "job:model_review_reminder",

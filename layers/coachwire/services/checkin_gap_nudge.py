@@ -39,7 +39,7 @@ from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 def checkin_gap_nudge(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    checkin: CheckinSubmitted = event.parsed()  # type: ignore[assignment]
+    checkin = event.parsed_as(CheckinSubmitted)
     now = deps.clock.now()
 
     def compute(profile: EmployeeProfile | None):

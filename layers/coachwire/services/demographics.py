@@ -14,7 +14,7 @@ from coachwire.services.unit_of_work import TriggerResult
 
 def demographics_sync(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    data: DemographicsUpserted = event.parsed()  # type: ignore[assignment]
+    data = event.parsed_as(DemographicsUpserted)
     if deps.demographics is None:
         raise RuntimeError("this function was built without the demographics store")
     record = DemographicRecord(**data.model_dump(), updated_at=event.timestamp)

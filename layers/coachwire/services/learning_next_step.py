@@ -37,7 +37,7 @@ from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 def learning_next_step(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    done: LearningCompleted = event.parsed()  # type: ignore[assignment]
+    done = event.parsed_as(LearningCompleted)
     now = deps.clock.now()
 
     def compute(profile: EmployeeProfile | None):

@@ -25,7 +25,7 @@ from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 def profile_sync(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    data: EmployeeUpserted = event.parsed()  # type: ignore[assignment]
+    data = event.parsed_as(EmployeeUpserted)
     framework = framework_for_role(deps, data.role_id)
 
     def compute(profile: EmployeeProfile | None):

@@ -53,7 +53,7 @@ def profile_lifecycle(detail: dict, deps: Dependencies) -> TriggerResult:
 
 def employee_left(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    left: EmployeeLeft = event.parsed()  # type: ignore[assignment]
+    left = event.parsed_as(EmployeeLeft)
     grace = deps.settings.retention.leaver_grace_days
 
     def compute(profile: EmployeeProfile | None):
@@ -148,7 +148,7 @@ def decide_correction(deps: Dependencies, employee_id: str, correction_id: str, 
             return (ProfileChange(profile=profile, expected_version=profile.version, write_profile=False,
                                   corrections=(closed,)),
                     TriggerResult("succeeded", employee_id, decision))
-        framework = (deps.catalog.framework_for_role(str(closed.proposed["role_id"]))  # type: ignore[index]
+        framework = (deps.catalog.framework_for_role(corrections.proposed_role_id(closed))
                      if closed.field == "role" else published_framework(deps, profile.framework_id))
         if framework is None:
             raise UnknownReference("proposed.role_id", "the proposed role is no longer in a published framework")

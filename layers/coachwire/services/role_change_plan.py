@@ -34,7 +34,7 @@ from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 def role_change_plan(detail: dict, deps: Dependencies) -> TriggerResult:
     event = CanonicalEvent.model_validate(detail)
-    change: RoleChanged = event.parsed()  # type: ignore[assignment]
+    change = event.parsed_as(RoleChanged)
     framework = framework_for_role(deps, change.role_id)
     now = deps.clock.now()
 

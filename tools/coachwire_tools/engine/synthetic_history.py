@@ -50,7 +50,7 @@ def generate_history(
     for person in org:
         fw = family_of(person, frameworks)
         catalog = catalogs[fw.framework_id]
-        bench = fw.role(person.role_id).stage(person.career_stage).benchmarks  # type: ignore[union-attr]
+        bench = fw.stage_of(person.role_id, person.career_stage).benchmarks
         skill_ids = [s.skill_id for s in fw.skills]
         priorities = tuple(skill_ids[i] for i in rng.choice(len(skill_ids), size=3, replace=False))
         people.append(Person(person.employee_id, fw.framework_id, person.role_id, person.career_stage, priorities))

@@ -654,16 +654,16 @@ class _Audit:
             previous = units.get(key)
             if previous is None or (when is not None and (previous[0] is None or when > previous[0])):
                 units[key] = (when, row.ref, label)
-        dated = [u for u in units.values() if u[0] is not None]
+        dated = [(when, ref, label) for when, ref, label in units.values() if when is not None]
         undated = [u for u in units.values() if u[0] is None]
-        current = [u for u in dated if u[0] >= cutoff]  # type: ignore[operator]
+        current = [u for u in dated if u[0] >= cutoff]
         summary = self.summaries[kind]
         summary.units, summary.dated, summary.undated = len(units), len(dated), len(undated)
         unit = UNIT_LABEL[spec.currency_unit]
         if dated:
             summary.current = len(current) / len(dated)
-            stale = sorted((u for u in dated if u[0] < cutoff), key=lambda u: u[0])  # type: ignore[arg-type,return-value]
-            future = [u for u in dated if u[0] > self.as_of]  # type: ignore[operator]
+            stale = sorted((u for u in dated if u[0] < cutoff), key=lambda u: u[0])
+            future = [u for u in dated if u[0] > self.as_of]
             details = [f"{label}: last updated {when.isoformat()} ({ref})" for when, ref, label in stale]
             note = (
                 f"Current means updated on or after {cutoff.isoformat()} ({self.th.fresh_months} months before "

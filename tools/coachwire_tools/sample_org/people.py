@@ -362,7 +362,7 @@ def synthetic_org(
         email = f"{first}.{last}@example.com".lower()
         if any(p.email == email for p in people):  # only after every name pair is used
             email = f"{first}.{last}.{number}@example.com".lower()
-        order = by_id[family].role(role_id).stage(stage).order  # type: ignore[union-attr]
+        order = by_id[family].stage_of(role_id, stage).order
         tenure_days = rng.randint(*((45, 900), (400, 2400), (900, 3600))[min(order, 2)]) + 300 * (tier == 0)
         if tier == 0:
             gap_chance = 0.0

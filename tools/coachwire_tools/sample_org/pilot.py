@@ -199,7 +199,7 @@ class _State:
     last_sent: datetime | None = None
 
     def benchmarks(self) -> dict[str, int]:
-        return self.framework.role(self.role_id).stage(self.stage).benchmarks  # type: ignore[union-attr]
+        return self.framework.stage_of(self.role_id, self.stage).benchmarks
 
     def gaps(self) -> list[str]:
         bench = self.benchmarks()
@@ -278,6 +278,12 @@ class _Builder:
         if index + 1 == len(stages):
             return MANAGER_TRACK.get(role.role_id)
         return None
+
+    def planned_move(self, person: Person) -> tuple[str, str]:
+        """`next_move` of someone picked as a mover, who has one by construction."""
+        move = self.next_move(person)
+        assert move is not None, person.employee_id
+        return move
 
     # ---- events -----------------------------------------------------------------------------------
     def checkin(self, st: _State, number: int, day: int, skills: list[str]) -> None:
@@ -396,7 +402,7 @@ class _Builder:
         new_framework = self.framework_of(to[0])
         if new_framework.framework_id != st.framework.framework_id:
             # New discipline: levels start a little below the new benchmark.
-            bench = new_framework.role(to[0]).stage(to[1]).benchmarks  # type: ignore[union-attr]
+            bench = new_framework.stage_of(to[0], to[1]).benchmarks
             for skill in new_framework.skills:
                 st.levels[skill.skill_id] = max(1, bench.get(skill.skill_id, 1) - self.rng.choice([0, 1, 1]))
         st.framework, st.role_id, st.stage = new_framework, to[0], to[1]
@@ -440,7 +446,7 @@ class _Builder:
 
         movable = [p for p in reportees if p.employee_id not in quiet and self.next_move(p) is not None]
         movers = rng.sample(movable, min(len(movable), round(ROLE_CHANGE_SHARE * len(self.people))))
-        moves: dict[str, tuple[str, str]] = {p.employee_id: self.next_move(p) for p in movers}  # type: ignore[misc]
+        moves: dict[str, tuple[str, str]] = {p.employee_id: self.planned_move(p) for p in movers}
         new_managers: dict[str, str] = {}
         product_managers = [
             p.employee_id for p in self.people if p.role_id == "pm.product_lead" and p.career_stage != "head"

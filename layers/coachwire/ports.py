@@ -4,7 +4,7 @@ tests/fakes implements them in memory. Nothing here imports boto3."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +21,7 @@ from coachwire.models.coaching import (
 from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.models.history import HistoryEntry
+from coachwire.models.messages import Channel
 
 if TYPE_CHECKING:  # the engine needs numpy; functions that never score (e.g. delivery) must not load it
     from coachwire.engine.model import ModelVersion
@@ -180,8 +181,67 @@ class EventPublisher(Protocol):
     def publish_many(self, source: str, detail_type: str, details: list[dict]) -> int: ...
 
 
-class EmailOutcomeUnknown(RuntimeError):
-    """The send request may have reached the provider (the reply was lost): resending could mail twice."""
+class SendOutcomeUnknown(RuntimeError):
+    """The send request may have reached the provider (the reply was lost): resending could deliver twice."""
+
+
+class EmailOutcomeUnknown(SendOutcomeUnknown):
+    """SES may have accepted the e-mail."""
+
+
+class RateLimited(RuntimeError):
+    """The channel asked us to wait (Slack 429 Retry-After): nothing was sent; not a failure of the message."""
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(f"rate limited; retry after {retry_after_seconds:g} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class RecipientUnreachable(RuntimeError):
+    """The channel cannot reach this person (no such Slack user, no Teams address): nothing was sent; fall back."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class ChannelBroken(RuntimeError):
+    """The channel refuses us for everyone (revoked token, missing scope): nothing was sent; fall back and page."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: str
+    # What the channel needs to find the message again (Slack: channel and ts, for chat.update).
+    ref: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a person can be reached on each channel they have; a channel sender uses its own part."""
+
+    email: str
+    slack_user_id: str | None = None
+    teams_webhook_ref: str | None = None
+
+
+class ChannelSender(Protocol):
+    """One chat or mail channel. `send` raises SendOutcomeUnknown when the message may have gone out (never
+    resend), RateLimited / RecipientUnreachable / ChannelBroken when it certainly did not; any other exception
+    means it was not sent."""
+
+    channel: Channel
+
+    def send(self, note: Notification, to: Address) -> Delivered: ...
+
+    def update(self, note: Notification, decided: str) -> None:
+        """Show on the message already sent what was decided from it (Slack chat.update); a no-op where the
+        channel cannot (e-mail) or answers in its own reply (Teams invoke)."""
+        ...
 
 
 class EmailSender(Protocol):

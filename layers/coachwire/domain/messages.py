@@ -1,4 +1,5 @@
-"""Wording of the messages Coachwire sends. Pure: the same inputs give the same text."""
+"""Wording of the messages Coachwire sends, as plain text (`body`) and in parts (`content`) for the channels that
+lay messages out. Pure: the same inputs give the same text."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from coachwire.models.coaching import (
     NotificationKind,
     Recommendation,
 )
+from coachwire.models.messages import ALERT_VERBS, ITEM_VERBS, MessageContent, MessageItem
 
 
 def notification_id(recipient_id: str, kind: str, source_event_id: str) -> str:
@@ -26,8 +28,9 @@ def _first_name(profile: EmployeeProfile) -> str:
 
 def _notification(recipient: EmployeeProfile, kind: NotificationKind, subject: str, body: str, *,
                   source_event_id: str, trigger: str, created_at: datetime,
-                  about_id: str | None = None) -> Notification:
+                  about_id: str | None = None, content: MessageContent | None = None) -> Notification:
     return Notification(
+        content=content,
         notification_id=notification_id(recipient.employee_id, kind, source_event_id),
         recipient_id=recipient.employee_id,
         recipient_email=recipient.email,
@@ -42,38 +45,72 @@ def _notification(recipient: EmployeeProfile, kind: NotificationKind, subject: s
 
 
 def _items(recs: list[Recommendation]) -> str:
-    return "\n".join(f"- {r.item_title} ({r.item_kind.replace('_', ' ')}, {r.skill_name}): {r.explanation}"
-                     for r in recs)
+    return "\n".join(f"- {_title(r)}: {r.explanation}" for r in recs)
+
+
+def _title(rec: Recommendation) -> str:
+    return f"{rec.item_title} ({rec.item_kind.replace('_', ' ')}, {rec.skill_name})"
+
+
+def _employee_links(employee_id: str) -> dict[str, str]:
+    return {"plan": f"/employees/{employee_id}/plan", "preferences": f"/people/{employee_id}/preferences"}
+
+
+def _recommended(profile: EmployeeProfile, lead: str, recs: list[Recommendation], closing: str) -> MessageContent:
+    return MessageContent(
+        greeting=f"Hi {_first_name(profile)},", lead=lead, closing=closing,
+        items=[MessageItem(item_id=r.item_id, title=_title(r), detail=r.explanation) for r in recs],
+        item_verbs=list(ITEM_VERBS), links=_employee_links(profile.employee_id))
 
 
 def nudge(profile: EmployeeProfile, recs: list[Recommendation], **meta) -> Notification:
     skills = ", ".join(dict.fromkeys(r.skill_name for r in recs))
-    body = (f"Hi {_first_name(profile)},\n\nYour latest check-in highlighted room to grow in {skills}. "
-            f"We've added these to your learning list:\n{_items(recs)}\n\n"
-            "You and your manager can change this plan at any time.")
-    return _notification(profile, "nudge", f"Your next step in {skills}", body, **meta)
+    lead = (f"Your latest check-in highlighted room to grow in {skills}. "
+            "We've added these to your learning list:")
+    closing = "You and your manager can change this plan at any time."
+    body = f"Hi {_first_name(profile)},\n\n{lead}\n{_items(recs)}\n\n{closing}"
+    return _notification(profile, "nudge", f"Your next step in {skills}", body,
+                         content=_recommended(profile, lead, recs, closing), **meta)
 
 
 def plan_ready(profile: EmployeeProfile, plan: DevelopmentPlan, role_name: str, **meta) -> Notification:
-    lines = "\n".join(f"{m.order}. {m.skill_name}: level {m.current_level} → {m.target_level} by "
-                      f"{m.target_date.isoformat()}" for m in plan.milestones)
-    body = (f"Hi {_first_name(profile)},\n\nCongratulations on your move to {plan.to_stage} {role_name} "
+    steps = [f"{m.order}. {m.skill_name}: level {m.current_level} → {m.target_level} by {m.target_date.isoformat()}"
+             for m in plan.milestones]
+    lead = (f"Congratulations on your move to {plan.to_stage} {role_name} "
             f"(effective {plan.effective_date.isoformat()}). Here is a transition plan built from the "
-            f"role's benchmark and your current levels:\n{lines or 'You already meet every benchmark.'}\n\n"
-            "Review it with your manager; agreed changes shape your next recommendations.")
-    return _notification(profile, "transition_plan", f"Your transition plan for {role_name}", body, **meta)
+            "role's benchmark and your current levels:")
+    closing = "Review it with your manager; agreed changes shape your next recommendations."
+    lines = "\n".join(steps)
+    body = f"Hi {_first_name(profile)},\n\n{lead}\n{lines or 'You already meet every benchmark.'}\n\n{closing}"
+    # Each milestone's first recommended item is what its buttons act on; a milestone without one is text only.
+    paired = list(zip(plan.milestones, steps, strict=True))
+    items = [MessageItem(item_id=m.recommended_item_ids[0], title=step) for m, step in paired if m.recommended_item_ids]
+    text_only = [step for m, step in paired if not m.recommended_item_ids]
+    content = MessageContent(greeting=f"Hi {_first_name(profile)},", lead=lead, items=items, closing=closing,
+                             points=text_only if steps else ["You already meet every benchmark."],
+                             item_verbs=list(ITEM_VERBS), links=_employee_links(profile.employee_id))
+    return _notification(profile, "transition_plan", f"Your transition plan for {role_name}", body,
+                         content=content, **meta)
 
 
 def next_step(profile: EmployeeProfile, recs: list[Recommendation], finished_title: str, **meta) -> Notification:
-    body = (f"Hi {_first_name(profile)},\n\nNice work finishing \u201c{finished_title}\u201d. "
-            f"Suggested next:\n{_items(recs)}")
-    return _notification(profile, "next_step", "Your next learning step", body, **meta)
+    lead = f"Nice work finishing \u201c{finished_title}\u201d. Suggested next:"
+    body = f"Hi {_first_name(profile)},\n\n{lead}\n{_items(recs)}"
+    return _notification(profile, "next_step", "Your next learning step", body,
+                         content=_recommended(profile, lead, recs, ""), **meta)
 
 
 def manager_alert(manager: EmployeeProfile, alert: ManagerAlert, **meta) -> Notification:
     points = "\n".join(f"- {p}" for p in alert.talking_points)
-    body = (f"Hi {_first_name(manager)},\n\n{alert.employee_name}'s development has stalled as of "
-            f"{alert.as_of.isoformat()}. Some talking points for your next 1:1:\n{points}\n\n"
-            "This is a prompt for a supportive conversation, not a performance flag.")
+    lead = (f"{alert.employee_name}'s development has stalled as of {alert.as_of.isoformat()}. "
+            "Some talking points for your next 1:1:")
+    closing = "This is a prompt for a supportive conversation, not a performance flag."
+    body = f"Hi {_first_name(manager)},\n\n{lead}\n{points}\n\n{closing}"
+    reason = alert.reasons[0].code if alert.reasons else "low_activity"
+    content = MessageContent(
+        greeting=f"Hi {_first_name(manager)},", lead=lead, points=list(alert.talking_points), closing=closing,
+        verbs=list(ALERT_VERBS),
+        links={"guide": f"/guides/{reason}", "brief": f"/managers/{manager.employee_id}/brief/{alert.employee_id}",
+               "preferences": f"/people/{manager.employee_id}/preferences"})
     return _notification(manager, "manager_alert", f"1:1 prompt: {alert.employee_name}", body,
-                         about_id=alert.employee_id, **meta)
+                         about_id=alert.employee_id, content=content, **meta)

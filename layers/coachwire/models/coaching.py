@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from coachwire.models.base import Record
+from coachwire.models.messages import Channel, MessageContent
 
 
 class SkillAssessment(Record):
@@ -187,18 +188,41 @@ class ManagerAlert(Record):
 
 NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated",
                            "audit_flag", "model_review"]
-# suppressed: never sent, because its recipient or the person it is about has left.
-DeliveryStatus = Literal["pending", "sending", "sent", "failed", "delivery_unknown", "suppressed"]
+# suppressed: never sent (its recipient or the person it is about has left, or the recipient switched the kind off,
+# or it was merged into a digest). held: waiting for quiet hours to end, a cap to reset or the weekly digest.
+DeliveryStatus = Literal["pending", "held", "sending", "sent", "failed", "delivery_unknown", "suppressed"]
+HoldReason = Literal["quiet_hours", "daily_cap", "weekly_cap", "org_cap", "digest", "rate_limited"]
+
+
+class Hold(Record):
+    """Why a message waited, and until when: shown on the notification, so nothing is silently delayed."""
+
+    reason: HoldReason
+    at: datetime
+    until: datetime
 
 
 class Notification(Record):
     notification_id: str
     recipient_id: str
     recipient_email: str
-    channel: Literal["email"] = "email"
+    # The channel it goes (or went) out on: chosen at delivery from the person's preference, the organisation's
+    # default otherwise; fell_back_from says which channel gave up first, and why.
+    channel: Channel = "email"
     kind: NotificationKind
     subject: str
     body: str
+    content: MessageContent | None = None
+    fell_back_from: Channel | None = None
+    fallback_reason: str | None = None
+    channel_failures: int = 0
+    # What the channel needs to find the sent message again (Slack: channel and ts). Never a capability URL.
+    provider_ref: dict[str, str] = Field(default_factory=dict)
+    holds: list[Hold] = Field(default_factory=list)
+    not_before: datetime | None = None
+    # What its recipient decided from the message itself (accepted, discussed ...), shown in place afterwards.
+    decided: str | None = None
+    suppressed_reason: str | None = None
     status: DeliveryStatus = "pending"
     attempts: int = 0
     created_at: datetime

@@ -90,7 +90,9 @@ TABLES: tuple[TableSpec, ...] = (
         Index("by_open_correction", "open_correction", "opened_at"),
     )),
     TableSpec("catalog", "pk", "sk"),
-    TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),),
+    TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),
+                                                     # sparse: only held messages carry held_bucket
+                                                     Index("by_hold", "held_bucket", "not_before")),
               ttl_attribute="expires_at"),
     TableSpec(
         "audit",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from coachwire.models.coaching import Hold
 
 from tests.contracts.records import AT, note
 
@@ -113,3 +114,57 @@ def test_a_send_given_up_as_unknown_by_a_concurrent_copy_is_still_recorded_sent(
     deps.outbox.mark_sent(nid, "ses-1", AT)  # the holder's send went out after all
     stored = deps.outbox.get(nid)
     assert (stored.status, stored.provider_message_id) == ("sent", "ses-1")
+
+
+def test_a_send_records_its_channel_its_reference_and_any_fallback(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    deps.outbox.mark_sent(nid, "1700000000.000100", AT, channel="email", ref={"channel": "D1", "ts": "1.2"},
+                          fell_back_from="slack", fallback_reason="users_not_found")
+    sent = deps.outbox.get(nid)
+    assert (sent.channel, sent.provider_ref, sent.fell_back_from, sent.fallback_reason) == (
+        "email", {"channel": "D1", "ts": "1.2"}, "slack", "users_not_found")
+
+
+def test_a_release_counts_the_channels_failures(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    deps.outbox.release(nid, final=False, channel_failures=2)
+    again = deps.outbox.claim(nid, AT, 120, claimed_by="evt-2")
+    assert (again.status, again.channel_failures, again.attempts) == ("sending", 2, 2)
+
+
+def test_a_held_message_waits_is_listed_when_due_and_can_be_claimed_again_once_released(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    holds = [Hold(reason="quiet_hours", at=AT, until=AT + timedelta(hours=8))]
+    deps.outbox.hold(nid, holds)
+    held = deps.outbox.get(nid)
+    assert (held.status, held.holds, held.not_before, held.claimed_by) == ("held", holds, holds[0].until, None)
+    assert deps.outbox.claim(nid, AT, 120, claimed_by="evt-2") is None  # not claimable while held
+    assert nid not in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(hours=7))]
+    assert nid in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(hours=8))]
+    deps.outbox.unhold(nid)
+    assert nid not in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(days=1))]
+    again = deps.outbox.claim(nid, AT + timedelta(hours=8), 120, claimed_by="evt-3")
+    assert (again.status, again.holds) == ("sending", holds)  # the hold stays visible on the message
+
+
+def test_a_held_message_can_be_suppressed_with_its_reason(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    deps.outbox.hold(nid, [Hold(reason="digest", at=AT, until=AT + timedelta(days=3))])
+    deps.outbox.mark_suppressed(nid, "merged_into:ntf-digest")
+    gone = deps.outbox.get(nid)
+    assert (gone.status, gone.suppressed_reason) == ("suppressed", "merged_into:ntf-digest")
+    assert nid not in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(days=4))]
+
+
+def test_a_decision_is_recorded_on_a_sent_message_only(deps, uid):
+    nid = queued(deps, uid)
+    deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
+    with pytest.raises(ClientError):
+        deps.outbox.record_decision(nid, "accepted")
+    deps.outbox.mark_sent(nid, "m-1", AT)
+    deps.outbox.record_decision(nid, "accepted")
+    assert deps.outbox.get(nid).decided == "accepted"

@@ -7,9 +7,11 @@ import json
 from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
-from coachwire.models.coaching import Notification
+from coachwire.models.coaching import Hold, Notification
 
-STATE = ("lease_until", "sent_at", "provider_message_id", "claimed_by")
+STATE = ("lease_until", "sent_at", "provider_message_id", "claimed_by", "channel", "fell_back_from",
+         "fallback_reason", "not_before", "decided", "suppressed_reason")
+JSON_STATE = ("provider_ref", "holds")
 
 
 def condition_failed(operation: str) -> ClientError:
@@ -39,6 +41,9 @@ class FakeOutboxStore:
     def _from_item(item: dict) -> Notification:
         state = {"status": item["status"], "attempts": item["attempts"]}
         state |= {name: item[name] or None for name in STATE if name in item}
+        state |= {name: json.loads(item[name]) for name in JSON_STATE if name in item}
+        if "channel_failures" in item:
+            state["channel_failures"] = item["channel_failures"]
         return Notification.model_validate({**json.loads(item["doc"]), **state})
 
     def get(self, notification_id: str) -> Notification | None:
@@ -57,28 +62,51 @@ class FakeOutboxStore:
         item.update(status="sending", lease_until=lease, claimed_by=claimed_by, attempts=item["attempts"] + 1)
         return self._from_item(item)
 
-    def _move(self, notification_id: str, status: str, expect: str | tuple[str, ...], **extra: str) -> None:
+    def _move(self, notification_id: str, status: str, expect: str | tuple[str, ...], remove: tuple[str, ...] = (),
+              **extra: str | int) -> None:
         item = self.items.get(notification_id)
-        if item is not None and item["status"] == status:
-            return  # the same move resent after a lost reply: it had taken effect
         if item is None or item["status"] not in ((expect,) if isinstance(expect, str) else expect):
+            if item is not None and item["status"] == status:
+                return  # the same move resent after a lost reply: it had taken effect
             raise condition_failed("UpdateItem")
         item.update(status=status, **extra)
-        item.pop("lease_until", None)
-        item.pop("claimed_by", None)
+        for name in ("lease_until", "claimed_by", *remove):
+            item.pop(name, None)
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
-        self._move(notification_id, "sent", ("sending", "delivery_unknown"), provider_message_id=provider_message_id,
-                   sent_at=sent_at.isoformat())
+    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime, *,
+                  channel: str = "email", ref: dict[str, str] | None = None, fell_back_from: str | None = None,
+                  fallback_reason: str | None = None) -> None:
+        extra = {"provider_message_id": provider_message_id, "sent_at": sent_at.isoformat(), "channel": channel,
+                 "provider_ref": json.dumps(ref or {})}
+        if fell_back_from:
+            extra |= {"fell_back_from": fell_back_from, "fallback_reason": fallback_reason or ""}
+        self._move(notification_id, "sent", ("sending", "delivery_unknown"), **extra)
 
-    def release(self, notification_id: str, final: bool) -> None:
-        self._move(notification_id, "failed" if final else "pending", "sending")
+    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None) -> None:
+        extra = {"channel_failures": channel_failures} if channel_failures is not None else {}
+        self._move(notification_id, "failed" if final else "pending", "sending", **extra)
 
     def mark_unknown(self, notification_id: str) -> None:
         self._move(notification_id, "delivery_unknown", "sending")
 
-    def mark_suppressed(self, notification_id: str) -> None:
-        self._move(notification_id, "suppressed", "sending")
+    def mark_suppressed(self, notification_id: str, reason: str = "") -> None:
+        self._move(notification_id, "suppressed", ("sending", "held"), remove=("held_bucket",),
+                   suppressed_reason=reason)
+
+    def hold(self, notification_id: str, holds: list[Hold]) -> None:
+        self._move(notification_id, "held", "sending", holds=json.dumps([h.model_dump(mode="json") for h in holds]),
+                   not_before=holds[-1].until.isoformat(), held_bucket="held")
+
+    def unhold(self, notification_id: str) -> None:
+        self._move(notification_id, "pending", "held", remove=("held_bucket",))
+
+    def due_held(self, now: datetime, limit: int = 500) -> list[Notification]:
+        due = sorted((i for i in self.items.values() if i.get("held_bucket") and i["not_before"] <= now.isoformat()),
+                     key=lambda i: i["not_before"])
+        return [self._from_item(i) for i in due[:limit]]
+
+    def record_decision(self, notification_id: str, decided: str) -> None:
+        self._move(notification_id, "sent", "sent", decided=decided)
 
     def for_recipient(self, recipient_id: str) -> list[Notification]:
         mine = [i for i in self.items.values() if i["recipient_id"] == recipient_id]

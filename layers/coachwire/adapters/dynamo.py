@@ -3,6 +3,7 @@ conditions need, so pydantic stays the single source of truth for the shape."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -19,12 +20,14 @@ from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
+    Hold,
     ManagerAlert,
     Notification,
     Recommendation,
 )
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.models.history import HistoryEntry
+from coachwire.models.messages import Channel
 from coachwire.models.rights import Correction
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
 from coachwire.settings import RetentionRules
@@ -475,9 +478,14 @@ class DynamoOutboxStore:
     @staticmethod
     def _from_item(item: dict) -> Notification:
         state: dict[str, Any] = {"status": item["status"]["S"], "attempts": int(item["attempts"]["N"])}
-        for name in ("lease_until", "sent_at", "provider_message_id", "claimed_by"):
+        for name in OUTBOX_STATE:
             if name in item:
                 state[name] = item[name]["S"] or None
+        for name in OUTBOX_JSON_STATE:
+            if name in item:
+                state[name] = json.loads(item[name]["S"])
+        if "channel_failures" in item:
+            state["channel_failures"] = int(item["channel_failures"]["N"])
         return Notification.model_validate({**_doc(item), **state})
 
     def get(self, notification_id: str) -> Notification | None:
@@ -510,7 +518,8 @@ class DynamoOutboxStore:
         return self._from_item(out["Attributes"])
 
     def _set_status(self, notification_id: str, status: str, expect: str | tuple[str, ...],
-                    extra: dict[str, str]) -> None:
+                    extra: dict[str, str], numbers: dict[str, int] | None = None,
+                    remove: tuple[str, ...] = ()) -> None:
         names = {"#st": "status"}
         expected = (expect,) if isinstance(expect, str) else expect
         values = {":new": _s(status), **{f":expect{i}": _s(e) for i, e in enumerate(expected)}}
@@ -518,10 +527,14 @@ class DynamoOutboxStore:
         for i, (name, value) in enumerate(extra.items()):
             sets.append(f"{name} = :v{i}")
             values[f":v{i}"] = _s(value)
+        for i, (name, number) in enumerate((numbers or {}).items()):
+            sets.append(f"{name} = :n{i}")
+            values[f":n{i}"] = _n(number)
+        removed = ", ".join(("lease_until", "claimed_by", *remove))
         try:
             client("dynamodb").update_item(
                 TableName=self.table, Key={"notification_id": _s(notification_id)},
-                UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_until, claimed_by",
+                UpdateExpression="SET " + ", ".join(sets) + " REMOVE " + removed,
                 ConditionExpression="#st IN (" + ", ".join(f":expect{i}" for i in range(len(expected))) + ")",
                 ExpressionAttributeNames=names, ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD")
@@ -531,26 +544,61 @@ class DynamoOutboxStore:
                 return  # our own write, resent by the SDK after its reply was lost, had already taken effect
             raise
 
-    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime) -> None:
-        # From delivery_unknown too: a concurrent copy may have given up on a send that did go out; SES's message id
-        # settles it.
-        self._set_status(notification_id, "sent", ("sending", "delivery_unknown"),
-                         {"provider_message_id": provider_message_id, "sent_at": sent_at.isoformat()})
+    def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime, *,
+                  channel: Channel = "email", ref: dict[str, str] | None = None,
+                  fell_back_from: Channel | None = None, fallback_reason: str | None = None) -> None:
+        # From delivery_unknown too: a concurrent copy may have given up on a send that did go out; the provider's
+        # message id settles it.
+        extra = {"provider_message_id": provider_message_id, "sent_at": sent_at.isoformat(), "channel": channel,
+                 "provider_ref": json.dumps(ref or {})}
+        if fell_back_from:
+            extra |= {"fell_back_from": fell_back_from, "fallback_reason": fallback_reason or ""}
+        self._set_status(notification_id, "sent", ("sending", "delivery_unknown"), extra)
 
-    def release(self, notification_id: str, final: bool) -> None:
-        self._set_status(notification_id, "failed" if final else "pending", "sending", {})
+    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None) -> None:
+        numbers = {"channel_failures": channel_failures} if channel_failures is not None else None
+        self._set_status(notification_id, "failed" if final else "pending", "sending", {}, numbers)
 
     def mark_unknown(self, notification_id: str) -> None:
         self._set_status(notification_id, "delivery_unknown", "sending", {})
 
-    def mark_suppressed(self, notification_id: str) -> None:
-        self._set_status(notification_id, "suppressed", "sending", {})
+    def mark_suppressed(self, notification_id: str, reason: str = "") -> None:
+        # From held too: a held alert merged into a digest, or a hold released for a leaver.
+        self._set_status(notification_id, "suppressed", ("sending", "held"), {"suppressed_reason": reason},
+                         remove=("held_bucket",))
+
+    def hold(self, notification_id: str, holds: list[Hold]) -> None:
+        """sending → held until the last hold's end; the sparse by_hold index lists it until then."""
+        self._set_status(notification_id, "held", "sending", {
+            "holds": json.dumps([h.model_dump(mode="json") for h in holds]),
+            "not_before": holds[-1].until.isoformat(), "held_bucket": HELD_BUCKET})
+
+    def unhold(self, notification_id: str) -> None:
+        self._set_status(notification_id, "pending", "held", {}, remove=("held_bucket",))
+
+    def due_held(self, now: datetime, limit: int = 500) -> list[Notification]:
+        items = _query_all(TableName=self.table, IndexName="by_hold",
+                           KeyConditionExpression="held_bucket = :b AND not_before <= :now",
+                           ExpressionAttributeValues={":b": _s(HELD_BUCKET), ":now": _s(now.isoformat())})
+        return [self._from_item(i) for i in itertools.islice(items, limit)]
+
+    def record_decision(self, notification_id: str, decided: str) -> None:
+        """What its recipient decided from a sent message (shown when the message is updated in place)."""
+        self._set_status(notification_id, "sent", "sent", {"decided": decided})
 
     def for_recipient(self, recipient_id: str) -> list[Notification]:
         items = _query_all(TableName=self.table, IndexName="by_recipient",
                            KeyConditionExpression="recipient_id = :r",
                            ExpressionAttributeValues={":r": _s(recipient_id)}, ScanIndexForward=False)
         return [self._from_item(i) for i in items]
+
+
+# Delivery state kept as attributes beside the document written at creation (which never changes).
+OUTBOX_STATE = ("lease_until", "sent_at", "provider_message_id", "claimed_by", "channel", "fell_back_from",
+                "fallback_reason", "not_before", "decided", "suppressed_reason")
+OUTBOX_JSON_STATE = ("provider_ref", "holds")
+# Every held message shares one partition of the sparse by_hold index: holds are few and short-lived.
+HELD_BUCKET = "held"
 
 
 def _refused_item(err: ClientError) -> dict | None:

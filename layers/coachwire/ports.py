@@ -142,7 +142,7 @@ class OutboxStore(Protocol):
     def get(self, notification_id: str) -> Notification | None: ...
     def claim(self, notification_id: str, now: datetime, lease_seconds: int,
               claimed_by: str = "") -> Notification | None:
-        """pending → sending with a lease held by `claimed_by`; None when the notification is not pending."""
+        """pending (or held, once its hold is over) → sending with a lease held by `claimed_by`; None otherwise."""
         ...
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime, *,
                   channel: Channel = "email", ref: dict[str, str] | None = None,
@@ -157,10 +157,9 @@ class OutboxStore(Protocol):
     def hold(self, notification_id: str, holds: list[Hold]) -> None:
         """sending → held until the last hold ends; `holds` is the message's whole hold history."""
         ...
-    def unhold(self, notification_id: str) -> None:
-        """held → pending, to be queued again."""
+    def due_held(self, now: datetime, limit: int = 500) -> list[Notification]:
+        """Held messages whose hold is over, oldest first: the release job queues them again."""
         ...
-    def due_held(self, now: datetime, limit: int = 500) -> list[Notification]: ...
     def record_decision(self, notification_id: str, decided: str) -> None:
         """On a sent message: what its recipient decided from it."""
         ...
@@ -262,7 +261,8 @@ class ChannelSender(Protocol):
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, body: str) -> str:
+    def send(self, to: str, subject: str, body: str, *, html: str | None = None,
+             headers: dict[str, str] | None = None) -> str:
         """Send one email; return the provider's message id. Raise EmailOutcomeUnknown when the provider may
         have accepted it; any other exception means it was not sent."""
         ...

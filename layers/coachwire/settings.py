@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     # How long a claimed notification is the claimant's: a redelivery after that finds the sender dead and
     # marks it delivery_unknown rather than resending. Longer than the delivery function can run.
     delivery_lease_seconds: int = Field(120, ge=1, le=900)
+    # A chat channel that fails this many times for one message (without saying the person is unreachable) gives
+    # way to e-mail for it.
+    channel_failures_before_fallback: int = Field(3, ge=1, le=10)
+    # Where people open the pages messages link to (the plan, the 1:1 brief, their preferences): a portal in front
+    # of this API, or the API itself. Empty: messages carry no links.
+    app_base_url: str = ""
     plan_days_per_level: int = 45
     nudge_items: int = Field(3, ge=1, le=10)
     # A declined plan item is not suggested again for this many days (co-created plans).

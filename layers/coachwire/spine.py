@@ -52,6 +52,9 @@ TRIGGER_REJECTED_LOG = "trigger rejected event"
 # Logged by notification_delivery when it cannot know whether SES sent a message (a lost reply, a sender that died
 # mid-send): the message is never resent, so someone should check with the recipient. The CDK app alarms on it.
 DELIVERY_UNKNOWN_LOG = "notification delivery outcome unknown"
+# Logged when a chat channel refuses Coachwire for everyone (a revoked token, a missing scope): messages fall back
+# to e-mail, and the CDK app alarms so someone fixes the channel.
+CHANNEL_BROKEN_LOG = "chat channel refused coachwire"
 
 
 @dataclass(frozen=True)

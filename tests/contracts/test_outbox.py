@@ -134,20 +134,20 @@ def test_a_release_counts_the_channels_failures(deps, uid):
     assert (again.status, again.channel_failures, again.attempts) == ("sending", 2, 2)
 
 
-def test_a_held_message_waits_is_listed_when_due_and_can_be_claimed_again_once_released(deps, uid):
+def test_a_held_message_waits_is_listed_when_due_and_is_claimable_once_its_hold_is_over(deps, uid):
     nid = queued(deps, uid)
     deps.outbox.claim(nid, AT, 120, claimed_by="evt-1")
     holds = [Hold(reason="quiet_hours", at=AT, until=AT + timedelta(hours=8))]
     deps.outbox.hold(nid, holds)
     held = deps.outbox.get(nid)
     assert (held.status, held.holds, held.not_before, held.claimed_by) == ("held", holds, holds[0].until, None)
-    assert deps.outbox.claim(nid, AT, 120, claimed_by="evt-2") is None  # not claimable while held
+    assert deps.outbox.claim(nid, AT + timedelta(hours=7), 120, claimed_by="evt-2") is None  # still held
     assert nid not in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(hours=7))]
     assert nid in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(hours=8))]
-    deps.outbox.unhold(nid)
-    assert nid not in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(days=1))]
     again = deps.outbox.claim(nid, AT + timedelta(hours=8), 120, claimed_by="evt-3")
-    assert (again.status, again.holds) == ("sending", holds)  # the hold stays visible on the message
+    assert (again.status, again.holds, again.claimed_by) == ("sending", holds, "evt-3")  # the hold stays visible
+    assert nid not in [n.notification_id for n in deps.outbox.due_held(AT + timedelta(days=1))]
+    assert deps.outbox.claim(nid, AT + timedelta(hours=9), 120, claimed_by="evt-4") is None  # one claim wins
 
 
 def test_a_held_message_can_be_suppressed_with_its_reason(deps, uid):

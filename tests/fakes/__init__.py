@@ -24,6 +24,8 @@ from tests.fakes.catalog import FakeCatalogStore
 from tests.fakes.demographics import FakeDemographicsStore
 from tests.fakes.governance import FakeAuditArchive, FakeAuditSource, FakeGovernanceStore
 from tests.fakes.messaging import (
+    ChatPost,
+    RecordingChatSender,
     FakeDeadLetters,
     FakeQueueDepths,
     PublishedEvent,
@@ -43,7 +45,7 @@ FAKE_NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 __all__ = [
     "FAKE_NOW", "FakeAuditArchive", "FakeAuditLog", "FakeAuditSource", "FakeCatalogStore", "FakeDeadLetters",
     "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry", "FakeOutboxStore", "FakeParkedEvents",
-    "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore", "FakeTriggerStats", "PublishedEvent",
+    "ChatPost", "RecordingChatSender", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore", "FakeTriggerStats", "PublishedEvent",
     "RecordingEmailSender", "RecordingEventPublisher", "SentEmail", "condition_failed", "fake_dependencies",
     "retention_store",
 ]
@@ -65,7 +67,7 @@ def fake_dependencies(settings: Settings | None = None, clock: Clock | None = No
         "governance": FakeGovernanceStore(outbox), "audit_archive": FakeAuditArchive(),
         "audit_source": FakeAuditSource(profiles), "parked": FakeParkedEvents(profiles), "queues": FakeQueueDepths(),
     }
-    unknown = set(overrides) - set(ports) - {"retention"}
+    unknown = set(overrides) - set(ports) - {"retention", "channels"}
     if unknown:
         raise TypeError(f"Dependencies has no port {', '.join(sorted(unknown))}")
     ports = {**ports, **overrides}

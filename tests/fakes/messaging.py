@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class SentEmail:
     subject: str
     body: str
     message_id: str
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class RecordingEmailSender:
@@ -51,12 +53,13 @@ class RecordingEmailSender:
         self.calls = 0
         self.sent: list[SentEmail] = []
 
-    def send(self, to: str, subject: str, body: str) -> str:
+    def send(self, to: str, subject: str, body: str, *, html: str | None = None,
+             headers: dict[str, str] | None = None) -> str:
         self.calls += 1
         if self.failures:
             raise self.failures.pop(0)
         message_id = f"fake-msg-{len(self.sent) + 1:04d}"
-        self.sent.append(SentEmail(to, subject, body, message_id))
+        self.sent.append(SentEmail(to, subject, body, message_id, html, dict(headers or {})))
         return message_id
 
 
@@ -74,3 +77,37 @@ class FakeQueueDepths:
 
     def in_flight(self) -> dict[str, dict[str, int]]:
         return {k: dict(v) for k, v in self.queues.items()}
+
+
+@dataclass(frozen=True)
+class ChatPost:
+    channel: str
+    notification_id: str
+    to: str
+    message_id: str
+
+
+class RecordingChatSender:
+    """A chat channel (Slack, Teams) that posts nothing. `failures` are raised by the first sends, in order
+    (RateLimited, RecipientUnreachable, ChannelBroken, SendOutcomeUnknown, or any error: not sent); later sends
+    succeed and are kept in `posts`; `updates` keeps what was shown in place after a decision."""
+
+    def __init__(self, channel: str = "slack", failures: Iterable[BaseException] = ()) -> None:
+        self.channel = channel
+        self.failures = list(failures)
+        self.calls = 0
+        self.posts: list[ChatPost] = []
+        self.updates: list[tuple[str, str]] = []
+
+    def send(self, note, to):
+        from coachwire.ports import Delivered
+
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        message_id = f"{self.channel}-{len(self.posts) + 1:04d}"
+        self.posts.append(ChatPost(self.channel, note.notification_id, to.email, message_id))
+        return Delivered(message_id=message_id, ref={"channel": "D-" + note.recipient_id, "ts": message_id})
+
+    def update(self, note, decided: str) -> None:
+        self.updates.append((note.notification_id, decided))

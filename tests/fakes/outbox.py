@@ -57,9 +57,11 @@ class FakeOutboxStore:
         if item is not None and item["status"] == "sending" and claimed_by and item.get("claimed_by") == claimed_by \
                 and item.get("lease_until") == lease:
             return self._from_item(item)  # the same claim resent after a lost reply: it had taken effect
-        if item is None or item["status"] != "pending":
+        due_hold = item is not None and item["status"] == "held" and item["not_before"] <= now.isoformat()
+        if item is None or not (item["status"] == "pending" or due_hold):
             return None
         item.update(status="sending", lease_until=lease, claimed_by=claimed_by, attempts=item["attempts"] + 1)
+        item.pop("held_bucket", None)
         return self._from_item(item)
 
     def _move(self, notification_id: str, status: str, expect: str | tuple[str, ...], remove: tuple[str, ...] = (),
@@ -96,9 +98,6 @@ class FakeOutboxStore:
     def hold(self, notification_id: str, holds: list[Hold]) -> None:
         self._move(notification_id, "held", "sending", holds=json.dumps([h.model_dump(mode="json") for h in holds]),
                    not_before=holds[-1].until.isoformat(), held_bucket="held")
-
-    def unhold(self, notification_id: str) -> None:
-        self._move(notification_id, "pending", "held", remove=("held_bucket",))
 
     def due_held(self, now: datetime, limit: int = 500) -> list[Notification]:
         due = sorted((i for i in self.items.values() if i.get("held_bucket") and i["not_before"] <= now.isoformat()),

@@ -22,7 +22,7 @@ class FlakySender:
         self.failures = failures
         self.sent: list[tuple[str, str]] = []
 
-    def send(self, to: str, subject: str, body: str) -> str:
+    def send(self, to: str, subject: str, body: str, **_parts) -> str:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("SES throttled")
@@ -86,7 +86,7 @@ class LostReplySender:
     def __init__(self) -> None:
         self.calls = 0
 
-    def send(self, to: str, subject: str, body: str) -> str:
+    def send(self, to: str, subject: str, body: str, **_parts) -> str:
         self.calls += 1
         raise EmailOutcomeUnknown("ReadTimeoutError")
 

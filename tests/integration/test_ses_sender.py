@@ -92,3 +92,32 @@ def test_throttling_that_does_not_end_is_an_ordinary_error_for_the_queue_to_retr
     with pytest.raises(ClientError) as refused:
         SesEmailSender(stack.settings.sender_email).send("emp-1@example.com", "Hello", "Body")
     assert refused.value.response["Error"]["Code"] == "Throttling" and throttled.calls == THROTTLE_RETRIES + 1
+
+
+def test_html_and_headers_go_as_one_raw_mime_message_with_both_parts(stack) -> None:
+    import email
+    import email.policy
+
+    sent: list[bytes] = []
+
+    def on_call(params, **_):
+        sent.append(params["RawMessage"]["Data"])
+
+    before = int(client("ses").get_send_quota()["SentLast24Hours"])
+    events = client("ses", total_attempts=1).meta.events
+    events.register("provide-client-params.ses.SendRawEmail", on_call)
+    try:
+        message_id = SesEmailSender(stack.settings.sender_email).send(
+            "emp-1@example.com", "Your next step", "Hi Ada", html="<p>Hi Ada</p>",
+            headers={"List-Unsubscribe": "<https://coach.example.com/people/emp-1/preferences>"})
+    finally:
+        events.unregister("provide-client-params.ses.SendRawEmail", on_call)
+    assert message_id
+    (raw,) = sent
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert (parsed["To"], parsed["Subject"]) == ("emp-1@example.com", "Your next step")
+    assert parsed["List-Unsubscribe"] == "<https://coach.example.com/people/emp-1/preferences>"
+    parts = {part.get_content_type(): part.get_content().strip() for part in parsed.iter_parts()}
+    assert parts == {"text/plain": "Hi Ada", "text/html": "<p>Hi Ada</p>"}
+    # Addressed once: the To header alone, not Destinations as well (which would send it twice).
+    assert int(client("ses").get_send_quota()["SentLast24Hours"]) == before + 1

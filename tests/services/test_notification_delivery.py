@@ -35,7 +35,8 @@ def test_the_queued_nudge_is_mailed_with_its_content_once(deps):
     fired = checkin_gap_nudge(checkin("emp-1", "mgr-1", [gap("design", 1)]), deps)
     (nid,) = fired.notification_ids
     result = deliver(deps, nid)
-    assert (result.outcome, result.decision) == ("succeeded", {"notification_id": nid, "kind": "nudge", "attempts": 1})
+    assert (result.outcome, result.decision) == ("succeeded", {"notification_id": nid, "kind": "nudge", "attempts": 1,
+                                                    "channel": "email"})
     (mail,) = deps.email.sent
     assert (mail.to, mail.subject) == ("emp-1@example.com", "Your next step in System design")
     assert "Design a queue-based service" in mail.body

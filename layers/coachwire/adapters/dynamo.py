@@ -499,11 +499,14 @@ class DynamoOutboxStore:
         try:
             out = client("dynamodb").update_item(
                 TableName=self.table, Key={"notification_id": _s(notification_id)},
-                UpdateExpression="SET #st = :sending, lease_until = :lease, claimed_by = :by ADD attempts :one",
-                ConditionExpression="#st = :pending",
+                UpdateExpression="SET #st = :sending, lease_until = :lease, claimed_by = :by ADD attempts :one "
+                                 "REMOVE held_bucket",
+                # A held message is claimable once its hold is over: the release job only queues it again.
+                ConditionExpression="#st = :pending OR (#st = :held AND not_before <= :now)",
                 ExpressionAttributeNames={"#st": "status"},
                 ExpressionAttributeValues={":sending": _s("sending"), ":pending": _s("pending"), ":one": _n(1),
-                                           ":lease": _s(lease), ":by": _s(claimed_by)},
+                                           ":lease": _s(lease), ":by": _s(claimed_by), ":held": _s("held"),
+                                           ":now": _s(now.isoformat())},
                 ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as err:
             current = _refused_item(err)
@@ -568,13 +571,10 @@ class DynamoOutboxStore:
                          remove=("held_bucket",))
 
     def hold(self, notification_id: str, holds: list[Hold]) -> None:
-        """sending → held until the last hold's end; the sparse by_hold index lists it until then."""
+        """sending → held until the last hold's end; the sparse by_hold index lists it until it is claimed again."""
         self._set_status(notification_id, "held", "sending", {
             "holds": json.dumps([h.model_dump(mode="json") for h in holds]),
             "not_before": holds[-1].until.isoformat(), "held_bucket": HELD_BUCKET})
-
-    def unhold(self, notification_id: str) -> None:
-        self._set_status(notification_id, "pending", "held", {}, remove=("held_bucket",))
 
     def due_held(self, now: datetime, limit: int = 500) -> list[Notification]:
         items = _query_all(TableName=self.table, IndexName="by_hold",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from email.message import EmailMessage
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
@@ -52,16 +53,23 @@ class SesEmailSender:
     def __init__(self, sender: str) -> None:
         self.sender = sender
 
-    def send(self, to: str, subject: str, body: str) -> str:
+    def send(self, to: str, subject: str, body: str, *, html: str | None = None,
+             headers: dict[str, str] | None = None) -> str:
         # One HTTP attempt per call (SES has no idempotency key): the SDK's own retry would resend after a read
         # timeout, when SES may already have accepted. Throttling is an answer, so nothing was sent: retried here,
         # with backoff, rather than spending one of the message's few deliveries on it.
+        raw = self._mime(to, subject, body, html, headers or {}) if html or headers else None
         for attempt in range(THROTTLE_RETRIES + 1):
             try:
-                out = client("ses", total_attempts=1).send_email(
-                    Source=self.sender, Destination={"ToAddresses": [to]},
-                    Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                             "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
+                ses = client("ses", total_attempts=1)
+                if raw is not None:  # HTML or headers: SendEmail carries neither custom headers nor both parts
+                    # Recipients from the To header alone (Destinations as well would address it twice).
+                    out = ses.send_raw_email(Source=self.sender, RawMessage={"Data": raw})
+                else:
+                    out = ses.send_email(
+                        Source=self.sender, Destination={"ToAddresses": [to]},
+                        Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                                 "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}})
                 return out["MessageId"]
             except ClientError as err:
                 if err.response["Error"]["Code"] not in THROTTLED or attempt == THROTTLE_RETRIES:
@@ -72,6 +80,17 @@ class SesEmailSender:
             except Exception as err:  # read timeout, connection dropped mid-request: SES may have sent it
                 raise EmailOutcomeUnknown(type(err).__name__) from err
         raise AssertionError("unreachable")
+
+
+    def _mime(self, to: str, subject: str, text: str, html: str | None, headers: dict[str, str]) -> bytes:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, to, subject
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(text)
+        if html:
+            message.add_alternative(html, subtype="html")
+        return message.as_bytes()
 
 
 class SqsQueueDepths:

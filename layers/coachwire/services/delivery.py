@@ -1,20 +1,26 @@
-"""Email delivery from the outbox: at most once per message, retried until it is sent or known failed.
+"""Delivery from the outbox: at most once per message, on the person's channel, retried until it is sent or known
+failed; a chat channel that cannot reach the person gives way to e-mail, visibly.
 
 Kept apart from the coaching triggers so this function does not import numpy and the domain it never uses.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from coachwire import spine
+from coachwire.domain import email_layout
 from coachwire.domain.retention import has_left
 from coachwire.errors import UnknownReference
 from coachwire.logs import logger
-from coachwire.models.coaching import Notification, Outcome
-from coachwire.ports import EmailOutcomeUnknown
+from coachwire.models.coaching import Hold, HoldReason, Notification, Outcome
+from coachwire.models.messages import Channel
+from coachwire.ports import Address, ChannelBroken, RateLimited, RecipientUnreachable, SendOutcomeUnknown
 from coachwire.services.deps import Dependencies
 from coachwire.services.unit_of_work import TriggerResult
+
+TRIGGER = "notification_delivery"
 
 
 class DeliveryInProgress(RuntimeError):
@@ -22,6 +28,16 @@ class DeliveryInProgress(RuntimeError):
 
 
 MAX_SEND_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a claimed message goes now."""
+
+    channel: Channel
+    address: Address
+    fell_back_from: Channel | None = None
+    fallback_reason: str | None = None
 
 
 def notification_delivery(detail: dict, deps: Dependencies, delivery_id: str = "") -> TriggerResult:
@@ -39,19 +55,86 @@ def notification_delivery(detail: dict, deps: Dependencies, delivery_id: str = "
         deps.outbox.release(notification_id, final=False)  # nothing was sent: let the retry claim it again
         raise
     if gone:
-        deps.outbox.mark_suppressed(notification_id)
+        deps.outbox.mark_suppressed(notification_id, gone)
         return TriggerResult("no_action", claimed.recipient_id, {"notification_id": notification_id,
                                                                  "status": "suppressed", "reason": gone})
+    return _send(deps, claimed, _route(deps, claimed))
+
+
+def _route(deps: Dependencies, note: Notification) -> Route:
+    """The channel chosen for the message; one that gave way once stays given way, and one this deployment has
+    not configured is e-mail."""
+    address = Address(email=note.recipient_email)
+    if note.fell_back_from or note.channel == "email":
+        return Route("email", address, note.fell_back_from, note.fallback_reason)
+    if note.channel not in deps.channels:
+        return Route("email", address, note.channel, "channel_not_configured")
+    return Route(note.channel, address)
+
+
+def _send(deps: Dependencies, note: Notification, route: Route) -> TriggerResult:
+    if route.channel == "email":
+        return _send_email(deps, note, route)
+    sender = deps.channels[route.channel]
     try:
-        message_id = deps.email.send(claimed.recipient_email, claimed.subject, claimed.body)
-    except EmailOutcomeUnknown:
-        return _unknown(deps, claimed.recipient_id, notification_id, "send_outcome_unknown")
+        delivered = sender.send(note, route.address)
+    except SendOutcomeUnknown:
+        # It may be in their chat: never resent, and not sent again by e-mail either.
+        return _unknown(deps, note.recipient_id, note.notification_id, f"{route.channel}_outcome_unknown")
+    except RateLimited as err:
+        wait = timedelta(seconds=max(1.0, err.retry_after_seconds))
+        return _hold(deps, note, "rate_limited", deps.clock.now() + wait)
+    except (RecipientUnreachable, ChannelBroken) as err:
+        if isinstance(err, ChannelBroken):
+            logger.error(spine.CHANNEL_BROKEN_LOG, extra={"channel": route.channel, "code": err.code})
+        return _fall_back(deps, note, route, err.code)
     except Exception:
-        deps.outbox.release(notification_id, final=claimed.attempts >= MAX_SEND_ATTEMPTS)
+        failures = note.channel_failures + 1
+        if failures >= deps.settings.channel_failures_before_fallback:
+            return _fall_back(deps, note, route, "channel_failing")
+        deps.outbox.release(note.notification_id, final=False, channel_failures=failures)
         raise
-    deps.outbox.mark_sent(notification_id, message_id, deps.clock.now())
-    return TriggerResult("succeeded", claimed.recipient_id, {"notification_id": notification_id,
-                                                             "kind": claimed.kind, "attempts": claimed.attempts})
+    deps.outbox.mark_sent(note.notification_id, delivered.message_id, deps.clock.now(), channel=route.channel,
+                          ref=delivered.ref)
+    return _sent(note, route)
+
+
+def _fall_back(deps: Dependencies, note: Notification, route: Route, reason: str) -> TriggerResult:
+    deps.stats.count(TRIGGER, "fell_back")
+    return _send_email(deps, note, Route("email", route.address, route.channel, reason))
+
+
+def _send_email(deps: Dependencies, note: Notification, route: Route) -> TriggerResult:
+    base = deps.settings.app_base_url
+    try:
+        message_id = deps.email.send(route.address.email, note.subject, email_layout.plain_text(note, base),
+                                     html=email_layout.html(note, base), headers=email_layout.headers(note, base))
+    except SendOutcomeUnknown:
+        return _unknown(deps, note.recipient_id, note.notification_id, "send_outcome_unknown")
+    except Exception:
+        deps.outbox.release(note.notification_id, final=note.attempts >= MAX_SEND_ATTEMPTS)
+        raise
+    deps.outbox.mark_sent(note.notification_id, message_id, deps.clock.now(), channel="email",
+                          fell_back_from=route.fell_back_from, fallback_reason=route.fallback_reason)
+    return _sent(note, route)
+
+
+def _sent(note: Notification, route: Route) -> TriggerResult:
+    decision: dict = {"notification_id": note.notification_id, "kind": note.kind, "attempts": note.attempts,
+                      "channel": route.channel}
+    if route.fell_back_from:
+        decision |= {"fell_back_from": route.fell_back_from, "fallback_reason": route.fallback_reason}
+    return TriggerResult("succeeded", note.recipient_id, decision)
+
+
+def _hold(deps: Dependencies, note: Notification, reason: HoldReason, until: datetime) -> TriggerResult:
+    """Delivered later, not dropped: the release job queues the message again once `until` has passed."""
+    hold = Hold(reason=reason, at=deps.clock.now(), until=until)
+    deps.outbox.hold(note.notification_id, [*note.holds, hold])
+    deps.stats.count(TRIGGER, "held")
+    return TriggerResult("no_action", note.recipient_id, {"notification_id": note.notification_id,
+                                                          "status": "held", "reason": reason,
+                                                          "until": until.isoformat()})
 
 
 def _leaver_involved(deps: Dependencies, note: Notification, today: date) -> str:
@@ -65,7 +148,7 @@ def _leaver_involved(deps: Dependencies, note: Notification, today: date) -> str
 
 
 def _unknown(deps: Dependencies, recipient_id: str, notification_id: str, reason: str) -> TriggerResult:
-    # SES may have accepted it: never resend (at most once wins for e-mail). The firing ends here (nothing more will
+    # The provider may have accepted it: never resend (at most once wins). The firing ends here (nothing more will
     # be done for it); the log line pages, since the person may never have had the message.
     deps.outbox.mark_unknown(notification_id)
     logger.error(spine.DELIVERY_UNKNOWN_LOG, extra={"notification_id": notification_id, "reason": reason})
@@ -79,7 +162,7 @@ def _not_claimed(deps: Dependencies, notification_id: str, now: datetime, delive
         raise UnknownReference("notification_id", "no such notification in the outbox")
     if note.status == "sending":
         if note.lease_until and note.lease_until < now:
-            # A sender died between SES accepting and our bookkeeping: we cannot know, so never resend.
+            # A sender died between the provider accepting and our bookkeeping: we cannot know, so never resend.
             return _unknown(deps, note.recipient_id, notification_id, "lease_expired")
         if delivery_id and note.claimed_by == delivery_id:
             # This delivery's own earlier attempt claimed it and ended before its bookkeeping: it may have sent.

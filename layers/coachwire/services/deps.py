@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coachwire.clock import Clock
 from coachwire.ports import (
@@ -10,6 +10,7 @@ from coachwire.ports import (
     AuditLog,
     AuditSource,
     CatalogStore,
+    ChannelSender,
     DeadLetterDepth,
     DemographicsStore,
     EmailSender,
@@ -47,3 +48,5 @@ class Dependencies:
     parked: ParkedEventStore | None = None
     queues: QueueDepths | None = None
     retention: RetentionStore | None = None  # deletion: the retention sweep's alone
+    # The chat channels this deployment has configured ("slack", "teams"); e-mail is `email`, always there.
+    channels: dict[str, ChannelSender] = field(default_factory=dict)

@@ -69,6 +69,7 @@ class FaultInjector:
         for op in _DYNAMO_WRITES + _DYNAMO_READS:
             self._on(dynamodb, f"before-call.dynamodb.{op}", self._dynamodb)
         self._on(ses, "before-call.ses.SendEmail", self._ses)
+        self._on(ses, "before-call.ses.SendRawEmail", self._ses)
         self._on(events, "after-call.eventbridge.PutEvents", self._put_events)
         for service_client in (ses, events):
             self._on(service_client, "before-call", self._kill_only)

@@ -25,10 +25,10 @@ from tests.fakes.demographics import FakeDemographicsStore
 from tests.fakes.governance import FakeAuditArchive, FakeAuditSource, FakeGovernanceStore
 from tests.fakes.messaging import (
     ChatPost,
-    RecordingChatSender,
     FakeDeadLetters,
     FakeQueueDepths,
     PublishedEvent,
+    RecordingChatSender,
     RecordingEmailSender,
     RecordingEventPublisher,
     SentEmail,
@@ -45,8 +45,8 @@ FAKE_NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 __all__ = [
     "FAKE_NOW", "FakeAuditArchive", "FakeAuditLog", "FakeAuditSource", "FakeCatalogStore", "FakeDeadLetters",
     "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry", "FakeOutboxStore", "FakeParkedEvents",
-    "ChatPost", "RecordingChatSender", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore", "FakeTriggerStats", "PublishedEvent",
-    "RecordingEmailSender", "RecordingEventPublisher", "SentEmail", "condition_failed", "fake_dependencies",
+    "ChatPost", "RecordingChatSender", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore",
+    "FakeTriggerStats", "PublishedEvent", "RecordingEmailSender", "RecordingEventPublisher", "SentEmail", "condition_failed", "fake_dependencies",
     "retention_store",
 ]
 

@@ -43,11 +43,11 @@ from tests.fakes.retention import FakeRetentionStore
 FAKE_NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 __all__ = [
-    "FAKE_NOW", "FakeAuditArchive", "FakeAuditLog", "FakeAuditSource", "FakeCatalogStore", "FakeDeadLetters",
-    "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry", "FakeOutboxStore", "FakeParkedEvents",
-    "ChatPost", "RecordingChatSender", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore",
-    "FakeTriggerStats", "PublishedEvent", "RecordingEmailSender", "RecordingEventPublisher", "SentEmail", "condition_failed", "fake_dependencies",
-    "retention_store",
+    "ChatPost", "FAKE_NOW", "FakeAuditArchive", "FakeAuditLog", "FakeAuditSource", "FakeCatalogStore",
+    "FakeDeadLetters", "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry", "FakeOutboxStore",
+    "FakeParkedEvents", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore", "FakeTriggerStats",
+    "PublishedEvent", "RecordingChatSender", "RecordingEmailSender", "RecordingEventPublisher", "SentEmail",
+    "condition_failed", "fake_dependencies", "retention_store",
 ]
 
 

@@ -172,3 +172,24 @@ def test_stored_profiles_without_the_new_fields_still_parse():
         stored.pop(name)
     parsed = EmployeeProfile.model_validate(stored)
     assert parsed.personalisation_enabled and parsed.declined_items == {} and parsed.agreed_priorities == []
+
+
+def test_done_and_not_now_are_recorded_and_leave_the_item_out_of_recommendations():
+    applied = _apply(profile(), {"op": "done", "item_id": "design-l2"}, {"op": "snooze", "item_id": "review-l2",
+                                                                          "days": 14})
+    person, plan = applied.profile, applied.plan
+    assert person.done_items == ["design-l2"] and person.snoozed_items == {"review-l2": T0.date() + timedelta(14)}
+    assert plan.item_decisions["review-l2"].until == T0.date() + timedelta(14)
+    assert (plan.item_status("design-l2"), plan.item_status("review-l2")) == ("done", "snoozed")
+    assert applied.summary["done"] == ["design-l2"] and applied.summary["snoozed"] == ["review-l2"]
+    left_out = cocreation.decision_inputs(person, T0.date() + timedelta(13), 90).declined
+    assert {"design-l2", "review-l2"} <= left_out
+    back = cocreation.decision_inputs(person, T0.date() + timedelta(14), 90).declined
+    assert "review-l2" not in back and "design-l2" in back  # not now ends; done stays done
+    assert _apply(person, {"op": "accept", "item_id": "review-l2"}).profile.snoozed_items == {}
+
+
+def test_a_snooze_longer_than_ninety_days_is_refused_naming_the_field():
+    with pytest.raises(ValidationError) as refused:
+        _patch({"op": "snooze", "item_id": "review-l2", "days": 365})
+    assert refused.value.errors()[0]["loc"][-1] == "days"

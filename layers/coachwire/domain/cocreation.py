@@ -20,7 +20,15 @@ from coachwire.models.coaching import (
     ItemDecision,
     PlanChange,
 )
-from coachwire.models.cocreation import AcceptItem, AddAction, DeclineItem, PlanChangeRequest, ReorderPriorities
+from coachwire.models.cocreation import (
+    AcceptItem,
+    AddAction,
+    DeclineItem,
+    MarkDone,
+    PlanChangeRequest,
+    ReorderPriorities,
+    SnoozeItem,
+)
 from coachwire.models.framework import Catalog, Framework
 
 
@@ -41,7 +49,9 @@ def declined_in_cooldown(profile: EmployeeProfile, today: date, cooldown_days: i
 def decision_inputs(profile: EmployeeProfile, today: date, cooldown_days: int) -> DecisionInputs:
     if not profile.personalisation_enabled:
         return DecisionInputs(frozenset(), ())  # plan decisions are behavioural data: not used when opted out
-    return DecisionInputs(declined_in_cooldown(profile, today, cooldown_days), tuple(profile.agreed_priorities))
+    snoozed = {item for item, until in profile.snoozed_items.items() if today < until}
+    left_out = declined_in_cooldown(profile, today, cooldown_days) | snoozed | set(profile.done_items)
+    return DecisionInputs(frozenset(left_out), tuple(profile.agreed_priorities))
 
 
 def set_personalisation(profile: EmployeeProfile, enabled: bool, now: datetime) -> EmployeeProfile | None:
@@ -75,26 +85,39 @@ def apply_changes(profile: EmployeeProfile, plan: DevelopmentPlan, changes: list
     (field `changes.N.…`) for an id the framework or catalog does not know, or a due date in the past."""
     items = {i.item_id for i in catalog.items}
     declined = dict(profile.declined_items)
+    snoozed = dict(profile.snoozed_items)
+    done = list(profile.done_items)
     priorities = list(profile.agreed_priorities)
     decisions = dict(plan.item_decisions)
     actions = list(plan.agreed_actions)
     history = list(plan.changes)
-    summary: dict[str, list[str]] = {"ops": [], "accepted": [], "declined": [], "priorities": [], "actions": []}
+    summary: dict[str, list[str]] = {"ops": [], "accepted": [], "declined": [], "done": [], "snoozed": [],
+                                     "priorities": [], "actions": []}
     for n, change in enumerate(changes):
         where = f"changes.{n}"
-        if isinstance(change, AcceptItem | DeclineItem):
+        if isinstance(change, AcceptItem | DeclineItem | MarkDone | SnoozeItem):
             if change.item_id not in items:
                 raise UnknownReference(f"{where}.item_id", f"unknown learning item '{change.item_id}'")
+            item = change.item_id
             if isinstance(change, AcceptItem):
-                decisions[change.item_id] = ItemDecision(item_id=change.item_id, status="accepted", decided=by)
-                declined.pop(change.item_id, None)
-                summary["accepted"].append(change.item_id)
+                decisions[item] = ItemDecision(item_id=item, status="accepted", decided=by)
+                declined.pop(item, None)
+                snoozed.pop(item, None)
+                summary["accepted"].append(item)
+            elif isinstance(change, DeclineItem):
+                decisions[item] = ItemDecision(item_id=item, status="declined", decided=by, reason=change.reason)
+                declined[item] = by.at.date()
+                summary["declined"].append(item)
+            elif isinstance(change, MarkDone):
+                decisions[item] = ItemDecision(item_id=item, status="done", decided=by)
+                done = [*done, item] if item not in done else done
+                summary["done"].append(item)
             else:
-                decisions[change.item_id] = ItemDecision(item_id=change.item_id, status="declined", decided=by,
-                                                         reason=change.reason)
-                declined[change.item_id] = by.at.date()
-                summary["declined"].append(change.item_id)
-            history.append(PlanChange(op=change.op, by=by, item_id=change.item_id))
+                until = by.at.date() + timedelta(days=change.days)
+                decisions[item] = ItemDecision(item_id=item, status="snoozed", decided=by, until=until)
+                snoozed[item] = until
+                summary["snoozed"].append(item)
+            history.append(PlanChange(op=change.op, by=by, item_id=item))
         elif isinstance(change, ReorderPriorities):
             for i, skill_id in enumerate(change.skill_ids):
                 if framework.skill(skill_id) is None:
@@ -116,7 +139,8 @@ def apply_changes(profile: EmployeeProfile, plan: DevelopmentPlan, changes: list
             history.append(PlanChange(op="add", by=by, action_id=action_id))
         summary["ops"].append(change.op)
     return Applied(
-        profile=profile.model_copy(update={"declined_items": declined, "agreed_priorities": priorities}),
+        profile=profile.model_copy(update={"declined_items": declined, "snoozed_items": snoozed, "done_items": done,
+                                           "agreed_priorities": priorities}),
         plan=plan.model_copy(update={"item_decisions": decisions, "agreed_actions": actions,
                                      "agreed_priorities": priorities, "changes": history}),
         summary={k: v for k, v in summary.items() if v})

@@ -46,6 +46,9 @@ class EmployeeProfile(Record):
     # Co-created decisions that feed the recommender: item id → the date it was declined (not re-suggested
     # within the cooldown), and the skills employee and manager agreed to prioritise, most important first.
     declined_items: dict[str, date] = Field(default_factory=dict)
+    # "Not now" on an item: left out of recommendations until the date. "Done": the employee says they finished it.
+    snoozed_items: dict[str, date] = Field(default_factory=dict)
+    done_items: list[str] = Field(default_factory=list)
     agreed_priorities: list[str] = Field(default_factory=list)
     # Leavers: everything held about them is erased on `erase_after` by the retention sweep.
     leaving_date: date | None = None
@@ -114,9 +117,10 @@ class ItemDecision(Record):
     """The latest decision on one plan item. `reason` is free text: it lives here, never in audit or logs."""
 
     item_id: str
-    status: Literal["proposed", "accepted", "declined"]
+    status: Literal["proposed", "accepted", "declined", "done", "snoozed"]
     decided: Attribution
     reason: str | None = None
+    until: date | None = None  # snoozed until
 
 
 class AgreedAction(Record):
@@ -133,7 +137,7 @@ class AgreedAction(Record):
 class PlanChange(Record):
     """One entry of the plan's change history (ids and codes; reasons stay on the item decision)."""
 
-    op: Literal["accept", "decline", "reorder", "add"]
+    op: Literal["accept", "decline", "done", "snooze", "reorder", "add"]
     by: Attribution
     item_id: str | None = None
     skill_ids: list[str] = Field(default_factory=list)

@@ -25,6 +25,17 @@ class DeclineItem(InboundModel):
     reason: Reason | None = Field(None, description="Optional, ≤ 500 characters; kept on the plan only")
 
 
+class MarkDone(InboundModel):
+    op: Literal["done"]
+    item_id: Identifier
+
+
+class SnoozeItem(InboundModel):
+    op: Literal["snooze"]
+    item_id: Identifier
+    days: int = Field(7, ge=1, le=90, description="Not suggested again for this many days")
+
+
 class ReorderPriorities(InboundModel):
     op: Literal["reorder"]
     skill_ids: list[Identifier] = Field(max_length=50, description="Agreed priorities, most important first; "
@@ -38,7 +49,8 @@ class AddAction(InboundModel):
     due_date: date
 
 
-PlanChangeRequest = Annotated[AcceptItem | DeclineItem | ReorderPriorities | AddAction, Field(discriminator="op")]
+PlanChangeRequest = Annotated[AcceptItem | DeclineItem | MarkDone | SnoozeItem | ReorderPriorities | AddAction,
+                              Field(discriminator="op")]
 
 
 class PlanPatch(InboundModel):

@@ -78,6 +78,8 @@ class ProfileChange:
     completed_recommendation_ids: tuple[str, ...] = ()
     plan: DevelopmentPlan | None = None
     alert: ManagerAlert | None = None
+    # An alert already stored, rewritten with the manager's decision (its pointer and messages stay as they are).
+    alert_update: ManagerAlert | None = None
     notifications: tuple[Notification, ...] = ()
     receipt: Receipt | None = None
     write_profile: bool = True

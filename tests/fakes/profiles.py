@@ -168,6 +168,12 @@ class FakeProfileStore:
                                   "expires_at": expires_at(last_change, days.plans_days)}
         if change.alert is not None:
             puts.update(self._alert_items(change))
+        if change.alert_update is not None:
+            alert = change.alert_update
+            key = (f"MGR#{alert.manager_id}", f"ALERT#{alert.as_of}#{alert.employee_id}")
+            conflict |= key not in self.items
+            if key in self.items:
+                puts[key] = {**self.items[key], "doc": alert.model_dump_json()}
         for correction in change.corrections:
             key = (pk, f"CORR#{correction.correction_id}")
             stored = self.items.get(key)

@@ -141,6 +141,8 @@ class DynamoProfileStore:
                 "expires_at": _n(expires_at(last_change, days.plans_days))}}})
         if change.alert is not None:
             ops += self._alert_puts(change)
+        if change.alert_update is not None:
+            ops.append(self._alert_update(change.alert_update))
         ops += [self._correction_put(c) for c in change.corrections]
         for note in change.notifications:
             if not self.outbox_table:
@@ -168,6 +170,14 @@ class DynamoProfileStore:
                 "pk": _s(emp_pk(alert.employee_id)), "sk": _s(f"ALERTREF#{alert.as_of}#{alert.manager_id}"),
                 "doc": _s(json.dumps(pointer)), "expires_at": expires}}},
         ]
+
+    def _alert_update(self, alert: ManagerAlert) -> dict:
+        """Only an alert that is still held (retention may have removed it) is rewritten, keeping its expiry."""
+        return {"Update": {
+            "TableName": self.table,
+            "Key": {"pk": _s(f"MGR#{alert.manager_id}"), "sk": _s(f"ALERT#{alert.as_of}#{alert.employee_id}")},
+            "UpdateExpression": "SET doc = :doc", "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {":doc": _s(alert.model_dump_json())}}}
 
     def _correction_put(self, correction: Correction) -> dict:
         """Written at `revision`, on condition the stored one is the revision before (or absent, for a new one)."""

@@ -44,7 +44,8 @@ def assess(profile: EmployeeProfile, gaps: list[SkillGap], benchmarks: dict[str,
             reasons.append(StallReason(code="benchmark_raised", skill_id=skill_id, level=level,
                                        detail=f"benchmark raised from {before} to {level}"))
     last = profile.last_stall_alert_at
-    in_cooldown = last is not None and (as_of - last.date()).days < rules.cooldown_days
+    in_cooldown = (last is not None and (as_of - last.date()).days < rules.cooldown_days) \
+        or (profile.stall_snoozed_until is not None and as_of < profile.stall_snoozed_until)
     return StallFinding(reasons, in_cooldown)
 
 

@@ -40,6 +40,8 @@ class EmployeeProfile(Record):
     hris_updated_at: datetime | None = None
     role_effective_date: date | None = None
     last_stall_alert_at: datetime | None = None
+    # The manager said "not now" on a stall alert: no new one about this person before this date.
+    stall_snoozed_until: date | None = None
     # Opt-out of AI personalisation: off → recommendations come from the role's core programme.
     personalisation_enabled: bool = True
     personalisation_changed_at: datetime | None = None
@@ -177,6 +179,18 @@ class StallReason(Record):
     detail: str
 
 
+class AlertDecision(Record):
+    """What the manager did with a stall alert, from the message or the API. `note` is free text: it stays on the
+    alert, never in the audit log or the logs."""
+
+    status: Literal["discussed", "snoozed", "not_relevant"]
+    by: str
+    at: datetime
+    note: str | None = None
+    reason_code: str | None = None  # not_relevant: why (models.messages.NotRelevantReason)
+    until: date | None = None  # snoozed: no new alert about this person before this date
+
+
 class ManagerAlert(Record):
     alert_id: str
     manager_id: str
@@ -188,6 +202,7 @@ class ManagerAlert(Record):
     open_gaps: dict[str, int]
     created_at: datetime
     source_event_id: str
+    decision: AlertDecision | None = None
 
 
 NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated",

@@ -89,11 +89,13 @@ def action_value(notification_id: str, item_id: str | None = None, reason_code: 
     return json.dumps(value, separators=(",", ":"))
 
 
-def parse_action_value(value: str) -> dict[str, str | None]:
+def parse_action_value(value: object) -> dict[str, str | None]:
     """The reverse of `action_value`: {"notification_id", "item_id", "reason_code"}. ValueError if it isn't one."""
+    if not isinstance(value, str):
+        raise ValueError("missing")
     try:
         data = json.loads(value)
-    except (TypeError, ValueError) as err:
+    except ValueError as err:
         raise ValueError("not JSON") from err
     if not isinstance(data, dict) or not isinstance(data.get("n"), str) or not data["n"]:
         raise ValueError("no notification id")
@@ -169,7 +171,7 @@ _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]+)>")
 
 def blocks_as_text(blocks: Sequence[Block | dict]) -> str:
     """A readable plain-text rendering of blocks: headers, sections, buttons as [Label], selects as
-    [Label ▾ a | b], inputs as [label: ____], context lines in parentheses."""
+    [Label v a | b], inputs as [label: ____], context lines in parentheses."""
     lines: list[str] = []
     for block in blocks:
         data = block.to_dict() if isinstance(block, Block) else block

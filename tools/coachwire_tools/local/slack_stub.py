@@ -138,7 +138,8 @@ class SlackStub:
         return f"{self.url}/api/"
 
     def start(self) -> SlackStub:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-stub", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slack-stub", daemon=True)
         self._thread.start()
         return self
 

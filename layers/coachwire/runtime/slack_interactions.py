@@ -25,6 +25,7 @@ from coachwire.adapters.slack_blocks import LINK_ACTION_PREFIX, NOTE_ACTION_ID, 
 from coachwire.clock import Clock
 from coachwire.models.chat import ChatAction
 from coachwire.models.messages import ActionVerb, NotRelevantReason
+from coachwire.runtime.chat_requests import ChatRequestRejected
 
 SIGNATURE_WINDOW_SECONDS = 300  # Slack's own: requests older (or newer) than 5 minutes are replays
 _VERBS: frozenset[str] = frozenset(get_args(ActionVerb))
@@ -33,15 +34,6 @@ _REASONS: frozenset[str] = frozenset(get_args(NotRelevantReason))
 _NEEDS_ITEM: frozenset[str] = frozenset({"accept", "decline", "done"})
 # Verbs that carry the optional free text typed into the message's note input.
 _TAKES_NOTE: frozenset[str] = frozenset({"decline", "discussed"})
-
-
-class ChatRequestRejected(Exception):
-    """The answer to give Slack: 401 (not from Slack, or replayed) or 400 (signed, but not something we take)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class SlashCommand(BaseModel):

@@ -116,7 +116,8 @@ class SlackSender:
             channel=user_id, text=message.text, blocks=message.blocks_json(), unfurl_links=False,
             unfurl_media=False))
         channel, ts = str(reply.get("channel") or user_id), str(reply["ts"])
-        return Delivered(message_id=ts, ref={"channel": channel, "ts": ts})
+        # The user it went to: a press on it counts only from them (services/chat_actions.py).
+        return Delivered(message_id=ts, ref={"channel": channel, "ts": ts, "user": user_id})
 
     def update(self, note: Notification, decided: str, at: datetime | None = None) -> None:
         """Re-render the sent message with what was decided (no-op if it was never posted to Slack). chat.update

@@ -12,7 +12,7 @@ from datetime import datetime, time
 from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidatorFunctionWrapHandler, field_validator, model_validator
 
 from coachwire.models.base import Identifier, InboundModel, Record
 from coachwire.models.coaching import NotificationKind
@@ -118,6 +118,16 @@ class PreferencesUpdate(InboundModel):
     muted_kinds: list[NotificationKind] = Field(default_factory=list, max_length=20)
     teams_webhook_ref: Identifier | None = Field(None, description="Name of a Teams webhook HR configured "
                                                                   "(set by hr_admin)")
+
+    @field_validator("quiet_hours", mode="wrap")
+    @classmethod
+    def _window_or_off(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        """Validated here rather than as a union, so a 400 names `quiet_hours.start`, not a union member."""
+        if value is None or value == "off":
+            return value
+        if not isinstance(value, dict | QuietHoursBody):
+            raise ValueError('quiet hours are {"start": "HH:MM", "end": "HH:MM"}, "off" or null')
+        return QuietHoursBody.model_validate(value)
 
     @field_validator("muted_kinds")
     @classmethod

@@ -22,7 +22,7 @@ def test_a_person_sets_their_preferences_and_finds_them_in_their_export(stack, h
     stored = api.put(path, "employee", employee, choice)
     assert stored.status_code == 200, stored.text
     assert (stored.json()["version"], stored.json()["effective"]["quiet_hours"]) == (
-        1, {"start": "21:00:00", "end": "07:00:00"})
+        1, {"start": "21:00", "end": "07:00"})
     assert api.put(path, "employee", employee, choice).status_code == 409  # version 0 is gone
     assert deps.profiles.preferences(employee).muted_kinds == ["next_step"]
 

@@ -12,7 +12,15 @@ from datetime import datetime, time
 from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidatorFunctionWrapHandler, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PlainSerializer,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from coachwire.models.base import Identifier, InboundModel, Record
 from coachwire.models.coaching import NotificationKind
@@ -45,8 +53,15 @@ def _local_time(value: time) -> time:
     return value
 
 
+def _hh_mm(value: time) -> str:
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
 TimeZoneName = Annotated[str, AfterValidator(checked_timezone)]
-LocalTime = Annotated[time, AfterValidator(_local_time)]
+# "HH:MM" both ways: JSON Schema's `time` format would demand an offset, which a local time of day has not.
+LocalTime = Annotated[time, AfterValidator(_local_time), PlainSerializer(_hh_mm, return_type=str, when_used="json"),
+                      WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                                      "examples": ["20:00"]})]
 
 
 class QuietHours(Record):

@@ -23,6 +23,7 @@ from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.models.history import HistoryEntry
 from coachwire.models.messages import Channel
+from coachwire.models.preferences import Preferences
 
 if TYPE_CHECKING:  # the engine needs numpy; functions that never score (e.g. delivery) must not load it
     from coachwire.engine.model import ModelVersion
@@ -114,6 +115,13 @@ class ProfileStore(Protocol):
     def open_corrections(self, opened_before: datetime | None = None) -> Iterator[Correction]: ...
     def held_about(self, employee_id: str) -> dict[str, list[dict]]:
         """Everything stored in the employee's own partition, by kind, with the manager alerts about them."""
+        ...
+    def preferences(self, person_id: str) -> Preferences | None:
+        """What the person chose (consistent read: PUT reads it, then writes on its version)."""
+        ...
+    def put_preferences(self, prefs: Preferences, expected_version: int | None) -> None:
+        """Store `prefs` as version `expected_version + 1` (1 when `expected_version` is None: nothing stored yet);
+        ConcurrentUpdate when the stored version is not `expected_version`."""
         ...
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
+from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coachwire.identity import ROLES, ClaimMapping
+from coachwire.models.messages import Channel
+from coachwire.models.preferences import QuietHours, checked_timezone
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CLAIM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:./\-]{0,127}$")
@@ -69,6 +72,69 @@ class EventDateWindow(BaseSettings):
     fact_future_skew_hours: int = Field(24, ge=0, le=168, description="how far past now a fact's time may be")
     effective_horizon_days: int = Field(366, ge=1, le=3650, description="how far ahead an effective date may be")
     earliest: date = Field(date(1900, 1, 1), description="the earliest date or time any event may carry")
+
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class DeliveryRules(BaseSettings):
+    """The organisation's delivery rules: what applies to everyone who has not chosen otherwise (docs/preferences.md),
+    and the caps per trigger across the organisation. `COACHWIRE_DELIVERY_QUIET_START=none` (and `_END`) turns the
+    default quiet hours off."""
+
+    model_config = SettingsConfigDict(env_prefix="COACHWIRE_DELIVERY_", frozen=True, env_parse_none_str="none")
+
+    channel: Channel = "email"
+    timezone: str = "UTC"
+    quiet_start: time | None = time(20, 0)
+    quiet_end: time | None = time(8, 0)
+    daily_cap: int = Field(3, ge=0, le=1000)
+    weekly_cap: int = Field(10, ge=0, le=1000)
+    # {"<trigger>": n} as JSON: at most n messages of that trigger reach anyone per UTC day, across the organisation.
+    trigger_daily_caps: dict[str, int] = Field(default_factory=dict)
+    # When a manager's weekly digest goes out, in the manager's own time zone.
+    digest_weekday: Weekday = "monday"
+    digest_time: time = time(8, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return checked_timezone(name)
+
+    @field_validator("quiet_start", "quiet_end", "digest_time")
+    @classmethod
+    def _local(cls, value: time | None) -> time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("a local time of day, without an offset")
+        return value
+
+    @field_validator("trigger_daily_caps")
+    @classmethod
+    def _caps(cls, caps: dict[str, int]) -> dict[str, int]:
+        for trigger, cap in caps.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", trigger) or cap < 0:
+                raise ValueError(f"trigger_daily_caps maps a trigger name to a count >= 0; {trigger!r} does not fit")
+        return caps
+
+    @model_validator(mode="after")
+    def _quiet_window(self) -> DeliveryRules:
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            raise ValueError("quiet_start and quiet_end are set together (or both 'none')")
+        if self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            raise ValueError("quiet_start and quiet_end must differ")
+        return self
+
+    @property
+    def quiet_hours(self) -> QuietHours | None:
+        if self.quiet_start is None or self.quiet_end is None:
+            return None
+        return QuietHours(start=self.quiet_start, end=self.quiet_end)
+
+    @property
+    def digest_weekday_number(self) -> int:
+        """Monday is 0, as datetime.weekday() counts."""
+        return WEEKDAYS.index(self.digest_weekday)
 
 
 class Settings(BaseSettings):
@@ -135,6 +201,8 @@ class Settings(BaseSettings):
     correction_escalation_days: int = Field(30, ge=1, le=365)
     hr_admin_email: str = "people-team@example.com"  # escalations go here (a shared HR mailbox)
     policy_effective_date: date = date(2026, 12, 1)  # set when a configuration change takes effect
+    # What reaches people and when, unless they chose otherwise (GET/PUT /people/{id}/preferences).
+    delivery: DeliveryRules = Field(default_factory=DeliveryRules)
 
     @field_validator("hr_admins")
     @classmethod

@@ -66,6 +66,7 @@ def ids(running):
     models = call("GET", "/models", HR_ADMIN, "hr_admin")
     REAL_IDS.update({
         "employee_id": [EMPLOYEE.employee_id],
+        "person_id": [EMPLOYEE.employee_id],
         "manager_id": [EMPLOYEE.manager_id],
         "framework_id": [f["framework_id"] for f in frameworks],
         "framework_version": [v for f in frameworks for v in f["versions"]],
@@ -85,7 +86,8 @@ DOCUMENT = openapi_document(create_app(None))  # type: ignore[arg-type]
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.config.generation.update(max_examples=4, deterministic=True, no_shrink=True)
 # Ids known before the stack starts, pinned for every phase (the coverage phase's cases are built at collection).
-schema.config.parameters.update({"path.employee_id": EMPLOYEE.employee_id, "path.manager_id": EMPLOYEE.manager_id,
+schema.config.parameters.update({"path.employee_id": EMPLOYEE.employee_id, "path.person_id": EMPLOYEE.employee_id,
+                                 "path.manager_id": EMPLOYEE.manager_id,
                                  "path.framework_id": framework_for_role(EMPLOYEE.role_id).framework_id})
 
 

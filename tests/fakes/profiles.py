@@ -11,6 +11,7 @@ from datetime import datetime
 from coachwire.domain.retention import epoch, expires_at
 from coachwire.models.coaching import DevelopmentPlan, EmployeeProfile, ManagerAlert, Recommendation
 from coachwire.models.history import HistoryEntry
+from coachwire.models.preferences import Preferences
 from coachwire.models.rights import Correction
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange
 from coachwire.settings import RetentionRules
@@ -18,6 +19,7 @@ from coachwire.settings import RetentionRules
 from tests.fakes.outbox import FakeOutboxStore
 
 PROFILE = "PROFILE"
+PREFERENCES = "PREFS"
 Key = tuple[str, str]
 
 
@@ -126,6 +128,19 @@ class FakeProfileStore:
             if alert:
                 held.setdefault("ALERT", []).append(json.loads(alert["doc"]))
         return held
+
+    def preferences(self, person_id: str) -> Preferences | None:
+        item = self.items.get((emp_pk(person_id), PREFERENCES))
+        return Preferences.model_validate_json(item["doc"]) if item else None
+
+    def put_preferences(self, prefs: Preferences, expected_version: int | None) -> None:
+        key = (emp_pk(prefs.person_id), PREFERENCES)
+        stored = self.items.get(key)
+        if (stored is not None) if expected_version is None else (stored is None
+                                                                   or stored["version"] != expected_version):
+            raise ConcurrentUpdate(f"the preferences of {prefs.person_id!r} changed meanwhile")
+        version = (expected_version or 0) + 1
+        self.items[key] = {"doc": prefs.model_copy(update={"version": version}).model_dump_json(), "version": version}
 
     # -- the one write: a transaction ----------------------------------------------------------------
 

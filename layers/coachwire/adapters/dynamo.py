@@ -28,6 +28,7 @@ from coachwire.models.coaching import (
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.models.history import HistoryEntry
 from coachwire.models.messages import Channel
+from coachwire.models.preferences import Preferences
 from coachwire.models.rights import Correction
 from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
 from coachwire.settings import RetentionRules
@@ -48,6 +49,7 @@ def _doc(item: dict) -> dict:
 
 
 PROFILE_SK = "PROFILE"  # the sort key of an employee's profile item
+PREFERENCES_SK = "PREFS"  # and of their delivery preferences, beside it: erased and exported with the person
 
 
 def emp_pk(employee_id: str) -> str:
@@ -341,6 +343,29 @@ class DynamoProfileStore:
             if alert:
                 held.setdefault("ALERT", []).append(_doc(alert))
         return held
+
+    def preferences(self, person_id: str) -> Preferences | None:
+        item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True, Key={
+            "pk": _s(emp_pk(person_id)), "sk": _s(PREFERENCES_SK)}).get("Item")
+        return Preferences.model_validate(_doc(item)) if item else None
+
+    def put_preferences(self, prefs: Preferences, expected_version: int | None) -> None:
+        stored = prefs.model_copy(update={"version": (expected_version or 0) + 1})
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": {"pk": _s(emp_pk(prefs.person_id)), "sk": _s(PREFERENCES_SK), "doc": _s(stored.model_dump_json()),
+                     "version": _n(stored.version)}}
+        if expected_version is None:
+            request["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            request["ConditionExpression"] = "version = :expected"
+            request["ExpressionAttributeValues"] = {":expected": _n(expected_version)}
+        try:
+            client("dynamodb").put_item(**request)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConcurrentUpdate(f"the preferences of {prefs.person_id!r} changed meanwhile") from err
+            raise
 
 
 class DynamoCatalogStore:

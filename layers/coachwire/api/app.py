@@ -26,6 +26,7 @@ from coachwire.api.routes import (
     notifications,
     plans,
     policy,
+    preferences,
     rights,
     triggers,
 )
@@ -33,7 +34,7 @@ from coachwire.errors import NotAllowed
 from coachwire.services.deps import Dependencies
 
 OPENAPI_TITLE = "Coachwire API"
-ROUTE_MODULES = (employees, plans, managers, notifications, triggers, jobs, frameworks, policy, rights,
+ROUTE_MODULES = (employees, plans, managers, notifications, preferences, triggers, jobs, frameworks, policy, rights,
                  model_versions, bias_audits)
 
 

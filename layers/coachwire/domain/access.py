@@ -80,3 +80,16 @@ def may_read_corrections(caller: Caller, employee_id: str) -> bool:
 def may_decide_correction(caller: Caller, employee_id: str) -> bool:
     """hr_admin, never on their own record."""
     return caller.role == "hr_admin" and caller.subject != employee_id
+
+
+# -- what reaches a person -----------------------------------------------------------------------------
+
+
+def may_manage_preferences(caller: Caller, person_id: str) -> bool:
+    """A person's delivery preferences: the person themself, or hr_admin. Not their manager."""
+    return caller.role == "hr_admin" or caller.subject == person_id
+
+
+def may_set_teams_webhook(caller: Caller) -> bool:
+    """Which Teams webhook a person's messages go to is HR's to configure: a webhook posts into a team's channel."""
+    return caller.role == "hr_admin"

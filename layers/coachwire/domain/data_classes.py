@@ -64,6 +64,13 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         "with_person", "retention.leaver_grace_days", "the leaving date", erased_on_leaving=True,
         sort_prefixes=("PROFILE",)),
     DataClass(
+        "preferences", "Delivery preferences", "profiles",
+        "What the person chose about the messages that reach them: channel, time zone, quiet hours, daily and weekly "
+        "caps, the weekly digest, the kinds switched off and the name of a Teams webhook HR set up; who changed them "
+        "last, and when.",
+        "with_person", "retention.leaver_grace_days", "the leaving date", erased_on_leaving=True,
+        sort_prefixes=("PREFS",)),
+    DataClass(
         "recommendations", "Recommendations", "profiles",
         "Each suggested learning item or action with its score, the factor table behind the score, the "
         "plain-language explanation, and the model and framework versions that produced it.",

@@ -23,6 +23,7 @@ from coachwire.models.coaching import (
 )
 from coachwire.models.events import CanonicalEvent, EmployeeLeft
 from coachwire.models.history import HistoryEntry
+from coachwire.models.preferences import Preferences
 from coachwire.models.rights import Correction, CorrectionRequest, RoleCorrection
 from coachwire.ports import ProfileChange
 from coachwire.services import frameworks, parking
@@ -206,19 +207,21 @@ class Held:
     shadow: list[Recommendation] = field(default_factory=list)
     # Messages about the person sent to others: manager alerts to their manager, escalations of their requests to HR.
     messages_about: list[Notification] = field(default_factory=list)
+    preferences: Preferences | None = None
     other: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not (self.profile or self.recommendations or self.plan or self.alerts or self.corrections
                     or self.receipts or self.notifications or self.audit_log or self.history or self.shadow
-                    or self.messages_about or self.other)
+                    or self.messages_about or self.preferences or self.other)
 
 
 def held_about(deps: Dependencies, employee_id: str) -> Held:
     stored = deps.profiles.held_about(employee_id)
-    known = {"PROFILE", "REC", "PLAN", "ALERTREF", "ALERT", "CORR", "RECEIPT", "HIST", "SHADOW"}
+    known = {"PROFILE", "REC", "PLAN", "ALERTREF", "ALERT", "CORR", "RECEIPT", "HIST", "SHADOW", "PREFS"}
     profile = stored.get("PROFILE", [])
+    prefs = stored.get("PREFS", [])
     plan = stored.get("PLAN", [])
     recs = sorted((Recommendation.model_validate(d) for d in stored.get("REC", [])),
                   key=lambda r: r.created_at, reverse=True)
@@ -241,6 +244,7 @@ def held_about(deps: Dependencies, employee_id: str) -> Held:
         history=sorted((HistoryEntry.model_validate(d) for d in stored.get("HIST", [])), key=lambda h: h.at),
         shadow=[Recommendation.model_validate(d) for d in stored.get("SHADOW", [])],
         messages_about=about,
+        preferences=Preferences.model_validate(prefs[0]) if prefs else None,
         other={k: v for k, v in stored.items() if k not in known})
 
 

@@ -19,6 +19,7 @@ from coachwire.domain.corrections import CorrectionClosed
 from coachwire.errors import DomainError, NotAllowed
 from coachwire.models.coaching import AuditRecord, DevelopmentPlan, EmployeeProfile, ManagerAlert, SkillAssessment
 from coachwire.models.history import HistoryEntry
+from coachwire.models.preferences import Preferences
 from coachwire.models.rights import CORRECTION_REQUEST, Correction, CorrectionDecisionRequest, CorrectionRequestBody
 from coachwire.policy.document import build
 from coachwire.ports import ConcurrentUpdate
@@ -55,6 +56,8 @@ class DataExport(BaseModel):
     learning_history: list[HistoryEntry]
     shadow_recommendations: list[views.RecommendationDetail]
     audit_log: list[AuditRecord]
+    # What the person chose about the messages that reach them (null: nothing chosen, the organisation's defaults).
+    preferences: Preferences | None
     other_records: dict[str, list[dict]]
     not_included: list[str]
 
@@ -117,7 +120,7 @@ def get_export(employee_id: str, request: ApiContext):
         messages_about_you=[views.NotificationView.of(n) for n in held.messages_about],
         corrections=held.corrections, processing_receipts=held.receipts, learning_history=held.history,
         shadow_recommendations=[views.RecommendationDetail.of(r) for r in held.shadow], audit_log=held.audit_log,
-        other_records=held.other, not_included=NOT_INCLUDED)
+        preferences=held.preferences, other_records=held.other, not_included=NOT_INCLUDED)
     return json_response(200, export.model_dump(mode="json"))
 
 

@@ -255,6 +255,27 @@ class Address:
     teams_webhook_ref: str | None = None
 
 
+@dataclass(frozen=True)
+class CapSlot:
+    """One cap a message counts against: `key` names the window ("emp-1#2026-12-07"), `cap` how many it holds."""
+
+    name: str  # daily_cap, weekly_cap or org_cap (the hold reason when it is full)
+    key: str
+    cap: int
+    expires_at: int  # epoch seconds: the counter is dropped after its window
+
+
+class DeliveryCounters(Protocol):
+    def reserve(self, notification_id: str, slots: list[CapSlot]) -> str | None:
+        """Count the message in every slot, atomically, unless one is full; counting the same message again is a
+        no-op (a retried delivery is not counted twice). Returns the first full slot's name, or None."""
+        ...
+
+    def give_back(self, notification_id: str, slots: list[CapSlot]) -> None:
+        """The message was not sent after all: it no longer counts."""
+        ...
+
+
 class ChannelSender(Protocol):
     """One chat or mail channel. `send` raises SendOutcomeUnknown when the message may have gone out (never
     resend), RateLimited / RecipientUnreachable / ChannelBroken when it certainly did not; any other exception
@@ -267,6 +288,11 @@ class ChannelSender(Protocol):
     def update(self, note: Notification, decided: str) -> None:
         """Show on the message already sent what was decided from it (Slack chat.update); a no-op where the
         channel cannot (e-mail) or answers in its own reply (Teams invoke)."""
+        ...
+
+    def reply_privately(self, reply: dict[str, str], text: str) -> None:
+        """Tell only the person who pressed a button something (Slack: an ephemeral message on the response URL);
+        a no-op where the chat's own answer does it (Teams invoke)."""
         ...
 
 

@@ -87,8 +87,10 @@ class DeliveryRules(BaseSettings):
 
     channel: Channel = "email"
     timezone: str = "UTC"
-    quiet_start: time | None = time(20, 0)
-    quiet_end: time | None = time(8, 0)
+    # No organisation-wide quiet hours unless set (with the organisation's time zone): a default window in UTC would
+    # hold messages through the working day of most of the world. People set their own.
+    quiet_start: time | None = None
+    quiet_end: time | None = None
     daily_cap: int = Field(3, ge=0, le=1000)
     weekly_cap: int = Field(10, ge=0, le=1000)
     # {"<trigger>": n} as JSON: at most n messages of that trigger reach anyone per UTC day, across the organisation.

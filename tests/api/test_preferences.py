@@ -45,7 +45,7 @@ def test_nothing_stored_reads_as_the_organisations_defaults(deps):
     assert (view["stored"], view["version"], view["channel"], view["quiet_hours"], view["muted_kinds"]) == (
         False, 0, None, None, [])
     assert view["effective"] == {"channel": "email", "timezone": "UTC",
-                                 "quiet_hours": {"start": "20:00", "end": "08:00"}, "daily_cap": 3,
+                                 "quiet_hours": None, "daily_cap": 3,
                                  "weekly_cap": 10, "digest": "off", "muted_kinds": [], "next_digest_at": None}
     assert deps.profiles.preferences("emp-1") is None  # reading stores nothing
 

@@ -23,7 +23,9 @@ from coachwire.settings import DeliveryRules
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-RULES = DeliveryRules()  # email, UTC, quiet 20:00-08:00, 3 a day, 10 a week, digest Monday 08:00
+# An organisation that set quiet hours (the default has none): email, UTC, quiet 20:00-08:00, 3 a day, 10 a week,
+# digest Monday 08:00.
+RULES = DeliveryRules(quiet_start=time(20), quiet_end=time(8))
 NY, BERLIN = ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin")
 
 
@@ -54,7 +56,7 @@ NOON = utc(2026, 10, 1, 12)  # a Thursday
 def test_nothing_chosen_and_nothing_in_the_way_sends_on_the_organisations_channel():
     assert decide(note(), None, RULES, SentCounts(), NOON) == Send("email")
     assert decide(note(), prefs(channel="slack"), RULES, SentCounts(), NOON) == Send("slack")
-    assert decide(note(), None, DeliveryRules(channel="teams"), SentCounts(), NOON) == Send("teams")
+    assert decide(note(), None, RULES.model_copy(update={"channel": "teams"}), SentCounts(), NOON) == Send("teams")
 
 
 def test_a_kind_switched_off_is_suppressed_whatever_else_applies():
@@ -78,7 +80,7 @@ def test_the_next_digest_is_strictly_later_and_outside_quiet_hours():
     assert next_digest_time(None, RULES, monday_8) == utc(2026, 10, 12, 8)
     late_riser = prefs(quiet_hours=QuietHours(start=time(22), end=time(9, 30)))
     assert next_digest_time(late_riser, RULES, NOON) == utc(2026, 10, 5, 9, 30)
-    friday = DeliveryRules(digest_weekday="friday", digest_time=time(16))
+    friday = RULES.model_copy(update={"digest_weekday": "friday", "digest_time": time(16)})
     assert next_digest_time(prefs(timezone="America/New_York"), friday, NOON) == at(NY, 2026, 10, 2, 16)
 
 
@@ -177,7 +179,7 @@ def test_a_local_day_whose_midnight_the_clocks_skip_starts_after_the_jump():
 
 
 def test_the_organisations_cap_per_trigger_holds_until_the_next_utc_day():
-    rules = DeliveryRules(trigger_daily_caps={"stall_detection": 50})
+    rules = RULES.model_copy(update={"trigger_daily_caps": {"stall_detection": 50}})
     alert = note("manager_alert", "stall_detection")
     counts = SentCounts(trigger_today={"stall_detection": 50})
     assert decide(alert, prefs(quiet_hours="off"), rules, counts, NOON) == Hold("org_cap", utc(2026, 10, 2))
@@ -200,7 +202,7 @@ def test_the_windows_counts_are_kept_over_are_the_persons_day_and_week():
 @pytest.mark.parametrize("kind", ["correction_escalated", "audit_flag", "model_review"])
 def test_hr_work_is_never_muted_capped_or_digested(kind):
     everything = prefs(muted_kinds=[kind], digest="weekly", daily_cap=0, weekly_cap=0, quiet_hours="off")
-    rules = DeliveryRules(trigger_daily_caps={"retention_sweep": 0, "bias_audit": 0})
+    rules = RULES.model_copy(update={"trigger_daily_caps": {"retention_sweep": 0, "bias_audit": 0}})
     full = SentCounts(today=99, this_week=99, trigger_today={"retention_sweep": 99, "bias_audit": 99})
     for trigger in ("retention_sweep", "bias_audit"):
         assert decide(note(kind, trigger), everything, rules, full, NOON) == Send("email")
@@ -246,7 +248,7 @@ def wall_of(moment: datetime, zone: str) -> time:
 def test_a_hold_ends_in_the_future_outside_quiet_hours_and_nothing_is_sent_inside_them(
         zone, window, now, kind, today, week, digest):
     person = prefs(timezone=zone, quiet_hours=window, digest=digest)
-    rules = DeliveryRules(trigger_daily_caps={"t": 1})
+    rules = RULES.model_copy(update={"trigger_daily_caps": {"t": 1}})
     decision = decide(note(kind, "t"), person, rules, SentCounts(today, week, {"t": today}), now)
     if isinstance(decision, Send):
         assert not window.contains(wall_of(now, zone))

@@ -21,6 +21,7 @@ from coachwire.settings import Settings
 
 from tests.fakes.audit import FakeAuditLog, FakeTriggerStats
 from tests.fakes.catalog import FakeCatalogStore
+from tests.fakes.counters import FakeDeliveryCounters
 from tests.fakes.demographics import FakeDemographicsStore
 from tests.fakes.governance import FakeAuditArchive, FakeAuditSource, FakeGovernanceStore
 from tests.fakes.messaging import (
@@ -44,7 +45,8 @@ FAKE_NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 __all__ = [
     "ChatPost", "FAKE_NOW", "FakeAuditArchive", "FakeAuditLog", "FakeAuditSource", "FakeCatalogStore",
-    "FakeDeadLetters", "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry", "FakeOutboxStore",
+    "FakeDeadLetters", "FakeDeliveryCounters", "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry",
+    "FakeOutboxStore",
     "FakeParkedEvents", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore", "FakeTriggerStats",
     "PublishedEvent", "RecordingChatSender", "RecordingEmailSender", "RecordingEventPublisher", "SentEmail",
     "condition_failed", "fake_dependencies", "retention_store",
@@ -66,6 +68,7 @@ def fake_dependencies(settings: Settings | None = None, clock: Clock | None = No
         "models": FakeModelRegistry(), "demographics": FakeDemographicsStore(),
         "governance": FakeGovernanceStore(outbox), "audit_archive": FakeAuditArchive(),
         "audit_source": FakeAuditSource(profiles), "parked": FakeParkedEvents(profiles), "queues": FakeQueueDepths(),
+        "counters": FakeDeliveryCounters(),
     }
     unknown = set(overrides) - set(ports) - {"retention", "channels"}
     if unknown:

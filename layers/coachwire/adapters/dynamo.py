@@ -30,7 +30,14 @@ from coachwire.models.history import HistoryEntry
 from coachwire.models.messages import Channel
 from coachwire.models.preferences import Preferences
 from coachwire.models.rights import Correction
-from coachwire.ports import AlreadyProcessed, ConcurrentUpdate, ProfileChange, RoleConflict, VersionConflict
+from coachwire.ports import (
+    AlreadyProcessed,
+    CapSlot,
+    ConcurrentUpdate,
+    ProfileChange,
+    RoleConflict,
+    VersionConflict,
+)
 from coachwire.settings import RetentionRules
 
 OPEN_CORRECTION = "OPEN"  # partition of the sparse by_open_correction index
@@ -745,3 +752,40 @@ class DynamoTriggerStats:
             for item in page["Items"]:
                 result[item["trigger"]["S"]] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
         return result
+
+
+class DynamoDeliveryCounters:
+    """Cap counters beside the idempotency records (short-lived keys, dropped by the table's TTL). Each counter
+    holds the ids it counted, so a retried delivery counts once: `size(ids) < cap OR contains(ids, id)`."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table = table_name
+
+    def _update(self, notification_id: str, slot: CapSlot) -> dict:
+        return {"Update": {
+            "TableName": self.table, "Key": {"id": _s(f"deliverycap#{slot.name}#{slot.key}")},
+            "UpdateExpression": "ADD ids :one SET expiration = :exp",
+            "ConditionExpression": "attribute_not_exists(ids) OR size(ids) < :cap OR contains(ids, :nid)",
+            "ExpressionAttributeValues": {":one": {"SS": [notification_id]}, ":nid": _s(notification_id),
+                                          ":cap": _n(slot.cap), ":exp": _n(slot.expires_at)}}}
+
+    def reserve(self, notification_id: str, slots: list[CapSlot]) -> str | None:
+        if not slots:
+            return None
+        try:
+            client("dynamodb").transact_write_items(TransactItems=[self._update(notification_id, s) for s in slots])
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = err.response.get("CancellationReasons") or []
+            for slot, reason in zip(slots, reasons, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    return slot.name
+            raise
+        return None
+
+    def give_back(self, notification_id: str, slots: list[CapSlot]) -> None:
+        for slot in slots:
+            client("dynamodb").update_item(
+                TableName=self.table, Key={"id": _s(f"deliverycap#{slot.name}#{slot.key}")},
+                UpdateExpression="DELETE ids :one", ExpressionAttributeValues={":one": {"SS": [notification_id]}})

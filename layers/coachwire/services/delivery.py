@@ -10,15 +10,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from coachwire import spine
+from coachwire.domain import delivery_policy as policy
 from coachwire.domain import email_layout
-from coachwire.domain.retention import has_left
+from coachwire.domain.retention import epoch, has_left
 from coachwire.errors import UnknownReference
 from coachwire.logs import logger
 from coachwire.models.coaching import Hold, HoldReason, Notification, Outcome
 from coachwire.models.messages import Channel
-from coachwire.ports import Address, ChannelBroken, RateLimited, RecipientUnreachable, SendOutcomeUnknown
+from coachwire.models.preferences import Preferences
+from coachwire.ports import (
+    Address,
+    CapSlot,
+    ChannelBroken,
+    RateLimited,
+    RecipientUnreachable,
+    SendOutcomeUnknown,
+)
 from coachwire.services.deps import Dependencies
 from coachwire.services.unit_of_work import TriggerResult
+from coachwire.settings import DeliveryRules
 
 TRIGGER = "notification_delivery"
 
@@ -55,21 +65,72 @@ def notification_delivery(detail: dict, deps: Dependencies, delivery_id: str = "
         deps.outbox.release(notification_id, final=False)  # nothing was sent: let the retry claim it again
         raise
     if gone:
-        deps.outbox.mark_suppressed(notification_id, gone)
-        return TriggerResult("no_action", claimed.recipient_id, {"notification_id": notification_id,
-                                                                 "status": "suppressed", "reason": gone})
-    return _send(deps, claimed, _route(deps, claimed))
+        return _suppress(deps, claimed, gone)
+    try:
+        prefs = deps.profiles.preferences(claimed.recipient_id)
+        decision, slots = _decide(deps, claimed, prefs, now)
+    except Exception:
+        deps.outbox.release(notification_id, final=False)
+        raise
+    if isinstance(decision, policy.Suppress):
+        return _suppress(deps, claimed, decision.reason)
+    if isinstance(decision, policy.Hold):
+        return _hold(deps, claimed, decision.reason, decision.until)
+    try:
+        return _send(deps, claimed, _route(deps, claimed, decision.channel, prefs))
+    except Exception:
+        if deps.counters and slots:
+            deps.counters.give_back(notification_id, slots)  # not sent: it does not use up the person's allowance
+        raise
 
 
-def _route(deps: Dependencies, note: Notification) -> Route:
+def _decide(deps: Dependencies, note: Notification, prefs: Preferences | None,
+            now: datetime) -> tuple[policy.Decision, list[CapSlot]]:
+    """The person's preferences over the organisation's rules; caps are counted atomically (two messages sent at
+    once cannot both take the last place), so `decide` sees them only when one is full."""
+    rules = deps.settings.delivery
+    decision = policy.decide(note, prefs, rules, policy.SentCounts(), now)
+    if not isinstance(decision, policy.Send) or deps.counters is None or not policy.counts_toward_caps(note):
+        return decision, []
+    slots = _cap_slots(note, prefs, now, rules)
+    full = deps.counters.reserve(note.notification_id, slots)
+    if full is None:
+        return decision, slots
+    # Asked again with the full window at its cap, `decide` says until when the message waits.
+    cap = next(slot.cap for slot in slots if slot.name == full)
+    counts = policy.SentCounts(today=cap if full == "daily_cap" else 0, this_week=cap if full == "weekly_cap" else 0,
+                               trigger_today={note.trigger: cap} if full == "org_cap" else {})
+    return policy.decide(note, prefs, rules, counts, now), []
+
+
+def _cap_slots(note: Notification, prefs: Preferences | None, now: datetime, rules: DeliveryRules) -> list[CapSlot]:
+    mine = policy.effective(prefs, rules)
+    windows = policy.count_windows(prefs, rules, now)
+    keep = epoch(now) + 9 * 86400  # longer than any window
+    slots = [CapSlot("weekly_cap", f"{note.recipient_id}#{windows.iso_week}", mine.weekly_cap, keep),
+             CapSlot("daily_cap", f"{note.recipient_id}#{windows.local_day.isoformat()}", mine.daily_cap, keep)]
+    org_cap = rules.trigger_daily_caps.get(note.trigger)
+    if org_cap is not None:
+        slots.append(CapSlot("org_cap", f"{note.trigger}#{windows.utc_day.isoformat()}", org_cap, keep))
+    return slots
+
+
+def _suppress(deps: Dependencies, note: Notification, reason: str) -> TriggerResult:
+    deps.outbox.mark_suppressed(note.notification_id, reason)
+    return TriggerResult("no_action", note.recipient_id, {"notification_id": note.notification_id,
+                                                          "status": "suppressed", "reason": reason})
+
+
+def _route(deps: Dependencies, note: Notification, channel: Channel, prefs: Preferences | None) -> Route:
     """The channel chosen for the message; one that gave way once stays given way, and one this deployment has
     not configured is e-mail."""
-    address = Address(email=note.recipient_email)
-    if note.fell_back_from or note.channel == "email":
+    address = Address(email=note.recipient_email, teams_webhook_ref=prefs.teams_webhook_ref if prefs else None)
+    wanted = note.channel if note.channel != "email" else channel
+    if note.fell_back_from or wanted == "email":
         return Route("email", address, note.fell_back_from, note.fallback_reason)
-    if note.channel not in deps.channels:
-        return Route("email", address, note.channel, "channel_not_configured")
-    return Route(note.channel, address)
+    if wanted not in deps.channels:
+        return Route("email", address, wanted, "channel_not_configured")
+    return Route(wanted, address)
 
 
 def _send(deps: Dependencies, note: Notification, route: Route) -> TriggerResult:

@@ -12,6 +12,7 @@ from coachwire.ports import (
     CatalogStore,
     ChannelSender,
     DeadLetterDepth,
+    DeliveryCounters,
     DemographicsStore,
     EmailSender,
     EventPublisher,
@@ -48,5 +49,7 @@ class Dependencies:
     parked: ParkedEventStore | None = None
     queues: QueueDepths | None = None
     retention: RetentionStore | None = None  # deletion: the retention sweep's alone
+    # Delivery caps (per person per day and week, per trigger across the organisation); None: not enforced.
+    counters: DeliveryCounters | None = None
     # The chat channels this deployment has configured ("slack", "teams"); e-mail is `email`, always there.
     channels: dict[str, ChannelSender] = field(default_factory=dict)

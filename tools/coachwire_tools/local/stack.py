@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 SEEDS = ("sample",)
 WEBHOOK_SECRETS_ENV = "COACHWIRE_WEBHOOK_SECRETS"
 HR_ADMINS_ENV = "COACHWIRE_HR_ADMINS"
+LOCAL_DELIVERY_RULES = {"COACHWIRE_DELIVERY_DAILY_CAP": "1000", "COACHWIRE_DELIVERY_WEEKLY_CAP": "1000"}
 
 
 def sample_hr_admins() -> str:
@@ -143,6 +145,11 @@ class LocalStack:
             env[HR_ADMINS_ENV] = json.dumps(self.hr_admins)
         elif self.seed == "sample" and not Settings().hr_admins:
             env[HR_ADMINS_ENV] = sample_hr_admins()
+        # The local stack replays weeks of history in minutes on the real clock, so per-day caps would hold most of
+        # it until tomorrow: off unless the caller's environment sets them (tests of caps use their own clock).
+        for name, value in LOCAL_DELIVERY_RULES.items():
+            if name not in os.environ:
+                env[name] = value
         self._saved_env = apply_env(env)
         _forget_cached_clients()
         self.provisioned = provision(Settings())

@@ -1,4 +1,4 @@
-"""Queued notification → delivered by email, never twice."""
+"""Queued notification → delivered on the person's channel, never twice."""
 
 from coachwire.runtime.trigger import TriggerHandler
 from coachwire.services.delivery import notification_delivery

@@ -170,6 +170,19 @@ class Settings(BaseSettings):
     # Locally: comma-separated whsec_ secrets. In AWS: a Secrets Manager secret holding the same string.
     webhook_secrets: str = Field("", repr=False)
     webhook_secrets_arn: str = ""
+    # Chat channels this deployment offers ("slack", "teams"): people choose among these and e-mail.
+    chat_channels: list[Channel] = Field(default_factory=list)
+    # What sending needs, as JSON {"slack_bot_token": "xoxb-...", "teams_webhooks": {"<ref>": "https://..."}}; and
+    # what verifying a press needs, {"slack_signing_secret": "..."}. In AWS: Secrets Manager secrets (the *_arn
+    # settings), each readable only by the functions that use it; locally: the JSON itself.
+    chat_send_secret: str = Field("", repr=False)
+    chat_send_secret_arn: str = ""
+    chat_verify_secret: str = Field("", repr=False)
+    chat_verify_secret_arn: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    # The Microsoft app id of Coachwire's Teams bot: the audience of the Bot Framework tokens on /teams/messages.
+    teams_app_id: str = ""
+    botframework_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
     webhook_max_body_bytes: int = 256 * 1024
     webhook_tolerance_seconds: int = 300
     webhook_dedupe_days: int = 7

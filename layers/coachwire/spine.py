@@ -31,6 +31,8 @@ BIAS_AUDIT_DUE = "job.bias_audit.due"
 BIAS_AUDIT_REQUESTED = "audit.run.requested"
 AUDIT_DISPARITY_FLAGGED = "audit.disparity.flagged"
 MODEL_REVIEW_DUE = "job.model_review.due"
+# A verified press of a button in Slack or Teams, put on the bus by chat_interactions for chat_action.
+CHAT_ACTION_RECEIVED = "chat.action.received"
 
 # Where the bias audit keeps its outputs (one S3 bucket: KMS, versioned, TLS only, no public access).
 # Reports (results JSON, HTML, manifest) are readable by the API; input snapshots hold row-level data,
@@ -174,6 +176,8 @@ class Trigger:
     writes_audit_reports: bool = False
     # Gets COACHWIRE_HR_ADMINS, to notify them.
     notifies_hr_admins: bool = False
+    # Reads the chat channels' sending credentials (Slack bot token, Teams webhook URLs).
+    reads_chat_send_secret: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -353,14 +357,27 @@ TRIGGERS: tuple[Trigger, ...] = (
     ),
     Trigger(
         name="notification_delivery",
-        summary="Queued notification → delivered by email exactly once",
+        summary="Queued notification → delivered once on the person's channel (Slack, Teams or e-mail), within "
+                "their quiet hours and caps",
         detail_types=(NOTIFICATION_QUEUED,),
         sources=(EVENT_SOURCE_INTERNAL,),
-        # Profiles are read at send time: nothing goes to, or about, someone who has left.
+        # Profiles are read at send time: nothing goes to, or about, someone who has left; preferences beside them.
+        # The cap counters live in the idempotency table (TRIGGER_BASE_GRANTS).
         grants=(TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem")),
                 TableGrant("profiles", ("dynamodb:GetItem",))),
         sends_email=True,
+        reads_chat_send_secret=True,
         max_receive_count=5,
+    ),
+    Trigger(
+        name="chat_action",
+        summary="A press in Slack or Teams (accept, decline, done, not now; discussed, not relevant) → the plan or "
+                "alert changed through the API's services, the message updated in place",
+        detail_types=(CHAT_ACTION_RECEIVED,),
+        sources=(EVENT_SOURCE_INTERNAL,),
+        grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ),
+                TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem"))),
+        reads_chat_send_secret=True,
     ),
 )
 
@@ -369,6 +386,7 @@ TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
 # Functions behind the HTTP API (not queue-fed).
 INGEST_FUNCTION = "ingest_webhook"
 API_FUNCTION = "api"
+CHAT_FUNCTION = "chat_interactions"
 
 
 def trigger_for_detail_type(detail_type: str) -> Trigger | None:
@@ -385,6 +403,8 @@ class HttpFunction:
     grants: tuple[TableGrant, ...]
     publishes_events: bool = False
     reads_webhook_secret: bool = False
+    # Reads what verifying a chat press needs (the Slack signing secret).
+    reads_chat_verify_secret: bool = False
     reads_dead_letter_depth: bool = False
     # Reads the bias audit's reports (never its input snapshots).
     reads_audit_reports: bool = False
@@ -413,6 +433,16 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         ),
         publishes_events=True,
         reads_webhook_secret=True,
+    ),
+    HttpFunction(
+        name=CHAT_FUNCTION,
+        summary="POST /slack/interactions, POST /teams/messages: a press in a chat, verified on the raw body, "
+                "acknowledged at once and published for chat_action",
+        routes=(("POST", "/slack/interactions", False), ("POST", "/teams/messages", False)),
+        # The Teams answer shows at once whether the press may act: the message is read here.
+        grants=(TableGrant("outbox", ("dynamodb:GetItem",)),),
+        publishes_events=True,
+        reads_chat_verify_secret=True,
     ),
     HttpFunction(
         name=API_FUNCTION,

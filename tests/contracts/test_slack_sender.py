@@ -155,7 +155,7 @@ def test_update_replaces_the_message_with_the_decided_blocks(slack):
 
 def test_reply_privately_posts_an_ephemeral_answer_to_the_response_url(slack):
     url = slack.response_url()
-    _sender(slack).reply_privately(url, "This item isn't yours, so nothing changed.")
+    _sender(slack).reply_privately({"response_url": url}, "This item isn't yours, so nothing changed.")
     (sent,) = slack.responses[url.rsplit("/", 1)[-1]]
     assert sent == {"text": "This item isn't yours, so nothing changed.", "response_type": "ephemeral",
                     "replace_original": False}
@@ -168,6 +168,6 @@ def test_nothing_private_reaches_the_logs(slack, caplog):
     slack.faults.drop_after_read(1)
     with pytest.raises(SendOutcomeUnknown):
         sender.send(alert(), Address(email="ann@example.com"))
-    sender.reply_privately(slack.response_url(), "hi")
+    sender.reply_privately({"response_url": slack.response_url()}, "hi")
     assert slack.token not in caplog.text and "ann@example.com" not in caplog.text
     assert "/response/" not in caplog.text

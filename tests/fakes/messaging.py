@@ -98,6 +98,7 @@ class RecordingChatSender:
         self.calls = 0
         self.posts: list[ChatPost] = []
         self.updates: list[tuple[str, str]] = []
+        self.private_replies: list[tuple[dict[str, str], str]] = []
 
     def send(self, note, to):
         from coachwire.ports import Delivered
@@ -111,3 +112,6 @@ class RecordingChatSender:
 
     def update(self, note, decided: str) -> None:
         self.updates.append((note.notification_id, decided))
+
+    def reply_privately(self, reply: dict[str, str], text: str) -> None:
+        self.private_replies.append((dict(reply), text))

@@ -1,6 +1,9 @@
-"""Webhook signing secrets: from Secrets Manager in AWS (cached), from the environment locally."""
+"""Secrets: webhook signing secrets and the chat channels' credentials, from Secrets Manager in AWS (cached), from the
+environment locally. Never logged."""
 
 from __future__ import annotations
+
+import json
 
 from coachwire.settings import Settings
 
@@ -14,3 +17,36 @@ def webhook_secrets(settings: Settings) -> list[str]:
         value = get_secret(settings.webhook_secrets_arn, max_age=CACHE_SECONDS)
         return [s.strip() for s in str(value).split(",") if s.strip()]
     return settings.webhook_secret_list()
+
+
+def _json_secret(inline: str, arn: str) -> dict:
+    if arn:
+        from aws_lambda_powertools.utilities.parameters import get_secret
+
+        inline = str(get_secret(arn, max_age=CACHE_SECONDS))
+    if not inline:
+        return {}
+    value = json.loads(inline)
+    if not isinstance(value, dict):
+        raise ValueError("a chat secret holds a JSON object")
+    return value
+
+
+def slack_bot_token(settings: Settings) -> str:
+    token = str(_json_secret(settings.chat_send_secret, settings.chat_send_secret_arn).get("slack_bot_token") or "")
+    if not token:
+        raise LookupError("no slack_bot_token in the chat send secret")
+    return token
+
+
+def teams_webhook_url(settings: Settings, ref: str) -> str | None:
+    hooks = _json_secret(settings.chat_send_secret, settings.chat_send_secret_arn).get("teams_webhooks") or {}
+    url = hooks.get(ref) if isinstance(hooks, dict) else None
+    return str(url) if url else None
+
+
+def slack_signing_secret(settings: Settings) -> str:
+    secret = _json_secret(settings.chat_verify_secret, settings.chat_verify_secret_arn).get("slack_signing_secret")
+    if not secret:
+        raise LookupError("no slack_signing_secret in the chat verify secret")
+    return str(secret)

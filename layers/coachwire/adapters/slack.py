@@ -149,9 +149,12 @@ class SlackSender:
         self._user_ids[email.lower()] = str(user["id"])
         return str(user["id"])
 
-    def reply_privately(self, response_url: str, text: str) -> None:
+    def reply_privately(self, reply: dict[str, str], text: str) -> None:
         """An ephemeral answer to the person who pressed (e.g. "this item isn't yours"); never replaces the
         message. One attempt; raises SlackRejected if Slack refuses it. The URL is a capability: never logged."""
+        response_url = reply.get("response_url")
+        if not response_url:
+            return
         response = WebhookClient(response_url, timeout=self._post_timeout, logger=_sdk_logger,
                                  retry_handlers=[]).send(text=text, response_type="ephemeral",
                                                          replace_original=False)

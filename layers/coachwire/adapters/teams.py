@@ -131,6 +131,9 @@ class TeamsWorkflowSender:
     def update(self, note: Notification, decided: str) -> None:
         """Nothing to do: a webhook card cannot be changed, and a bot card is replaced by the invoke's answer."""
 
+    def reply_privately(self, reply: dict[str, str], text: str) -> None:
+        """Nothing to do: the invoke response already told the person who pressed."""
+
 
 def _classified(err: Exception) -> Exception:
     """What a failed request means for the message, as an exception that names the failure's type only."""

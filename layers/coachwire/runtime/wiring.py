@@ -4,6 +4,7 @@ imported inside the function so that importing the runtime (or a service) never 
 from __future__ import annotations
 
 from coachwire.clock import Clock, SystemClock
+from coachwire.ports import ChannelSender
 from coachwire.services.deps import Dependencies
 from coachwire.settings import Settings
 
@@ -14,6 +15,7 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
     from coachwire.adapters.dynamo import (
         DynamoAuditLog,
         DynamoCatalogStore,
+        DynamoDeliveryCounters,
         DynamoOutboxStore,
         DynamoProfileStore,
         DynamoTriggerStats,
@@ -43,4 +45,24 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         parked=DynamoParkedEvents(settings.parked_table, settings.profiles_table),
         queues=SqsQueueDepths(settings.trigger_queue_urls()),
         retention=DynamoRetentionStore(settings),
+        counters=DynamoDeliveryCounters(settings.idempotency_table),
+        channels=chat_channels(settings),
     )
+
+
+def chat_channels(settings: Settings) -> dict[str, ChannelSender]:
+    """The chat senders this deployment offers. Imported only when offered (slack_sdk, urllib3 stay unloaded
+    otherwise); their credentials are read on first send, from the secret only the sending functions may read."""
+    channels: dict[str, ChannelSender] = {}
+    if "slack" in settings.chat_channels:
+        from coachwire.adapters.secrets import slack_bot_token
+        from coachwire.adapters.slack import SlackSender
+
+        channels["slack"] = SlackSender(lambda: slack_bot_token(settings), base_url=settings.slack_api_url,
+                                        link_base_url=settings.app_base_url)
+    if "teams" in settings.chat_channels:
+        from coachwire.adapters.secrets import teams_webhook_url
+        from coachwire.adapters.teams import TeamsWorkflowSender
+
+        channels["teams"] = TeamsWorkflowSender(lambda ref: teams_webhook_url(settings, ref), settings.app_base_url)
+    return channels

@@ -63,8 +63,11 @@ def set_personalisation(deps: Dependencies, employee_id: str, enabled: bool, req
     return Outcome(request_id, result, profile=seen.get("profile"))
 
 
-def change_plan(deps: Dependencies, employee_id: str, patch: PlanPatch, subject: str, role: PartyRole) -> Outcome:
-    request_id = _request_id("plan")
+def change_plan(deps: Dependencies, employee_id: str, patch: PlanPatch, subject: str, role: PartyRole, *,
+                request_id: str | None = None, receipt_trigger: str = PLAN_CHANGE, audited: bool = True) -> Outcome:
+    """`request_id`: the caller's own id for the change (a chat press), so a repeat of it commits nothing twice;
+    `audited=False` when the caller records the change in the audit log itself (a trigger firing does)."""
+    request_id = request_id or _request_id("plan")
     seen: dict[str, DevelopmentPlan] = {}
 
     def compute(profile: EmployeeProfile | None):
@@ -83,8 +86,9 @@ def change_plan(deps: Dependencies, employee_id: str, patch: PlanPatch, subject:
                 TriggerResult("succeeded", employee_id, decision, framework_version=framework.version,
                               recommender_version=plan.recommender_version))
 
-    result = commit_for_employee(deps, employee_id, PLAN_CHANGE, request_id, compute)
-    _audit(deps, request_id, result)
+    result = commit_for_employee(deps, employee_id, receipt_trigger, request_id, compute)
+    if audited:
+        _audit(deps, request_id, result)
     return Outcome(request_id, result, plan=seen.get("plan"))
 
 

@@ -1,0 +1,123 @@
+"""chat_action: a verified press in Slack or Teams, applied through the same services as the HTTP API.
+
+Employee presses on a nudge, next step or plan change the plan (services.cocreation.change_plan, attributed to the
+employee); manager presses on a stall alert record a decision on the alert ("not now" also keeps stall detection
+quiet about the person for a week). Each press is an engagement event (who, what, when; ids and codes only) in the
+audit log, committed once however often it is delivered (its interaction id is the receipt). The message is then
+updated in place to show what was decided."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from coachwire.domain import chat_actions
+from coachwire.errors import UnknownReference
+from coachwire.logs import logger
+from coachwire.models.chat import ChatAction
+from coachwire.models.coaching import AlertDecision, EmployeeProfile, ManagerAlert, Notification
+from coachwire.models.cocreation import AcceptItem, DeclineItem, MarkDone, PlanPatch, SnoozeItem
+from coachwire.ports import ProfileChange
+from coachwire.services import cocreation
+from coachwire.services.deps import Dependencies
+from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
+
+TRIGGER = "chat_action"
+SNOOZE_DAYS = 7
+
+
+def chat_action(detail: dict, deps: Dependencies) -> TriggerResult:
+    action = ChatAction.model_validate(detail["action"])
+    note = deps.outbox.get(action.notification_id)
+    refused = chat_actions.refusal(note, action)
+    engagement = {"action": f"engagement.{action.verb}", "chat": action.chat,
+                  "notification_id": action.notification_id}
+    if refused is not None or note is None:
+        _reply(deps, action, chat_actions.REFUSALS[refused or "unknown_message"])
+        return TriggerResult("no_action", "", {**engagement, "refused": refused})
+    if note.kind == "manager_alert":
+        result = _on_alert(deps, note, action, engagement)
+    else:
+        result = _on_plan(deps, note, action, engagement)
+    if result.outcome == "succeeded":
+        _show_decision(deps, note, action)
+    return result
+
+
+def _request_id(action: ChatAction) -> str:
+    return "chat_" + hashlib.sha256(f"{action.chat}|{action.interaction_id}".encode()).hexdigest()[:24]
+
+
+def _on_plan(deps: Dependencies, note: Notification, action: ChatAction, engagement: dict) -> TriggerResult:
+    item = str(action.item_id)
+    change = {"accept": lambda: AcceptItem(op="accept", item_id=item),
+              "decline": lambda: DeclineItem(op="decline", item_id=item, reason=action.reason),
+              "done": lambda: MarkDone(op="done", item_id=item),
+              "snooze": lambda: SnoozeItem(op="snooze", item_id=item, days=SNOOZE_DAYS)}[action.verb]()
+    done = cocreation.change_plan(deps, note.recipient_id, PlanPatch(changes=[change]), note.recipient_id,
+                                  "employee", request_id=_request_id(action), receipt_trigger=TRIGGER, audited=False)
+    return TriggerResult(done.result.outcome, note.recipient_id, {**engagement, "kind": note.kind, "item_id": item,
+                                                                  "plan_id": done.result.decision.get("plan_id")})
+
+
+def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engagement: dict) -> TriggerResult:
+    manager_id, employee_id = note.recipient_id, note.about_id or ""
+    decision = {**engagement, "kind": note.kind, "employee_id": employee_id, "reason_code": action.reason_code}
+    if action.verb == "brief":
+        # Nothing to change: the brief is read, and reading it counts as using the alert.
+        _reply(deps, action, f"The 1:1 brief: {_brief_link(deps, note)}")
+        return TriggerResult("succeeded", manager_id, decision)
+    now = deps.clock.now()
+
+    def compute(profile: EmployeeProfile | None):
+        if profile is None:
+            raise UnknownReference("employee_id", f"unknown employee '{employee_id}'")
+        alert = _alert_about(deps, manager_id, employee_id)
+        status = {"discussed": "discussed", "snooze": "snoozed", "not_relevant": "not_relevant"}[action.verb]
+        until = now.date() + timedelta(days=SNOOZE_DAYS) if action.verb == "snooze" else None
+        decided = AlertDecision(status=status, by=manager_id, at=now, until=until, reason_code=action.reason_code,
+                                note=action.reason if action.verb == "discussed" else None)
+        updated = profile.model_copy(update={"stall_snoozed_until": until}) if until else profile
+        change = ProfileChange(profile=updated, expected_version=profile.version, write_profile=until is not None,
+                               alert_update=alert.model_copy(update={"decision": decided}))
+        return change, TriggerResult("succeeded", manager_id, decision)
+
+    return commit_for_employee(deps, employee_id, TRIGGER, _request_id(action), compute)
+
+
+def _alert_about(deps: Dependencies, manager_id: str, employee_id: str) -> ManagerAlert:
+    alerts = [a for a in deps.profiles.alerts_for_manager(manager_id) if a.employee_id == employee_id]
+    if not alerts:
+        raise UnknownReference("employee_id", "no stall alert about this employee is held")
+    return max(alerts, key=lambda a: a.created_at)
+
+
+def _brief_link(deps: Dependencies, note: Notification) -> str:
+    path = (note.content.links.get("brief") if note.content else None) or ""
+    base = deps.settings.app_base_url.rstrip("/")
+    return f"{base}{path}" if base else path
+
+
+def _show_decision(deps: Dependencies, note: Notification, action: ChatAction) -> None:
+    """Best effort: the decision is committed; a message that cannot be updated in place still shows it on the
+    notification (GET /notifications)."""
+    title = next((i.title for i in (note.content.items if note.content else []) if i.item_id == action.item_id), None)
+    decided = chat_actions.decided_text(action, title)
+    try:
+        deps.outbox.record_decision(note.notification_id, decided)
+        sender = deps.channels.get(action.chat)
+        if sender is not None:
+            sender.update(deps.outbox.get(note.notification_id) or note, decided)
+    except Exception as err:  # noqa: BLE001 - shown on the notification; the chat message keeps its buttons
+        logger.warning("chat message not updated", extra={"notification_id": note.notification_id,
+                                                          "error_type": type(err).__name__})
+
+
+def _reply(deps: Dependencies, action: ChatAction, text: str) -> None:
+    sender = deps.channels.get(action.chat)
+    if sender is None or not action.reply:
+        return
+    try:
+        sender.reply_privately(action.reply, text)
+    except Exception as err:  # noqa: BLE001 - a private note that did not arrive changes nothing
+        logger.warning("private chat reply not sent", extra={"error_type": type(err).__name__})

@@ -1,0 +1,145 @@
+"""chat_action: a press in a chat acts through the same services as the API, once, for the recipient only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from coachwire.models.chat import ChatAction
+from coachwire.services.chat_actions import chat_action
+from coachwire.services.checkin_gap_nudge import checkin_gap_nudge
+from coachwire.services.delivery import notification_delivery
+from coachwire.services.stall_detection import stall_detection
+
+from tests.fakes import FAKE_NOW, RecordingChatSender
+from tests.services.events import checkin, gap, hire
+
+
+@pytest.fixture
+def slack_deps(deps):
+    slack = RecordingChatSender("slack")
+    return replace(deps, channels={"slack": slack}), slack
+
+
+def slack_note(deps, nid: str) -> None:
+    """Send a queued message over Slack (as delivery does for someone who chose it), to user U-<recipient>."""
+    note = deps.outbox.get(nid)
+    deps.outbox.items[nid]["doc"] = note.model_copy(update={"channel": "slack"}).model_dump_json()
+    assert notification_delivery({"notification_id": nid}, deps, "evt-send").outcome == "succeeded"
+    deps.outbox.items[nid]["provider_ref"] = '{"channel": "D1", "ts": "1.1", "user": "U-%s"}' % note.recipient_id
+
+
+def press(deps, nid, verb, actor, item_id=None, interaction="i-1", **extra):
+    action = ChatAction(chat="slack", interaction_id=interaction, notification_id=nid, verb=verb, item_id=item_id,
+                        actor_ref=actor, received_at=FAKE_NOW, reply={"response_url": "https://hooks.example/r"},
+                        **extra)
+    return chat_action({"action": action.model_dump(mode="json")}, deps)
+
+
+def nudged(deps):
+    hire(deps)
+    fired = checkin_gap_nudge(checkin("emp-1", "mgr-1", [gap("design", 1)]), deps)
+    (nid,) = fired.notification_ids
+    slack_note(deps, nid)
+    return nid, deps.outbox.get(nid).content.items[0].item_id
+
+
+def test_accepting_from_slack_changes_the_plan_as_the_employee_and_updates_the_message(slack_deps):
+    deps, slack = slack_deps
+    nid, item = nudged(deps)
+    result = press(deps, nid, "accept", "U-emp-1", item)
+    assert (result.outcome, result.subject_id) == ("succeeded", "emp-1")
+    assert result.decision["action"] == "engagement.accept" and result.decision["item_id"] == item
+    plan = deps.profiles.plan("emp-1")
+    decision = plan.item_decisions[item]
+    assert (decision.status, decision.decided.subject, decision.decided.role) == ("accepted", "emp-1", "employee")
+    assert deps.outbox.get(nid).decided.startswith("Accepted") and slack.updates[-1][0] == nid
+
+
+def test_the_same_press_delivered_twice_has_one_effect(slack_deps):
+    deps, slack = slack_deps
+    nid, item = nudged(deps)
+    first = press(deps, nid, "decline", "U-emp-1", item, reason="Done this before")
+    again = press(deps, nid, "decline", "U-emp-1", item, reason="Done this before")
+    assert (first.outcome, again.outcome) == ("succeeded", "duplicate")
+    plan = deps.profiles.plan("emp-1")
+    assert [c.op for c in plan.changes] == ["decline"] and plan.item_decisions[item].reason == "Done this before"
+    assert "Done this before" not in str(first.decision)  # free text stays on the plan
+    assert len(slack.updates) == 1
+
+
+@pytest.mark.parametrize("verb, status", [("done", "done"), ("snooze", "snoozed")])
+def test_done_and_not_now_from_the_message(slack_deps, verb, status):
+    deps, _ = slack_deps
+    nid, item = nudged(deps)
+    assert press(deps, nid, verb, "U-emp-1", item).outcome == "succeeded"
+    assert deps.profiles.plan("emp-1").item_decisions[item].status == status
+
+
+def test_someone_elses_press_changes_nothing_and_is_told_privately(slack_deps):
+    deps, slack = slack_deps
+    nid, item = nudged(deps)
+    result = press(deps, nid, "accept", "U-stranger", item)
+    assert (result.outcome, result.decision["refused"]) == ("no_action", "not_your_message")
+    assert deps.profiles.plan("emp-1") is None and slack.updates == []
+    ((reply, text),) = slack.private_replies
+    assert reply["response_url"] == "https://hooks.example/r" and "someone else" in text
+
+
+@pytest.mark.parametrize("verb, item, refused", [("discussed", None, "not_offered"),
+                                                 ("accept", "not-on-this-message", "unknown_item")])
+def test_an_action_the_message_did_not_offer_changes_nothing(slack_deps, verb, item, refused):
+    deps, _ = slack_deps
+    nid, _item = nudged(deps)
+    assert press(deps, nid, verb, "U-emp-1", item).decision["refused"] == refused
+    assert deps.profiles.plan("emp-1") is None
+
+
+def test_a_press_on_a_message_that_is_gone_is_refused(slack_deps):
+    deps, _ = slack_deps
+    assert press(deps, "ntf_gone", "accept", "U-emp-1", "x").decision["refused"] == "unknown_message"
+
+
+def alerted(deps):
+    hire(deps)
+    checkin_gap_nudge(checkin("emp-1", "mgr-1", [gap("design", 1)], at="2026-10-01T10:00:00Z"), deps)
+    stall_detection({"job": "stall_detection", "as_of": "2026-11-20"}, deps, "job-1", lambda r: None)
+    (note,) = [n for n in deps.outbox.for_recipient("mgr-1") if n.kind == "manager_alert"]
+    slack_note(deps, note.notification_id)
+    return note.notification_id
+
+
+def test_discussed_in_our_one_to_one_is_recorded_on_the_alert_with_its_note_kept_there(slack_deps):
+    deps, slack = slack_deps
+    nid = alerted(deps)
+    result = press(deps, nid, "discussed", "U-mgr-1", reason="Agreed to pair on design reviews")
+    assert (result.outcome, result.subject_id, result.decision["employee_id"]) == ("succeeded", "mgr-1", "emp-1")
+    (alert,) = deps.profiles.alerts_for_manager("mgr-1")
+    assert (alert.decision.status, alert.decision.by, alert.decision.note) == (
+        "discussed", "mgr-1", "Agreed to pair on design reviews")
+    assert "pair" not in str(result.decision) and deps.outbox.get(nid).decided == "Discussed in our 1:1"
+
+
+def test_not_now_on_an_alert_keeps_stall_detection_quiet_about_the_person_for_a_week(slack_deps):
+    deps, _ = slack_deps
+    nid = alerted(deps)
+    assert press(deps, nid, "snooze", "U-mgr-1").outcome == "succeeded"
+    assert deps.profiles.get("emp-1").stall_snoozed_until == FAKE_NOW.date() + timedelta(days=7)
+    assert deps.profiles.alerts_for_manager("mgr-1")[0].decision.status == "snoozed"
+
+
+def test_not_relevant_needs_a_reason_code_and_records_it(slack_deps):
+    deps, _ = slack_deps
+    nid = alerted(deps)
+    assert press(deps, nid, "not_relevant", "U-mgr-1").decision["refused"] == "needs_reason_code"
+    result = press(deps, nid, "not_relevant", "U-mgr-1", interaction="i-2", reason_code="on_leave")
+    assert (result.outcome, result.decision["reason_code"]) == ("succeeded", "on_leave")
+    assert deps.profiles.alerts_for_manager("mgr-1")[0].decision.reason_code == "on_leave"
+
+
+def test_the_employee_cannot_act_on_their_managers_alert(slack_deps):
+    deps, _ = slack_deps
+    nid = alerted(deps)
+    assert press(deps, nid, "discussed", "U-emp-1").decision["refused"] == "not_your_message"
+    assert deps.profiles.alerts_for_manager("mgr-1")[0].decision is None

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from coachwire.errors import UnknownReference
 from coachwire.models.guides import PLAN_ACTION_LABELS, REASON_CODES, ConversationGuide
@@ -122,7 +123,7 @@ def _field(loc: Iterable[int | str]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "missing":
         return "missing section"

@@ -129,8 +129,11 @@ def _message(error: ErrorDetails) -> str:
         return "missing section"
     if kind == "extra_forbidden":
         return "unknown section (a typo?)"
-    if kind == "too_short" and isinstance(error.get("input"), list):
-        return "must list at least one entry"
+    if (kind == "too_short" and isinstance(error.get("input"), list)) or (
+            kind == "list_type" and error.get("input") is None):
+        return "empty: must list at least one entry"
+    if error.get("input") is None and len(error["loc"]) == 1:
+        return "empty section"
     if kind == "literal_error" and error["loc"] == ("reason_code",):
         return f"unknown reason code {error.get('input')!r} (known: {', '.join(REASON_CODES)})"
     return str(error["msg"])

@@ -14,6 +14,7 @@ import pytest
 import requests
 import schemathesis
 from coachwire.api.app import create_app, openapi_document
+from coachwire.models.guides import REASON_CODES
 from coachwire_tools.local.stack import LocalStack
 from coachwire_tools.sample_org import framework_for_role
 from coachwire_tools.sample_org.people import SAMPLE_PEOPLE
@@ -74,6 +75,7 @@ def ids(running):
         "correction_id": [correction["correction_id"]],
         "audit_id": [audit["audit_id"]],
         "run_id": [stall_run["run_id"]],
+        "reason_code": list(REASON_CODES),
     })
     schema.config.parameters.update({"path.correction_id": correction["correction_id"],
                                      "path.audit_id": audit["audit_id"], "path.run_id": stall_run["run_id"]})

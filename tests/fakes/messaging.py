@@ -108,7 +108,9 @@ class RecordingChatSender:
             raise self.failures.pop(0)
         message_id = f"{self.channel}-{len(self.posts) + 1:04d}"
         self.posts.append(ChatPost(self.channel, note.notification_id, to.email, message_id))
-        return Delivered(message_id=message_id, ref={"channel": "D-" + note.recipient_id, "ts": message_id})
+        # As Slack's sender does: the user it went to (U-<recipient id> here), whose presses count.
+        return Delivered(message_id=message_id, ref={"channel": "D-" + note.recipient_id, "ts": message_id,
+                                                     "user": "U-" + note.recipient_id})
 
     def update(self, note, decided: str) -> None:
         self.updates.append((note.notification_id, decided))

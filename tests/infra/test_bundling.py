@@ -84,6 +84,9 @@ for handler in sorted(Path(FUNCTIONS).glob("*/handler.py")):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert callable(module.lambda_handler), handler
+from coachwire.domain.guides import shipped_directory, shipped_guides
+assert Path(str(shipped_directory())).is_relative_to(BUNDLE), shipped_directory()
+assert len(shipped_guides().guides) >= 3
 print("imported", len(list(Path(FUNCTIONS).glob("*/handler.py"))), "functions")
 """
 
@@ -95,6 +98,10 @@ def test_the_bundled_layer_holds_no_tooling_and_every_function_imports_from_it(
     source = {p.relative_to(REPO_ROOT / "layers" / "coachwire").as_posix()
               for p in (REPO_ROOT / "layers" / "coachwire").rglob("*.py")}
     assert shipped == source and not (python / "coachwire_tools").exists()
+    # Content files ship too (the conversation guides are YAML read with importlib.resources).
+    guides = {p.name for p in (python / "coachwire" / "content" / "guides").glob("*.yaml")}
+    assert guides and guides == {p.name for p in (REPO_ROOT / "layers" / "coachwire" / "content" / "guides").glob(
+        "*.yaml")}
     # Pip was stubbed, so the runtime dependencies come from this interpreter's site-packages; the project's own
     # folders (tools/, the editable install) are kept off the path, and tooling-only libraries refuse to import.
     site = [p for p in sys.path if p.endswith("site-packages")]

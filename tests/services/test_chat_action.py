@@ -23,11 +23,10 @@ def slack_deps(deps):
 
 
 def slack_note(deps, nid: str) -> None:
-    """Send a queued message over Slack (as delivery does for someone who chose it), to user U-<recipient>."""
+    """Send a queued message over Slack (as delivery does for someone who chose it): to user U-<recipient>."""
     note = deps.outbox.get(nid)
     deps.outbox.items[nid]["doc"] = note.model_copy(update={"channel": "slack"}).model_dump_json()
     assert notification_delivery({"notification_id": nid}, deps, "evt-send").outcome == "succeeded"
-    deps.outbox.items[nid]["provider_ref"] = '{"channel": "D1", "ts": "1.1", "user": "U-%s"}' % note.recipient_id
 
 
 def press(deps, nid, verb, actor, item_id=None, interaction="i-1", **extra):

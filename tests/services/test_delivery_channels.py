@@ -44,7 +44,7 @@ def test_a_slack_message_is_posted_once_and_remembers_where(deps):
     (post,) = slack.posts
     stored = d.outbox.get(nid)
     assert (stored.status, stored.channel, stored.provider_message_id) == ("sent", "slack", post.message_id)
-    assert stored.provider_ref == {"channel": "D-emp-1", "ts": post.message_id}
+    assert stored.provider_ref == {"channel": "D-emp-1", "ts": post.message_id, "user": "U-emp-1"}
     assert d.email.sent == []
     assert deliver(d, delivery_id="evt-2").outcome == "duplicate" and len(slack.posts) == 1
 

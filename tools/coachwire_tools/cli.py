@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 # Feature packages register their own command groups; their `cli` modules import only argparse at load.
 FEATURE_CLIS = ("coachwire_tools.frameworks.cli", "coachwire_tools.readiness.cli", "coachwire_tools.engine.cli",
                 "coachwire_tools.policy.cli", "coachwire_tools.bias_audit_cli", "coachwire_tools.dlq_cli",
-                "coachwire_tools.report_cli")
+                "coachwire_tools.report_cli", "coachwire_tools.guides_cli")
 
 
 def _add_feature_groups(groups: argparse._SubParsersAction) -> None:

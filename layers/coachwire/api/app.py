@@ -20,6 +20,7 @@ from coachwire.api.routes import (
     bias_audits,
     employees,
     frameworks,
+    guides,
     jobs,
     managers,
     model_versions,
@@ -35,7 +36,7 @@ from coachwire.services.deps import Dependencies
 
 OPENAPI_TITLE = "Coachwire API"
 ROUTE_MODULES = (employees, plans, managers, notifications, preferences, triggers, jobs, frameworks, policy, rights,
-                 model_versions, bias_audits)
+                 model_versions, bias_audits, guides)
 
 
 def create_app(deps: Dependencies) -> APIGatewayHttpResolver:

@@ -33,6 +33,15 @@ def may_read_manager_inbox(caller: Caller, manager_id: str) -> bool:
     return caller.role == "hr_admin" or (caller.role == "manager" and caller.subject == manager_id)
 
 
+def may_read_brief(caller: Caller, manager_id: str, employee_id: str, employee_manager_id: str | None) -> bool:
+    """The 1:1 brief of a manager and one of their people: that manager (the employee's current one), the employee
+    themself, or hr_admin; nobody, for a pair that is not a current manager and report."""
+    if employee_manager_id is None or employee_manager_id != manager_id:
+        return False
+    return (caller.role == "hr_admin" or caller.subject == employee_id
+            or (caller.role == "manager" and caller.subject == manager_id))
+
+
 def may_read_notifications(caller: Caller, recipient_id: str) -> bool:
     return caller.role == "hr_admin" or caller.subject == recipient_id
 

@@ -172,8 +172,12 @@ class DevelopmentPlan(Record):
         return decision.status if decision else "proposed"
 
 
+# Why stall detection alerts a manager; each code has a conversation guide (content/guides/, models/guides.py).
+StallReasonCode = Literal["low_activity", "rating_dropped", "benchmark_raised"]
+
+
 class StallReason(Record):
-    code: Literal["low_activity", "rating_dropped", "benchmark_raised"]
+    code: StallReasonCode
     skill_id: str | None = None
     level: int | None = None  # the new rating or benchmark the reason refers to
     detail: str

@@ -192,6 +192,8 @@ ACCESS: tuple[tuple[str, str, Callable[[access.Caller], bool]], ...] = (
      lambda c: access.plan_party(c, _EMPLOYEE, _MANAGER) is not None),
     ("Stall alerts about the employee (1:1 prompts)", "GET /managers/{manager_id}/alerts",
      lambda c: access.may_read_manager_inbox(c, _MANAGER)),
+    ("The 1:1 brief (gaps, recent activity, plan decisions, the last alert)",
+     "GET /managers/{manager_id}/brief/{id}", lambda c: access.may_read_brief(c, _MANAGER, _EMPLOYEE, _MANAGER)),
     ("Messages sent to the employee", "GET /notifications?recipient_id={id}",
      lambda c: access.may_read_notifications(c, _EMPLOYEE)),
     ("Switching personalisation off or on", "PUT /employees/{id}/personalisation",

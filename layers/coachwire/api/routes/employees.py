@@ -10,8 +10,7 @@ from coachwire.api import views
 from coachwire.api.bodies import json_response
 from coachwire.api.contract import error, ok
 from coachwire.api.request import ApiContext
-from coachwire.domain import access
-from coachwire.domain.gaps import FrameworkIndex
+from coachwire.domain import access, brief
 from coachwire.errors import NotAllowed
 from coachwire.models.cocreation import PersonalisationRequest
 from coachwire.ports import ConcurrentUpdate
@@ -28,15 +27,7 @@ def get_employee(employee_id: str, request: ApiContext) -> views.EmployeeView:
     framework = request.deps.catalog.framework(profile.framework_id)
     if framework is None:
         raise NotAllowed("the employee's framework is not published")
-    benchmark = FrameworkIndex.of(framework).benchmark_vector(profile.role_id, profile.career_stage)
-    levels = []
-    for skill, target in zip(framework.skills, benchmark, strict=True):
-        held = profile.levels.get(skill.skill_id)
-        current = held.level if held else 0
-        levels.append(views.LevelView(
-            skill_id=skill.skill_id, skill_name=skill.name, level=current,
-            assessed_at=held.assessed_at if held else None, source=held.source if held else None,
-            benchmark=int(target), gap=max(0, int(target) - current), criticality=skill.criticality))
+    levels = [views.LevelView(**level.model_dump()) for level in brief.skill_levels(profile, framework)]
     role = framework.role(profile.role_id)
     return views.EmployeeView(
         employee_id=profile.employee_id, display_name=profile.display_name, role_id=profile.role_id,

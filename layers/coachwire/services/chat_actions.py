@@ -12,6 +12,7 @@ import hashlib
 from datetime import timedelta
 
 from coachwire.domain import chat_actions
+from coachwire.domain.brief import brief_as_text
 from coachwire.errors import UnknownReference
 from coachwire.logs import logger
 from coachwire.models.chat import ChatAction
@@ -19,6 +20,7 @@ from coachwire.models.coaching import AlertDecision, EmployeeProfile, ManagerAle
 from coachwire.models.cocreation import AcceptItem, DeclineItem, MarkDone, PlanPatch, SnoozeItem
 from coachwire.ports import ProfileChange
 from coachwire.services import cocreation
+from coachwire.services.brief import one_on_one_brief
 from coachwire.services.deps import Dependencies
 from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
@@ -64,9 +66,13 @@ def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engage
     manager_id, employee_id = note.recipient_id, note.about_id or ""
     decision = {**engagement, "kind": note.kind, "employee_id": employee_id, "reason_code": action.reason_code}
     if action.verb == "brief":
-        # Nothing to change: the brief is read, and reading it counts as using the alert.
-        _reply(deps, action, f"The 1:1 brief: {_brief_link(deps, note)}")
-        return TriggerResult("succeeded", manager_id, decision)
+        # Nothing to change: the brief is read (only by the manager it was sent to), and that counts as using it.
+        employee = deps.profiles.get(employee_id)
+        found = one_on_one_brief(deps, manager_id, employee) if employee else None
+        link = _brief_link(deps, note)
+        _reply(deps, action, (brief_as_text(found) + (f"\n\n{link}" if link else "")) if found else
+               "The brief is not available: the employee's record or framework is missing.")
+        return TriggerResult("succeeded" if found else "no_action", manager_id, decision)
     now = deps.clock.now()
 
     def compute(profile: EmployeeProfile | None):

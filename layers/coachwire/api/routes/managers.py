@@ -10,9 +10,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from coachwire.api import views
 from coachwire.api.contract import error, ok
 from coachwire.api.request import ApiContext
-from coachwire.domain import access, brief, guides
+from coachwire.domain import access, brief
 from coachwire.errors import NotAllowed
 from coachwire.models.brief import OneOnOneBrief
+from coachwire.services.brief import one_on_one_brief
 
 router = APIGatewayHttpRouter()
 
@@ -38,10 +39,7 @@ def get_brief(manager_id: str, employee_id: str, request: ApiContext,
     # Same answer for "absent" and "not yours", so ids cannot be probed.
     if profile is None or not access.may_read_brief(request.caller(), manager_id, employee_id, profile.manager_id):
         raise NotAllowed(f"no readable brief for '{employee_id}'")
-    framework = deps.catalog.framework(profile.framework_id)
-    if framework is None:
+    found = one_on_one_brief(deps, manager_id, profile, days)
+    if found is None:
         raise NotAllowed("the employee's framework is not published")
-    titles = {item.item_id: item.title for item in deps.catalog.catalog(profile.framework_id).items}
-    alert = brief.last_alert_about(deps.profiles.alerts_for_manager(manager_id), employee_id)
-    return brief.build_brief(profile, framework, deps.profiles.plan(employee_id), alert, guides.shipped_guides(),
-                             manager_id=manager_id, as_of=deps.clock.now().date(), days=days, item_titles=titles)
+    return found

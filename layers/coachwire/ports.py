@@ -150,6 +150,9 @@ class OutboxStore(Protocol):
     adapter lets the conditional-check failure through)."""
 
     def get(self, notification_id: str) -> Notification | None: ...
+    def queue(self, note: Notification) -> bool:
+        """Store a new message unless its id is taken (idempotent: a re-run queues nothing twice). False: taken."""
+        ...
     def claim(self, notification_id: str, now: datetime, lease_seconds: int,
               claimed_by: str = "") -> Notification | None:
         """pending (or held, once its hold is over) → sending with a lease held by `claimed_by`; None otherwise."""

@@ -33,6 +33,8 @@ AUDIT_DISPARITY_FLAGGED = "audit.disparity.flagged"
 MODEL_REVIEW_DUE = "job.model_review.due"
 # A verified press of a button in Slack or Teams, put on the bus by chat_interactions for chat_action.
 CHAT_ACTION_RECEIVED = "chat.action.received"
+# Every 15 minutes: held messages whose hold is over are queued again; held stall alerts become a weekly digest.
+HELD_RELEASE_DUE = "job.held_release.due"
 
 # Where the bias audit keeps its outputs (one S3 bucket: KMS, versioned, TLS only, no public access).
 # Reports (results JSON, HTML, manifest) are readable by the API; input snapshots hold row-level data,
@@ -354,6 +356,24 @@ TRIGGERS: tuple[Trigger, ...] = (
         batch_size=1,
         schedule="cron(0 9 15 1 ? *)",
         schedule_detail_type=MODEL_REVIEW_DUE,
+    ),
+    Trigger(
+        name="held_release",
+        summary="Every 15 minutes: held messages whose hold is over queued for delivery again; a manager's held "
+                "stall alerts merged into one weekly team digest",
+        detail_types=(HELD_RELEASE_DUE,),
+        sources=(EVENT_SOURCE_SCHEDULER,),
+        # Query: the sparse by_hold index (what is due); PutItem: the digest (on attribute_not_exists);
+        # UpdateItem: merged alerts suppressed; GetItem: a digest a crashed run already queued. Profiles are read
+        # so no digest names someone who has left.
+        grants=(TableGrant("outbox", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
+                                      "dynamodb:UpdateItem")),
+                TableGrant("profiles", ("dynamodb:GetItem",))),
+        publishes_events=True,
+        timeout_seconds=120,
+        batch_size=1,
+        schedule="rate(15 minutes)",
+        schedule_detail_type=HELD_RELEASE_DUE,
     ),
     Trigger(
         name="notification_delivery",

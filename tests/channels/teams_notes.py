@@ -67,5 +67,12 @@ def plain() -> Notification:
                         source_event_id="evt-1", trigger="test")
 
 
+def team_digest() -> Notification:
+    """A manager's weekly digest of two held stall alerts (built by held_release)."""
+    second = manager_alert().model_copy(update={"notification_id": "ntf_alert_2", "subject": "1:1 prompt: Bo Two"})
+    return messages.team_digest([manager_alert(), second], source_event_id="digest:emp-9:2026-W40:x",
+                                trigger="held_release", created_at=T0)
+
+
 ALL = {"nudge": nudge, "next_step": next_step, "transition_plan": transition_plan, "manager_alert": manager_alert,
-       "plain": plain}
+       "plain": plain, "team_digest": team_digest}

@@ -168,3 +168,16 @@ def test_a_decision_is_recorded_on_a_sent_message_only(deps, uid):
     deps.outbox.mark_sent(nid, "m-1", AT)
     deps.outbox.record_decision(nid, "accepted")
     assert deps.outbox.get(nid).decided == "accepted"
+
+
+def test_queue_stores_a_new_message_once_and_never_replaces_it(deps, uid):
+    digest = note(uid, 1).model_copy(update={"kind": "team_digest", "trigger": "held_release"})
+    assert deps.outbox.queue(digest) is True
+    stored = deps.outbox.get(digest.notification_id)
+    assert (stored.status, stored.kind, stored.attempts, stored.subject) == ("pending", "team_digest", 0, "Step 1")
+    deps.outbox.claim(digest.notification_id, AT, 120, claimed_by="evt-1")
+    # A re-run after a crash queues the same (deterministic) id again: refused, the first copy and its state kept.
+    assert deps.outbox.queue(digest.model_copy(update={"subject": "Changed"})) is False
+    again = deps.outbox.get(digest.notification_id)
+    assert (again.status, again.subject, again.claimed_by) == ("sending", "Step 1", "evt-1")
+    assert [n.notification_id for n in deps.outbox.for_recipient(f"emp-{uid}")] == [digest.notification_id]

@@ -37,6 +37,10 @@ class FakeOutboxStore:
         self.items[note.notification_id] = item
         return True
 
+    def queue(self, note: Notification) -> bool:
+        """The port's way in (the adapter: a PutItem on attribute_not_exists)."""
+        return self.add(note)
+
     @staticmethod
     def _from_item(item: dict) -> Notification:
         state = {"status": item["status"], "attempts": item["attempts"]}

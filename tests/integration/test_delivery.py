@@ -156,3 +156,25 @@ def test_a_status_write_resent_after_its_reply_was_lost_succeeds(deps, outbox_no
     with pytest.raises(ClientError):  # but a write from a state it does not hold is still refused
         deps.outbox.release(outbox_note.notification_id, final=False)
     assert deps.outbox.get(outbox_note.notification_id).status == "sent"
+
+
+def test_a_held_message_is_released_by_the_schedule_and_sent_once_through_the_stack(stack, deps, request):
+    """held_release on the local stack: the schedule's event, the real handlers, the outbox and SES in moto."""
+    from coachwire.models.coaching import Hold
+
+    now = datetime.now(UTC)
+    note = Notification(notification_id=f"ntf_{request.node.name[:40]}", recipient_id="emp-held",
+                        recipient_email="emp-held@example.com", kind="nudge", subject="Your next step", body="Hi",
+                        created_at=now, source_event_id="msg_held", trigger="checkin_gap_nudge")
+    assert deps.outbox.queue(note)
+    deps.outbox.claim(note.notification_id, now, 120, claimed_by="evt-held")  # what delivery does, then holds it
+    deps.outbox.hold(note.notification_id, [Hold(reason="rate_limited", at=now - timedelta(minutes=2),
+                                                 until=now - timedelta(minutes=1))])
+    stack.fire_schedule("held_release")
+    stack.wait_until_idle()
+
+    sent = deps.outbox.get(note.notification_id)
+    assert (sent.status, sent.attempts, [h.reason for h in sent.holds]) == ("sent", 2, ["rate_limited"])
+    release = f"{note.notification_id}#release1"
+    assert [r.outcome for r in deps.audit.for_event(release)] == ["succeeded"]  # the release's own firing
+    assert note.notification_id not in [n.notification_id for n in deps.outbox.due_held(datetime.now(UTC))]

@@ -16,7 +16,7 @@ import requests
 from coachwire import spine
 from coachwire.settings import Settings
 from coachwire_tools.local import tokens
-from coachwire_tools.local.dispatcher import _cron_days
+from coachwire_tools.local.dispatcher import _cron_days, _rate_seconds, _schedule_due
 from coachwire_tools.local.moto_server import client
 from coachwire_tools.local.provision import provision, resource_name
 from coachwire_tools.local.stack import LocalStack
@@ -248,7 +248,44 @@ def test_fire_schedule_puts_the_schedule_event(stack, trigger):
     ]
 
 
-@pytest.mark.parametrize("trigger", SCHEDULED, ids=lambda t: t.name)
+CRON_SCHEDULED = [t for t in SCHEDULED if t.schedule.startswith("cron(")]
+RATE_SCHEDULED = [t for t in SCHEDULED if t.schedule.startswith("rate(")]
+
+
+def test_every_schedule_is_a_cron_or_a_rate_the_local_scheduler_understands():
+    assert [t for t in spine.TRIGGERS if t in CRON_SCHEDULED or t in RATE_SCHEDULED] == SCHEDULED
+    assert all(_cron_days(t.schedule) is not None for t in CRON_SCHEDULED)
+    assert all(_rate_seconds(t.schedule) for t in RATE_SCHEDULED) and RATE_SCHEDULED
+
+
+def test_a_rate_schedule_is_due_once_per_period():
+    every_15 = {"Name": "s", "ScheduleExpression": "rate(15 minutes)"}
+    start = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
+    assert _rate_seconds("rate(1 hour)") == 3600 and _rate_seconds("rate(2 days)") == 172800
+    assert _rate_seconds("rate(0 minutes)") is None and _rate_seconds("rate(5 weeks)") is None
+    assert not _schedule_due(every_15, start, start + timedelta(minutes=14, seconds=59))  # (09:00, 09:14:59]
+    assert _schedule_due(every_15, start, start + timedelta(minutes=15))  # 09:15 falls in (09:00, 09:15]
+    assert not _schedule_due(every_15, start + timedelta(minutes=15), start + timedelta(minutes=29))
+    assert _schedule_due(every_15, start - timedelta(seconds=20), start)
+
+
+@pytest.mark.parametrize("trigger", RATE_SCHEDULED, ids=lambda t: t.name)
+def test_the_local_scheduler_fires_stored_rate_schedules_once_per_period(stack, trigger):
+    period = timedelta(seconds=_rate_seconds(trigger.schedule))
+    at = datetime(2026, 5, 2, 9, 0, tzinfo=UTC) + period  # a multiple of the period since the epoch
+    before = len(received(stack, trigger.name))
+    name = stack.provisioned.schedule_names[trigger.name]
+    assert name not in stack.dispatcher.run_due_schedules(at - period + timedelta(seconds=1), at - timedelta(seconds=1))
+    assert name in stack.dispatcher.run_due_schedules(at - timedelta(seconds=20), at)
+    stack.wait_until_idle(timeout=20)
+
+    calls = received(stack, trigger.name)[before:]
+    assert [json.loads(r["body"])["detail"] for c in calls for r in c["event"]["Records"]] == [
+        {"job": trigger.name, "requested_by": "schedule"}
+    ]
+
+
+@pytest.mark.parametrize("trigger", CRON_SCHEDULED, ids=lambda t: t.name)
 def test_the_local_scheduler_fires_stored_schedules_on_their_days_only(stack, trigger):
     minute, hour, days, months, weekdays = _cron_days(trigger.schedule)
     day = date(2026, 5, 2)

@@ -505,8 +505,10 @@ class DynamoCatalogStore:
 
 
 class DynamoOutboxStore:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, notifications_days: int | None = None) -> None:
         self.table = table_name
+        # Messages queued here directly (a digest) are kept like every other (Settings.retention.notifications_days).
+        self.notifications_days = notifications_days or RetentionRules().notifications_days
 
     @staticmethod
     def item(note: Notification, expires: int | None = None) -> dict:
@@ -534,6 +536,17 @@ class DynamoOutboxStore:
         item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True,
                                            Key={"notification_id": _s(notification_id)}).get("Item")
         return self._from_item(item) if item else None
+
+    def queue(self, note: Notification) -> bool:
+        item = self.item(note, expires_at(note.created_at, self.notifications_days))
+        try:
+            client("dynamodb").put_item(TableName=self.table, Item=item,
+                                        ConditionExpression="attribute_not_exists(notification_id)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def claim(self, notification_id: str, now: datetime, lease_seconds: int,
               claimed_by: str = "") -> Notification | None:

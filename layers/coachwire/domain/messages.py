@@ -114,3 +114,46 @@ def manager_alert(manager: EmployeeProfile, alert: ManagerAlert, **meta) -> Noti
                "preferences": f"/people/{manager.employee_id}/preferences"})
     return _notification(manager, "manager_alert", f"1:1 prompt: {alert.employee_name}", body,
                          about_id=alert.employee_id, content=content, **meta)
+
+
+_ALERT_SUBJECT = "1:1 prompt: "
+
+
+def _alert_name(alert: Notification) -> str:
+    """Whom a stall alert is about, as its subject names them (manager_alert above)."""
+    if alert.subject.startswith(_ALERT_SUBJECT):
+        return alert.subject.removeprefix(_ALERT_SUBJECT)
+    if alert.content and "'s development" in alert.content.lead:
+        return alert.content.lead.split("'s development", 1)[0]
+    return alert.about_id or "A member of your team"
+
+
+def team_digest(alerts: list[Notification], *, source_event_id: str, trigger: str,
+                created_at: datetime) -> Notification:
+    """One weekly message for a manager who chose a digest: the stall alerts held for it, one item each (whom it
+    is about, the first talking point), by name. Each item's `item_id` is the alert's notification id, so the
+    digest records which alerts it carries. The recipient, channel and greeting come from the first alert."""
+    if not alerts:
+        raise ValueError("a digest needs at least one alert")
+    first = alerts[0]
+    if any(a.recipient_id != first.recipient_id for a in alerts):
+        raise ValueError("a digest goes to one recipient")
+    greeting = first.content.greeting if first.content else "Hi there,"
+    count = len(alerts)
+    lead = f"This week's 1:1 prompts for your team ({count} {'person' if count == 1 else 'people'}):"
+    items = [MessageItem(item_id=a.notification_id, title=_alert_name(a),
+                         detail=(a.content.points[0] if a.content and a.content.points else ""))
+             for a in alerts]
+    items.sort(key=lambda i: (i.title.casefold(), i.item_id))
+    closing = "Each is a prompt for a supportive conversation, not a performance flag."
+    lines = "\n".join(f"- {i.title}: {i.detail}" if i.detail else f"- {i.title}" for i in items)
+    body = f"{greeting}\n\n{lead}\n{lines}\n\n{closing}"
+    preferences = (first.content.links.get("preferences") if first.content else None) \
+        or f"/people/{first.recipient_id}/preferences"
+    content = MessageContent(greeting=greeting, lead=lead, items=items, closing=closing,
+                             links={"preferences": preferences})
+    return Notification(
+        notification_id=notification_id(first.recipient_id, "team_digest", source_event_id),
+        recipient_id=first.recipient_id, recipient_email=first.recipient_email, channel=first.channel,
+        kind="team_digest", subject=f"Your team's 1:1 prompts this week ({count})", body=body, content=content,
+        created_at=created_at, source_event_id=source_event_id, trigger=trigger)

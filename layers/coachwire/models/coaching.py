@@ -209,8 +209,9 @@ class ManagerAlert(Record):
     decision: AlertDecision | None = None
 
 
+# team_digest: a manager's weekly digest of the stall alerts held for it (each merged alert is suppressed).
 NotificationKind = Literal["nudge", "transition_plan", "next_step", "manager_alert", "correction_escalated",
-                           "audit_flag", "model_review"]
+                           "audit_flag", "model_review", "team_digest"]
 # suppressed: never sent (its recipient or the person it is about has left, or the recipient switched the kind off,
 # or it was merged into a digest). held: waiting for quiet hours to end, a cap to reset or the weekly digest.
 DeliveryStatus = Literal["pending", "held", "sending", "sent", "failed", "delivery_unknown", "suppressed"]

@@ -158,6 +158,10 @@ TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
         "person.")),
     "model_review_reminder": (("governance",), ("notifications",), lambda s: (
         "Yearly: reminds HR admins to review the active recommendation model with the latest audits.")),
+    "held_release": (("notifications", "profile"), ("notifications",), lambda s: (
+        "Every 15 minutes: a message held back (your quiet hours, a daily or weekly limit, a chat channel asking us "
+        "to wait) is sent once its hold is over. If you are a manager who chose a weekly digest, the 1:1 prompts "
+        "held for it are sent together as one message; nothing is sent about someone who has left.")),
     "demographics_sync": (("demographics",), ("demographics",), lambda s: (
         "Stores the demographic data the HRIS sends in a separate table, readable only by the bias audit.")),
 }
@@ -218,6 +222,9 @@ def _when(trigger: spine.Trigger) -> str:
     daily = re.fullmatch(r"cron\((\d+) (\d+) \* \* \? \*\)", trigger.schedule or "")
     if daily:
         return f"daily at {int(daily.group(2)):02d}:{int(daily.group(1)):02d} UTC"
+    every = re.fullmatch(r"rate\((\d+) (minutes?|hours?|days?)\)", trigger.schedule or "")
+    if every:
+        return f"every {every.group(1)} {every.group(2)}"
     if spine.EVENT_SOURCE_HRIS in trigger.sources:
         return "on HRIS event " + ", ".join(trigger.detail_types)
     return "on internal event " + ", ".join(trigger.detail_types)

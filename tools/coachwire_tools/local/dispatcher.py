@@ -4,7 +4,7 @@ One polling thread per trigger queue receives up to `batch_size` messages, hands
 SQS event, deletes the records it did not report in `batchItemFailures`, and makes the failed ones
 visible again after 1 s. moto itself moves a message to the trigger's DLQ once its receive count
 passes the queue's maxReceiveCount (checked at receive time, as SQS does), so no redrive code here.
-moto never fires EventBridge Scheduler schedules, so a small thread does that for their cron expressions.
+moto never fires EventBridge Scheduler schedules, so a small thread does that for their cron and rate expressions.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ _QUEUE_DEPTH = (
 # comma list of names (MON..SUN): daily, weekly, quarterly and yearly schedules.
 _CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) ([\d,]+|\*|\?) ([\d,]+|\*) ([A-Z,]+|\*|\?) \*\)$")
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+# And rate(N minutes|hours|days) (the release of held messages runs every 15 minutes). The real scheduler counts
+# from the schedule's creation; here a rate schedule fires on the multiples of its period since the epoch.
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_RATE_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 class Dispatcher:
@@ -320,7 +324,19 @@ def _cron_days(expression: str) -> tuple[int, int, set[int] | None, set[int] | N
     return int(minute), int(hour), numbers(dom), numbers(month), weekdays
 
 
+def _rate_seconds(expression: str) -> int | None:
+    """The period of a rate() expression in seconds; None if it is not one (or is rate(0 ...))."""
+    match = _RATE.match(expression)
+    if not match:
+        return None
+    period = int(match.group(1)) * _RATE_UNITS[match.group(2).removesuffix("s")]
+    return period or None
+
+
 def _schedule_due(schedule: dict[str, Any], since: datetime, until: datetime) -> bool:
+    period = _rate_seconds(schedule.get("ScheduleExpression", ""))
+    if period is not None:  # a multiple of the period in (since, until]
+        return int(until.timestamp()) // period > int(since.timestamp()) // period
     parsed = _cron_days(schedule.get("ScheduleExpression", ""))
     if parsed is None:
         log.debug("local scheduler does not understand %s; skipping %s", schedule.get("ScheduleExpression"),

@@ -119,6 +119,11 @@ class ProfileStore(Protocol):
     def preferences(self, person_id: str) -> Preferences | None:
         """What the person chose (consistent read: PUT reads it, then writes on its version)."""
         ...
+    def link_chat_user(self, employee_id: str, chat: str, user_ref: str) -> None:
+        """Remember which chat user a person is (learnt when a message to them was posted): their slash commands
+        then act as them. Kept in the person's partition, so export and erasure include it."""
+        ...
+    def employee_for_chat_user(self, chat: str, user_ref: str) -> str | None: ...
     def put_preferences(self, prefs: Preferences, expected_version: int | None) -> None:
         """Store `prefs` as version `expected_version + 1` (1 when `expected_version` is None: nothing stored yet);
         ConcurrentUpdate when the stored version is not `expected_version`."""

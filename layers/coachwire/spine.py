@@ -33,6 +33,8 @@ AUDIT_DISPARITY_FLAGGED = "audit.disparity.flagged"
 MODEL_REVIEW_DUE = "job.model_review.due"
 # A verified press of a button in Slack or Teams, put on the bus by chat_interactions for chat_action.
 CHAT_ACTION_RECEIVED = "chat.action.received"
+# A verified slash command (`/coachwire-brief <employee id>`), answered privately by chat_action.
+CHAT_COMMAND_RECEIVED = "chat.command.received"
 # Every 15 minutes: held messages whose hold is over are queued again; held stall alerts become a weekly digest.
 HELD_RELEASE_DUE = "job.held_release.due"
 
@@ -95,6 +97,9 @@ TABLES: tuple[TableSpec, ...] = (
         Index("by_collection", "collection_pk", "sk"),
         # Sparse: only open correction requests carry open_correction, so HR's queue and escalation read it alone.
         Index("by_open_correction", "open_correction", "opened_at"),
+        # Sparse: the chat users people are (learnt when a message to them was posted): a slash command acts as
+        # the person who typed it.
+        Index("by_chat_user", "chat_user", projection="KEYS_ONLY"),
     )),
     TableSpec("catalog", "pk", "sk"),
     TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),
@@ -384,7 +389,8 @@ TRIGGERS: tuple[Trigger, ...] = (
         # Profiles are read at send time: nothing goes to, or about, someone who has left; preferences beside them.
         # The cap counters live in the idempotency table (TRIGGER_BASE_GRANTS).
         grants=(TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem")),
-                TableGrant("profiles", ("dynamodb:GetItem",))),
+                # PutItem: which chat user the person is, learnt from a post (profiles.link_chat_user).
+                TableGrant("profiles", ("dynamodb:GetItem", "dynamodb:PutItem"))),
         sends_email=True,
         reads_chat_send_secret=True,
         max_receive_count=5,
@@ -393,7 +399,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         name="chat_action",
         summary="A press in Slack or Teams (accept, decline, done, not now; discussed, not relevant) → the plan or "
                 "alert changed through the API's services, the message updated in place",
-        detail_types=(CHAT_ACTION_RECEIVED,),
+        detail_types=(CHAT_ACTION_RECEIVED, CHAT_COMMAND_RECEIVED),
         sources=(EVENT_SOURCE_INTERNAL,),
         grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ),
                 TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem"))),

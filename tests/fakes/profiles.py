@@ -129,6 +129,15 @@ class FakeProfileStore:
                 held.setdefault("ALERT", []).append(json.loads(alert["doc"]))
         return held
 
+    def link_chat_user(self, employee_id: str, chat: str, user_ref: str) -> None:
+        self.items[(emp_pk(employee_id), f"CHATUSER#{chat}")] = {
+            "doc": json.dumps({"employee_id": employee_id, "chat": chat, "user_ref": user_ref}),
+            "chat_user": f"{chat}#{user_ref}"}
+
+    def employee_for_chat_user(self, chat: str, user_ref: str) -> str | None:
+        found = self._where("chat_user", f"{chat}#{user_ref}")
+        return self._employee(found[0]) if found else None
+
     def preferences(self, person_id: str) -> Preferences | None:
         item = self.items.get((emp_pk(person_id), PREFERENCES))
         return Preferences.model_validate_json(item["doc"]) if item else None

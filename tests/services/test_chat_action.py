@@ -142,3 +142,34 @@ def test_the_employee_cannot_act_on_their_managers_alert(slack_deps):
     nid = alerted(deps)
     assert press(deps, nid, "discussed", "U-emp-1").decision["refused"] == "not_your_message"
     assert deps.profiles.alerts_for_manager("mgr-1")[0].decision is None
+
+
+def command(deps, text, actor="U-mgr-1", interaction="c-1"):
+    from coachwire.models.chat import ChatCommand
+
+    cmd = ChatCommand(chat="slack", interaction_id=interaction, command="/coachwire-brief", text=text,
+                      actor_ref=actor, reply={"response_url": "https://hooks.example/c"}, received_at=FAKE_NOW)
+    return chat_action({"command": cmd.model_dump(mode="json")}, deps)
+
+
+def test_the_brief_button_answers_the_manager_privately_with_the_brief(slack_deps):
+    deps, slack = slack_deps
+    nid = alerted(deps)
+    result = press(deps, nid, "brief", "U-mgr-1")
+    assert result.outcome == "succeeded"
+    ((_, text),) = slack.private_replies
+    assert "1:1" in text and "System design" in text
+
+
+def test_the_slash_command_gives_a_linked_manager_their_reports_brief_and_nobody_elses(slack_deps):
+    deps, slack = slack_deps
+    alerted(deps)  # the alert posted to U-mgr-1 on Slack links that chat user to mgr-1
+    assert deps.profiles.employee_for_chat_user("slack", "U-mgr-1") == "mgr-1"
+    ok = command(deps, "emp-1")
+    assert (ok.outcome, ok.subject_id, ok.decision["employee_id"]) == ("succeeded", "mgr-1", "emp-1")
+    assert "System design" in slack.private_replies[-1][1]
+    hire(deps, "emp-2", "mgr-2")
+    assert command(deps, "emp-2", interaction="c-2").decision["refused"] == "not_readable"
+    assert command(deps, "", interaction="c-3").decision["refused"] == "usage"
+    assert command(deps, "emp-1", actor="U-unknown", interaction="c-4").decision["refused"] == "not_linked"
+    assert "does not know your Slack account" in slack.private_replies[-1][1]

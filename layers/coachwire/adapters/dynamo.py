@@ -57,6 +57,7 @@ def _doc(item: dict) -> dict:
 
 PROFILE_SK = "PROFILE"  # the sort key of an employee's profile item
 PREFERENCES_SK = "PREFS"  # and of their delivery preferences, beside it: erased and exported with the person
+CHAT_USER_SK = "CHATUSER#"  # + the chat: which chat user the person is (sparse by_chat_user index)
 
 
 def emp_pk(employee_id: str) -> str:
@@ -350,6 +351,17 @@ class DynamoProfileStore:
             if alert:
                 held.setdefault("ALERT", []).append(_doc(alert))
         return held
+
+    def link_chat_user(self, employee_id: str, chat: str, user_ref: str) -> None:
+        client("dynamodb").put_item(TableName=self.table, Item={
+            "pk": _s(emp_pk(employee_id)), "sk": _s(f"{CHAT_USER_SK}{chat}"), "chat_user": _s(f"{chat}#{user_ref}"),
+            "doc": _s(json.dumps({"employee_id": employee_id, "chat": chat, "user_ref": user_ref}))})
+
+    def employee_for_chat_user(self, chat: str, user_ref: str) -> str | None:
+        items = client("dynamodb").query(TableName=self.table, IndexName="by_chat_user",
+                                         KeyConditionExpression="chat_user = :u",
+                                         ExpressionAttributeValues={":u": _s(f"{chat}#{user_ref}")})["Items"]
+        return items[0]["pk"]["S"].removeprefix("EMP#") if items else None
 
     def preferences(self, person_id: str) -> Preferences | None:
         item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True, Key={

@@ -33,3 +33,15 @@ class ChatAction(Record):
     # (the invoke response replaces the card). Capability URLs: never logged.
     reply: dict[str, str] = Field(default_factory=dict)
     received_at: datetime
+
+
+class ChatCommand(Record):
+    """A slash command: `/coachwire-brief <employee id>` asks for a 1:1 brief, answered to the sender alone."""
+
+    chat: ChatName
+    interaction_id: str
+    command: str
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    actor_ref: str
+    reply: dict[str, str] = Field(default_factory=dict)
+    received_at: datetime

@@ -144,8 +144,18 @@ TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
     "framework_recompute": (("profile", "plans"), ("plans", "receipts"), lambda s: (
         "When HR publishes a new version of your competency framework, your plan is recomputed against it; "
         "your decisions on it are kept.")),
-    "notification_delivery": (("notifications",), ("notifications",), lambda s: (
-        "Sends each queued message once, by e-mail to your work address.")),
+    "notification_delivery": (("notifications", "preferences", "profile"), ("notifications",), lambda s: (
+        "Sends each queued message once, on the channel you chose (e-mail to your work address, or Slack or "
+        "Microsoft Teams where your organisation offers them; Slack finds you by your work e-mail), outside your "
+        "quiet hours and within your daily and weekly limits; a message you switched off is not sent. A chat "
+        "channel that cannot reach you gives way to e-mail, and the message says so.")),
+    "chat_action": (("notifications", "profile", "plans", "alerts"), ("plans", "alerts", "profile",
+                                                                    "notifications", "receipts"), lambda s: (
+        "When you press a button on a message in Slack or Teams (accept, decline, done, not now; or, as a "
+        "manager, discussed in our 1:1, not now, not relevant, open the brief), the change is made as if you had "
+        "made it in Coachwire, attributed to you, and recorded as an engagement event (what, when; never the "
+        "reason or note you typed, which stays on the plan or alert). Only the person a message was sent to can "
+        "act on it.")),
     "retention_sweep": (("profile", "corrections"), ("corrections", "notifications"), lambda s: (
         "Daily: deletes what has passed its retention period, erases people whose grace period after leaving "
         f"has ended, and escalates correction requests open for {s.correction_escalation_days} days to HR.")),

@@ -11,7 +11,7 @@ from typing import Any
 from coachwire import spine
 from coachwire.domain import chat_actions
 from coachwire.logs import logger
-from coachwire.models.chat import ChatAction
+from coachwire.models.chat import ChatAction, ChatCommand
 from coachwire.runtime.chat_requests import ChatRequestRejected
 from coachwire.runtime.http import json_response, raw_body
 from coachwire.runtime.wiring import aws_dependencies
@@ -64,11 +64,15 @@ class ChatInteractionsHandler:
         if isinstance(parsed, ChatAction):
             self._publish(parsed)
         elif isinstance(parsed, SlashCommand):
-            # Slack shows a command's immediate answer to the person who typed it alone.
-            base = self.deps.settings.app_base_url.rstrip("/")
-            return json_response(200, {"response_type": "ephemeral", "text": (
-                "Open a 1:1 brief from a stall alert's \"Open 1:1 brief\" button, or at "
-                f"{base}/managers/<your id>/brief/<employee id>.")})
+            command = ChatCommand(
+                chat="slack", interaction_id=f"{parsed.team_id}:{parsed.user_id}:{parsed.command}:{parsed.text}:"
+                                             f"{int(self.deps.clock.now().timestamp())}",
+                command=parsed.command, text=parsed.text, actor_ref=parsed.user_id,
+                reply={"response_url": parsed.response_url}, received_at=self.deps.clock.now())
+            self.deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.CHAT_COMMAND_RECEIVED, {
+                "command": command.model_dump(mode="json"), "event_id": chat_event_id(command)})
+            # Slack shows a command's immediate answer to the person who typed it alone; the brief follows.
+            return json_response(200, {"response_type": "ephemeral", "text": "Preparing the 1:1 brief…"})
         # A link button (LinkOpened) needs nothing: Slack opened the page already.
         return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": ""}
 
@@ -106,7 +110,7 @@ class ChatInteractionsHandler:
             "action": action.model_dump(mode="json"), "event_id": chat_event_id(action)})
 
 
-def chat_event_id(action: ChatAction) -> str:
+def chat_event_id(action: ChatAction | ChatCommand) -> str:
     """The firing's id (and receipt): the same for every delivery of one press."""
     import hashlib
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from coachwire.domain import chat_actions
+from coachwire.domain import access, chat_actions
 from coachwire.domain.brief import brief_as_text
 from coachwire.errors import UnknownReference
 from coachwire.logs import logger
-from coachwire.models.chat import ChatAction
+from coachwire.models.chat import ChatAction, ChatCommand
 from coachwire.models.coaching import AlertDecision, EmployeeProfile, ManagerAlert, Notification
 from coachwire.models.cocreation import AcceptItem, DeclineItem, MarkDone, PlanPatch, SnoozeItem
 from coachwire.ports import ProfileChange
@@ -29,6 +29,8 @@ SNOOZE_DAYS = 7
 
 
 def chat_action(detail: dict, deps: Dependencies) -> TriggerResult:
+    if "command" in detail:
+        return chat_command(ChatCommand.model_validate(detail["command"]), deps)
     action = ChatAction.model_validate(detail["action"])
     note = deps.outbox.get(action.notification_id)
     refused = chat_actions.refusal(note, action)
@@ -44,6 +46,33 @@ def chat_action(detail: dict, deps: Dependencies) -> TriggerResult:
     if result.outcome == "succeeded":
         _show_decision(deps, note, action)
     return result
+
+
+NOT_LINKED = ("Coachwire does not know your Slack account yet: it learns it when it first sends you a message "
+              "here.")
+USAGE = "Ask for a 1:1 brief with the person's employee id: /coachwire-brief <employee id>"
+NO_BRIEF = "There is no brief you may read for that id (only their manager, the person themself and HR can)."
+
+
+def chat_command(command: ChatCommand, deps: Dependencies) -> TriggerResult:
+    """The brief for the person named, for the chat user who asked, if they may read it as the route allows."""
+    who = deps.profiles.employee_for_chat_user(command.chat, command.actor_ref)
+    decision = {"action": "engagement.brief_command", "chat": command.chat}
+    if who is None:
+        _reply_to(deps, command.chat, command.reply, NOT_LINKED)
+        return TriggerResult("no_action", "", {**decision, "refused": "not_linked"})
+    target = command.text.split()[0] if command.text.split() else ""
+    profile = deps.profiles.get(target) if target else None
+    caller = access.Caller(who, "hr_admin" if who in deps.settings.hr_admins else "manager")
+    if not target:
+        _reply_to(deps, command.chat, command.reply, USAGE)
+        return TriggerResult("no_action", who, {**decision, "refused": "usage"})
+    if profile is None or not access.may_read_brief(caller, profile.manager_id or "", target, profile.manager_id):
+        _reply_to(deps, command.chat, command.reply, NO_BRIEF)
+        return TriggerResult("no_action", who, {**decision, "refused": "not_readable"})
+    found = one_on_one_brief(deps, profile.manager_id or "", profile)
+    _reply_to(deps, command.chat, command.reply, brief_as_text(found) if found else NO_BRIEF)
+    return TriggerResult("succeeded" if found else "no_action", who, {**decision, "employee_id": target})
 
 
 def _request_id(action: ChatAction) -> str:
@@ -120,10 +149,14 @@ def _show_decision(deps: Dependencies, note: Notification, action: ChatAction) -
 
 
 def _reply(deps: Dependencies, action: ChatAction, text: str) -> None:
-    sender = deps.channels.get(action.chat)
-    if sender is None or not action.reply:
+    _reply_to(deps, action.chat, action.reply, text)
+
+
+def _reply_to(deps: Dependencies, chat: str, reply: dict[str, str], text: str) -> None:
+    sender = deps.channels.get(chat)
+    if sender is None or not reply:
         return
     try:
-        sender.reply_privately(action.reply, text)
+        sender.reply_privately(reply, text)
     except Exception as err:  # noqa: BLE001 - a private note that did not arrive changes nothing
         logger.warning("private chat reply not sent", extra={"error_type": type(err).__name__})

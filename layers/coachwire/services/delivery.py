@@ -157,7 +157,19 @@ def _send(deps: Dependencies, note: Notification, route: Route) -> TriggerResult
         raise
     deps.outbox.mark_sent(note.notification_id, delivered.message_id, deps.clock.now(), channel=route.channel,
                           ref=delivered.ref)
+    _link_chat_user(deps, note, route.channel, delivered.ref.get("user"))
     return _sent(note, route)
+
+
+def _link_chat_user(deps: Dependencies, note: Notification, channel: str, user_ref: str | None) -> None:
+    """Who the person is in the chat, for their slash commands; best effort (the message went out)."""
+    if not user_ref:
+        return
+    try:
+        deps.profiles.link_chat_user(note.recipient_id, channel, user_ref)
+    except Exception as err:  # noqa: BLE001 - sent already; the link is made again by the next message
+        logger.warning("chat user not linked", extra={"notification_id": note.notification_id,
+                                                      "error_type": type(err).__name__})
 
 
 def _fall_back(deps: Dependencies, note: Notification, route: Route, reason: str) -> TriggerResult:

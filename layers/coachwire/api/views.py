@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from coachwire.models.coaching import DevelopmentPlan, ManagerAlert, Recommendation, ScoreFactor
+from coachwire.models.coaching import DevelopmentPlan, Hold, ManagerAlert, Recommendation, ScoreFactor
 from coachwire.models.framework import Catalog, Framework
 
 
@@ -151,6 +151,14 @@ class NotificationView(BaseModel):
     attempts: int
     created_at: datetime
     sent_at: datetime | None
+    # Where it went and why there: the channel it gave way from (and why), each hold (quiet hours, a cap, the
+    # digest, a rate limit) with its end, why it was never sent, and what its recipient decided from it.
+    fell_back_from: str | None = None
+    fallback_reason: str | None = None
+    holds: list[Hold] = Field(default_factory=list)
+    not_before: datetime | None = None
+    suppressed_reason: str | None = None
+    decided: str | None = None
 
     @classmethod
     def of(cls, notification: BaseModel) -> NotificationView:

@@ -87,13 +87,14 @@ def _on_plan(deps: Dependencies, note: Notification, action: ChatAction, engagem
               "snooze": lambda: SnoozeItem(op="snooze", item_id=item, days=SNOOZE_DAYS)}[action.verb]()
     done = cocreation.change_plan(deps, note.recipient_id, PlanPatch(changes=[change]), note.recipient_id,
                                   "employee", request_id=_request_id(action), receipt_trigger=TRIGGER, audited=False)
-    return TriggerResult(done.result.outcome, note.recipient_id, {**engagement, "kind": note.kind, "item_id": item,
-                                                                  "plan_id": done.result.decision.get("plan_id")})
+    return TriggerResult(done.result.outcome, note.recipient_id, _codes({
+        **engagement, "kind": note.kind, "item_id": item, "plan_id": done.result.decision.get("plan_id")}))
 
 
 def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engagement: dict) -> TriggerResult:
     manager_id, employee_id = note.recipient_id, note.about_id or ""
-    decision = {**engagement, "kind": note.kind, "employee_id": employee_id, "reason_code": action.reason_code}
+    decision = _codes({**engagement, "kind": note.kind, "employee_id": employee_id,
+                       "reason_code": action.reason_code})
     if action.verb == "brief":
         # Nothing to change: the brief is read (only by the manager it was sent to), and that counts as using it.
         employee = deps.profiles.get(employee_id)
@@ -118,6 +119,11 @@ def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engage
         return change, TriggerResult("succeeded", manager_id, decision)
 
     return commit_for_employee(deps, employee_id, TRIGGER, _request_id(action), compute)
+
+
+def _codes(decision: dict) -> dict:
+    """The audit log holds ids and codes, never an empty value."""
+    return {k: v for k, v in decision.items() if v is not None}
 
 
 def _alert_about(deps: Dependencies, manager_id: str, employee_id: str) -> ManagerAlert:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coachwire.clock import Clock, SystemClock
-from coachwire.settings import Settings
+from coachwire.settings import Settings, env_var
 
 from coachwire_tools.local import tokens
 from coachwire_tools.local.dispatcher import Dispatcher
@@ -33,12 +33,17 @@ from coachwire_tools.local.provision import (
     Provisioned,
     provision,
 )
+from coachwire_tools.local.slack_stub import STUB_SIGNING_SECRET, STUB_TOKEN, SlackStub
+from coachwire_tools.local.teams_stub import TeamsWebhookStub
 
 log = logging.getLogger(__name__)
 
 SEEDS = ("sample",)
 WEBHOOK_SECRETS_ENV = "COACHWIRE_WEBHOOK_SECRETS"
 HR_ADMINS_ENV = "COACHWIRE_HR_ADMINS"
+APP_BASE_URL_ENV = env_var("app_base_url")
+# The Teams Workflows webhook the local stand-in serves (a person's preferences name it as teams_webhook_ref).
+LOCAL_TEAMS_WEBHOOK = "local-team"
 LOCAL_DELIVERY_RULES = {"COACHWIRE_DELIVERY_DAILY_CAP": "1000", "COACHWIRE_DELIVERY_WEEKLY_CAP": "1000"}
 
 
@@ -118,6 +123,8 @@ class LocalStack:
         self._http: LocalHttpServer | None = None
         self._saved_env: dict[str, str | None] = {}
         self._signing_key = b""
+        self.slack: SlackStub | None = None
+        self.teams: TeamsWebhookStub | None = None
         self.seed_summary: SeedReport | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -150,6 +157,7 @@ class LocalStack:
         for name, value in LOCAL_DELIVERY_RULES.items():
             if name not in os.environ:
                 env[name] = value
+        env.update(self._start_chat_stand_ins())
         self._saved_env = apply_env(env)
         _forget_cached_clients()
         self.provisioned = provision(Settings())
@@ -159,6 +167,8 @@ class LocalStack:
         self.dispatcher = Dispatcher(self.settings, self.provisioned, self.handlers).start()
         api = HttpApi(self.settings, self.handlers, lambda token: tokens.verify(token, key=self._signing_key))
         self._http = LocalHttpServer(api, self.port, self.host).start()
+        # Messages link to pages behind this API (the brief, preferences): known once the server has its port.
+        self._saved_env.update(apply_env({APP_BASE_URL_ENV: self._http.base_url}))
         if self.seed == "sample":
             self.seed_summary = self._seed_sample()
 
@@ -188,12 +198,31 @@ class LocalStack:
         if self.dispatcher is not None:
             self.dispatcher.stop()
         self.moto.stop()
+        for stand_in in (self.slack, self.teams):
+            if stand_in is not None:
+                stand_in.stop()
+        self.slack = self.teams = None
         apply_env(self._saved_env)
         self._saved_env = {}
         _forget_cached_clients()
 
     def __enter__(self) -> LocalStack:
         return self.start()
+
+    def _start_chat_stand_ins(self) -> dict[str, str | None]:
+        """Slack's Web API and a Teams Workflows webhook, locally over real HTTP (recording every call), and the
+        credentials that reach them. People get Slack or Teams when their preferences say so (e-mail otherwise)."""
+        self.slack = SlackStub().start()
+        self.teams = TeamsWebhookStub().start()
+        return {
+            env_var("chat_channels"): json.dumps(["slack", "teams"]),
+            env_var("slack_api_url"): self.slack.api_url,
+            env_var("chat_send_secret"): json.dumps({
+                "slack_bot_token": STUB_TOKEN,
+                "teams_webhooks": {LOCAL_TEAMS_WEBHOOK: self.teams.webhook_url(LOCAL_TEAMS_WEBHOOK)}}),
+            env_var("chat_verify_secret"): json.dumps({"slack_signing_secret": STUB_SIGNING_SECRET}),
+            APP_BASE_URL_ENV: None,
+        }
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from coachwire.identity import ClaimMapping
-from coachwire.settings import RetentionRules, checked_claim_name, checked_group_roles, env_var
+from coachwire.models.messages import CHANNELS
+from coachwire.settings import DeliveryRules, RetentionRules, checked_claim_name, checked_group_roles, env_var
 from pydantic import ValidationError
 
 # CloudWatch Logs only accepts these retention periods.
@@ -71,6 +72,17 @@ _PLACEHOLDER_EXAMPLES = {
 _STAGE_RE = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}$")
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+_QUIET_HOURS_RE = re.compile(r"^(\d{2}:\d{2})-(\d{2}:\d{2})$")
+# E-mail is always offered; these are the chat channels a deployment may add.
+CHAT_CHANNELS = tuple(c for c in CHANNELS if c != "email")
+# The organisation's delivery rules (DeliveryRules) a context key sets: key -> the fields it fills.
+DELIVERY_KEYS = {
+    "delivery_timezone": ("timezone",),
+    "delivery_quiet_hours": ("quiet_start", "quiet_end"),
+    "delivery_daily_cap": ("daily_cap",),
+    "delivery_weekly_cap": ("weekly_cap",),
+}
 
 
 class ConfigError(ValueError):
@@ -96,6 +108,13 @@ class CoachwireConfig:
     hr_admins: tuple[tuple[str, str], ...] = ()
     # Which token claims the API reads (Settings.employee_id_claim, ...; docs/identity.md).
     claims: ClaimMapping = field(default_factory=ClaimMapping)
+    # Slack and Teams: the chat channels offered besides e-mail, the Teams bot's app id (the audience of the Bot
+    # Framework tokens on /teams/messages), and where messages link to.
+    chat_channels: tuple[str, ...] = ()
+    teams_app_id: str | None = None
+    app_base_url: str | None = None
+    # The organisation's delivery rules overriding DeliveryRules' defaults: (field, value as the env carries it).
+    delivery: tuple[tuple[str, str], ...] = ()
     # Context keys left at their placeholders (dev only), and what app.py prints about them unless acknowledged.
     placeholders: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -179,6 +198,24 @@ class CoachwireConfig:
         if not hr_admins:
             missing.append("hr_admins")
 
+        chat_channels = _chat_channels(lookup("chat_channels"))
+        teams_app_id = text("teams_app_id")
+        if teams_app_id is not None and not _GUID_RE.match(teams_app_id):
+            raise ConfigError(f"context 'teams_app_id'={teams_app_id!r} must be the bot's Microsoft app id (a GUID, "
+                              "e.g. 00000000-0000-0000-0000-000000000000)")
+        if "teams" in chat_channels and teams_app_id is None:
+            warnings.append("chat_channels offers teams without teams_app_id: Teams messages carry links only, and "
+                            "POST /teams/messages refuses every press until -c teams_app_id=<the bot's app id> is set")
+        app_base_url = text("app_base_url")
+        if app_base_url is not None and (not app_base_url.startswith("https://") or any(c.isspace() for c in
+                                                                                       app_base_url)):
+            raise ConfigError(f"context 'app_base_url'={app_base_url!r} must be an https:// URL (where people "
+                              "open the pages messages link to)")
+        delivery = _delivery(text)
+        if any(k == "quiet_start" for k, _ in delivery) and not any(k == "timezone" for k, _ in delivery):
+            warnings.append("delivery_quiet_hours without delivery_timezone are read in UTC: pass "
+                            "-c delivery_timezone=<IANA zone, e.g. Europe/Berlin>")
+
         acknowledged = _flag(lookup, ACKNOWLEDGE_PLACEHOLDERS)
         if missing:
             hint = " ".join(f"-c {k}=..." for k in missing)
@@ -219,6 +256,10 @@ class CoachwireConfig:
             retention=_data_retention(lookup("retention")),
             hr_admins=hr_admins,
             claims=_claims(lookup),
+            chat_channels=chat_channels,
+            teams_app_id=teams_app_id,
+            app_base_url=app_base_url,
+            delivery=delivery,
             placeholders=tuple(missing),
             warnings=tuple(warnings),
         )
@@ -231,6 +272,16 @@ class CoachwireConfig:
             env_var("groups_claim"): self.claims.groups_claim,
             env_var("group_roles"): json.dumps(dict(self.claims.group_roles), sort_keys=True),
         }
+
+    def people_environment(self) -> dict[str, str]:
+        """What the functions that reach people or show how they are reached read (the senders, the chat
+        interactions, the API's preferences and links): the chat channels offered, the link base and the
+        organisation's delivery rules, one configuration for all of them."""
+        env = {env_var("chat_channels"): json.dumps(list(self.chat_channels))}
+        if self.app_base_url:
+            env[env_var("app_base_url")] = self.app_base_url
+        env.update({env_var(name, DeliveryRules): value for name, value in self.delivery})
+        return env
 
     def settings_environment(self) -> dict[str, str]:
         env = {env_var("hr_admin_email"): self.hr_admin_email}
@@ -251,6 +302,52 @@ def _placeholder_warning(stage: str, missing: list[str]) -> str:
         f"  To keep the placeholders on a throw-away dev stack, acknowledge them: "
         f"make synth {ACKNOWLEDGE_PLACEHOLDERS}=true (or -c {ACKNOWLEDGE_PLACEHOLDERS}=true)"
     )
+
+
+def _chat_channels(value: Any) -> tuple[str, ...]:
+    """`slack,teams` (from -c) or a list (cdk.json)."""
+    if value in (None, ""):
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ConfigError("context 'chat_channels' must be a comma-separated string or a list, e.g. slack,teams")
+    channels = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    for channel in channels:
+        if channel not in CHAT_CHANNELS:
+            hint = " (e-mail is always offered)" if channel == "email" else ""
+            raise ConfigError(f"context 'chat_channels': {channel!r} is not a chat channel{hint}; "
+                              f"choose from {', '.join(CHAT_CHANNELS)}")
+    return channels
+
+
+def _delivery(text: Callable[[str], str | None]) -> tuple[tuple[str, str], ...]:
+    """The delivery_* keys, checked as DeliveryRules checks them: a zone the zone database knows, quiet hours as
+    HH:MM-HH:MM (or none), caps between 0 and 1000."""
+    given: dict[str, str] = {}
+    quiet = text("delivery_quiet_hours")
+    if quiet is not None and quiet.lower() not in ("none", "off"):
+        match = _QUIET_HOURS_RE.match(quiet)
+        if not match:
+            raise ConfigError(f"context 'delivery_quiet_hours'={quiet!r} must look like 20:00-08:00 (local times "
+                              "in delivery_timezone), or none")
+        given["quiet_start"], given["quiet_end"] = match.groups()
+    for key in ("delivery_timezone", "delivery_daily_cap", "delivery_weekly_cap"):
+        value = text(key)
+        if value is not None:
+            given[DELIVERY_KEYS[key][0]] = value
+    try:
+        rules = DeliveryRules(**given)  # type: ignore[arg-type]  # strings, parsed as the environment's are
+    except ValidationError as err:
+        problem = err.errors()[0]
+        where = str(problem["loc"][0]) if problem["loc"] else "quiet_start"
+        key = next((k for k, fields in DELIVERY_KEYS.items() if where in fields), "delivery_quiet_hours")
+        raise ConfigError(f"context '{key}': {problem['msg'].removeprefix('Value error, ')}") from None
+    # As the environment carries them (what was given, normalised by DeliveryRules).
+    out = {name: str(getattr(rules, name)) for name in given}
+    for name in ("quiet_start", "quiet_end"):
+        if name in out:
+            out[name] = getattr(rules, name).strftime("%H:%M")
+    return tuple(sorted(out.items()))
 
 
 def _flag(lookup: Callable[[str], Any], key: str) -> bool:

@@ -12,6 +12,7 @@ from constructs import Construct
 from infrastructure.config import CoachwireConfig
 from infrastructure.constructs.api import Api, HttpFunction
 from infrastructure.constructs.audit_reports import AuditReports
+from infrastructure.constructs.chat import ChatSecrets
 from infrastructure.constructs.data import Tables
 from infrastructure.constructs.function import FunctionDeps
 from infrastructure.constructs.ingest import Ingest
@@ -32,6 +33,7 @@ class CoachwireStack(Stack):
         self.tables = Tables(self, "Data", config=config)
         self.ingest = Ingest(self, "Ingest", config=config)
         self.notifications = Notifications(self, "Notifications", config=config)
+        self.chat = ChatSecrets(self, "ChatSecrets", config=config)
         self.layer = CoachwireLayer(self, "SharedLayer")
         self.audit_reports = AuditReports(self, "AuditReports", config=config)
         deps = FunctionDeps(config=config, tables=self.tables, bus=self.ingest.bus, layer=self.layer.layer,
@@ -44,6 +46,7 @@ class CoachwireStack(Stack):
                 trigger=trigger,
                 deps=deps,
                 notifications=self.notifications,
+                chat=self.chat,
             )
             for trigger in spine.TRIGGERS
         }
@@ -56,6 +59,7 @@ class CoachwireStack(Stack):
                 spec=spec,
                 deps=deps,
                 webhook_secrets=self.ingest.webhook_secrets,
+                chat=self.chat,
                 triggers=list(self.triggers.values()),
             )
             for spec in spine.HTTP_FUNCTIONS
@@ -82,6 +86,8 @@ class CoachwireStack(Stack):
         self.monitoring.watch_parked_expiries(self.triggers["retention_sweep"].function)
         self.monitoring.watch_parked_rejections(self.triggers["profile_sync"].function)
         self.monitoring.watch_unknown_deliveries(self.triggers["notification_delivery"].function)
+        self.monitoring.watch_broken_channels(
+            [(construct_id(n), t.function) for n, t in self.triggers.items() if t.trigger.reads_chat_send_secret])
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "EventBusName", value=self.ingest.bus.event_bus_name)
@@ -91,6 +97,10 @@ class CoachwireStack(Stack):
             value=self.ingest.webhook_secrets.secret_arn,
             description="Put the HRIS whsec_ signing secret(s) here, comma-separated",
         )
+        CfnOutput(self, "ChatSendSecretArn", value=self.chat.send.secret_arn,
+                  description='Put {"slack_bot_token": "xoxb-...", "teams_webhooks": {"<ref>": "https://..."}} here')
+        CfnOutput(self, "ChatVerifySecretArn", value=self.chat.verify.secret_arn,
+                  description='Put {"slack_signing_secret": "..."} here')
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         # `coachwire dlq` finds each trigger's DLQ and the audit log (error types) through these.
         for name, trigger_function in self.triggers.items():

@@ -19,6 +19,7 @@ from coachwire.settings import env_var
 from constructs import Construct
 
 from infrastructure.config import CoachwireConfig
+from infrastructure.constructs.chat import ChatSecrets, grant_secret_value
 from infrastructure.constructs.function import CoachwireFunction, FunctionDeps, log_group
 from infrastructure.constructs.triggers import TriggerFunction, construct_id
 
@@ -51,6 +52,21 @@ def trigger_queue_setting(triggers: Iterable[TriggerFunction]) -> str:
     return ",".join(f"{t.trigger.name}={t.queue.queue_url}" for t in triggers)
 
 
+def public_route_reason(spec: spine.HttpFunction, method: str, path: str) -> str:
+    """Why a route the spine declares without JWT may be public: what authenticates its caller instead."""
+    if spec.reads_webhook_secret:
+        why = ("HRIS webhooks are authenticated in the handler by Standard Webhooks signatures (secret in Secrets "
+               "Manager).")
+    elif spec.reads_chat_verify_secret:
+        why = ("Slack and Microsoft Teams call it, so it cannot carry our JWT: the handler verifies every request on "
+               "its raw body before acting (Slack's signing-secret signature, secret in Secrets Manager; a Bot "
+               "Framework token for the bot's app id) and refuses anything else.")
+    else:
+        why = ("the handler serves only public, data-free content there (the OpenAPI document, the data-use "
+               "policy); everything else sits behind the JWT authorizer.")
+    return f"{method} {path} is public by design (spine.HTTP_FUNCTIONS): {why}"
+
+
 class HttpFunction(Construct):
     """A function behind the API; extra wiring comes from the spine flags, not from its name."""
 
@@ -62,6 +78,7 @@ class HttpFunction(Construct):
         spec: spine.HttpFunction,
         deps: FunctionDeps,
         webhook_secrets: secretsmanager.ISecret,
+        chat: ChatSecrets,
         triggers: Sequence[TriggerFunction],
     ) -> None:
         super().__init__(scope, construct_id_)
@@ -69,6 +86,10 @@ class HttpFunction(Construct):
         environment: dict[str, str] = {}
         if any(needs_jwt for _, _, needs_jwt in spec.routes):
             environment.update(deps.config.claims_environment())
+            # Preferences as they apply (the organisation's rules beneath) and the links the API hands out.
+            environment.update(deps.config.people_environment())
+        if spec.reads_chat_verify_secret:
+            environment.update(chat.verify_environment())
         if spec.reads_webhook_secret:
             environment[env_var("webhook_secrets_arn")] = webhook_secrets.secret_arn
         if spec.reads_dead_letter_depth:
@@ -94,10 +115,9 @@ class HttpFunction(Construct):
         self.function = self.handler.function
 
         if spec.reads_webhook_secret:
-            # GetSecretValue only (grant_read would add DescribeSecret).
-            self.handler.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[webhook_secrets.secret_arn])
-            )
+            grant_secret_value(self.handler.role, webhook_secrets)
+        if spec.reads_chat_verify_secret:
+            grant_secret_value(self.handler.role, chat.verify)
         if spec.reads_audit_reports and deps.audit_reports is not None:
             deps.audit_reports.grant_read_reports(self.handler.role)
         if spec.reads_dead_letter_depth and triggers:
@@ -168,19 +188,7 @@ class Api(Construct):
                 self.routes[(method, path)] = route
                 if not needs_jwt:
                     Validations.of(route).acknowledge(
-                        Acknowledgment(
-                            id="AwsSolutions-APIG4",
-                            reason=(
-                                f"{method} {path} is public by design (spine.HTTP_FUNCTIONS): "
-                                + (
-                                    "HRIS webhooks are authenticated in the handler by Standard Webhooks "
-                                    "signatures (secret in Secrets Manager)."
-                                    if fn.spec.reads_webhook_secret
-                                    else "the handler serves only public, data-free content there (the OpenAPI "
-                                    "document); everything else sits behind the JWT authorizer."
-                                )
-                            ),
-                        )
+                        Acknowledgment(id="AwsSolutions-APIG4", reason=public_route_reason(fn.spec, method, path))
                     )
 
     @property

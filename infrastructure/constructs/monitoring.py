@@ -113,6 +113,15 @@ class Monitoring(Construct):
                                 "notification_delivery: an e-mail may not have been sent and will not be resent: "
                                 "see GET /notifications (status delivery_unknown)")
 
+    def watch_broken_channels(self, functions: Iterable[tuple[str, lambda_.Function]]) -> None:
+        """A chat channel that refuses Coachwire for everyone (a revoked token, a missing scope): messages fall back
+        to e-mail, so nothing is lost, but nobody gets their chosen channel until someone fixes it. Every function
+        that uses the chat credentials (spine `reads_chat_send_secret`) is watched."""
+        for label, fn in functions:
+            self._alarm_on_log_line(f"{label}ChannelBroken", f"{label}ChannelBroken", fn, spine.CHANNEL_BROKEN_LOG,
+                                    f"{label}: Slack or Teams refused Coachwire's credentials (messages fall back to "
+                                    "e-mail): see the log line's channel and code, then the chat secret and the app")
+
     def _alarm_on_log_line(self, metric_name: str, alarm_id: str, fn: lambda_.Function, message: str,
                            description: str) -> None:
         metric_filter = logs.MetricFilter(

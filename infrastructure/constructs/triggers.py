@@ -11,6 +11,7 @@ from coachwire import spine
 from coachwire.settings import env_var
 from constructs import Construct
 
+from infrastructure.constructs.chat import ChatSecrets, grant_secret_value
 from infrastructure.constructs.function import CoachwireFunction, FunctionDeps
 from infrastructure.constructs.notifications import Notifications
 
@@ -67,6 +68,7 @@ class TriggerFunction(Construct):
         trigger: spine.Trigger,
         deps: FunctionDeps,
         notifications: Notifications,
+        chat: ChatSecrets,
     ) -> None:
         super().__init__(scope, construct_id)
         self.trigger = trigger
@@ -80,6 +82,8 @@ class TriggerFunction(Construct):
             environment[env_var("demographics_key_arn")] = deps.tables.keys["demographics"].key_arn
         if trigger.notifies_hr_admins:
             environment[env_var("hr_admins")] = deps.config.hr_admins_json()
+        if trigger.reads_chat_send_secret:
+            environment.update(chat.send_environment())
 
         self.handler = CoachwireFunction(
             self,
@@ -137,3 +141,5 @@ class TriggerFunction(Construct):
 
         if trigger.sends_email:
             notifications.grant_send(self.handler.role)
+        if trigger.reads_chat_send_secret:
+            grant_secret_value(self.handler.role, chat.send)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from coachwire import spine
+from coachwire.settings import env_var
 
-from tests.iam.recorder import Access
+from tests.iam.recorder import SECRET_SETTINGS, Access
 
 
 class UnsupportedPolicy(ValueError):
@@ -171,6 +172,14 @@ class TemplatePolicies:
                 return self._env(function)["COACHWIRE_AUDIT_BUCKET"]["Ref"]
         raise UnsupportedPolicy("no function names the audit bucket")
 
+    def _secret(self, name: str) -> str:
+        """The stack's secret of that name: the one a function's `<setting>` env var refers to."""
+        variable = env_var(SECRET_SETTINGS[name])
+        found = {self._env(f)[variable]["Ref"] for f in self.functions if variable in self._env(f)}
+        if len(found) != 1:
+            raise UnsupportedPolicy(f"no single secret is named by {variable}: {sorted(found)}")
+        return found.pop()
+
     def _queue(self, trigger: str, dead_letter: bool) -> str:
         suffix = "DeadLetterQueue" if dead_letter else "Queue"
         prefix = f"{construct_id(trigger)}Trigger{suffix}"
@@ -194,6 +203,8 @@ class TemplatePolicies:
             return f"<{self._one('AWS::Events::EventBus')}.Arn>"
         if kind in ("queue", "dead-letter-queue"):
             return f"<{self._queue(rest[0], kind == 'dead-letter-queue')}.Arn>"
+        if kind == "secret":
+            return f"<{self._secret(rest[0])}>"
         if kind == "email-identity":
             # The deployed sender is the stack's one identity, whatever the local sender address is.
             return ("arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/"

@@ -25,6 +25,9 @@ TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteI
 # Single-item writes whose ReturnValues IAM can condition on (dynamodb:ReturnValues).
 _RETURN_VALUES = {"PutItem", "UpdateItem", "DeleteItem"}
 _SPECS = {spec.key: spec for spec in spine.TABLES}
+# The stack's secrets by name, and the Settings field each is read through (its ARN, in AWS).
+SECRET_SETTINGS = {"webhook": "webhook_secrets_arn", "chat_send": "chat_send_secret_arn",
+                   "chat_verify": "chat_verify_secret_arn"}
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,14 @@ class LocalNames:
         self.bucket = settings.audit_bucket
         self.demographics_key = environ.get("COACHWIRE_DEMOGRAPHICS_KEY_ARN", "")
         self.queues = {f"coachwire-{settings.stage}-{t.name.replace('_', '-')}": t.name for t in spine.TRIGGERS}
+        # Secrets Manager ids the local runtime set (the *_ARN settings) → the stack's secret of that name.
+        self.secrets = {arn: name for name, setting in SECRET_SETTINGS.items() if (arn := getattr(settings, setting))}
 
     def table(self, name: str) -> tuple[str, ...]:
         return ("table", self.tables[name]) if name in self.tables else ("unknown-table", name)
+
+    def secret(self, secret_id: str) -> tuple[str, ...]:
+        return ("secret", self.secrets[secret_id]) if secret_id in self.secrets else ("unknown-secret", secret_id)
 
     def queue(self, url: str) -> tuple[str, ...]:
         name = url.rstrip("/").rsplit("/", 1)[-1]
@@ -146,7 +154,7 @@ def accesses(function: str, service: str, operation: str, params: dict) -> list[
     if service == "ses" and operation in ("SendEmail", "SendRawEmail"):
         return [Access(function, f"ses:{operation}", ("email-identity", params.get("Source", "")))]
     if service == "secretsmanager" and "SecretId" in params:
-        return [Access(function, f"secretsmanager:{operation}", ("secret", params["SecretId"]))]
+        return [Access(function, f"secretsmanager:{operation}", names.secret(params["SecretId"]))]
     return [Access(function, f"{service}:{operation}", ("unmapped", service, operation))]
 
 

@@ -21,7 +21,7 @@ from coachwire_tools.webhook_client import WebhookClient
 from tests.factories import catalog, framework
 from tests.iam import synth
 from tests.iam.policy import TemplatePolicies, construct_id
-from tests.iam.recorder import Access, Recorder
+from tests.iam.recorder import SECRET_SETTINGS, Access, Recorder
 
 pytestmark = pytest.mark.infra  # synthesises the CDK app (cached)
 CONDITION_CHECK = "dynamodb:ConditionCheckItem"
@@ -150,3 +150,62 @@ def test_every_spine_function_is_found_in_the_template(template):
     functions = TemplatePolicies(template).functions
     assert set(functions) == names
     assert all(functions[n].startswith(construct_id(n)) for n in names)
+
+
+GET_SECRET = "secretsmanager:GetSecretValue"
+
+
+def test_the_chat_secrets_are_read_by_the_functions_the_spine_flags_and_by_no_other(template, monkeypatch):
+    """The local stack reads the chat credentials inline (no Secrets Manager), so the reads AWS would see are made
+    here: the real adapters against moto's Secrets Manager, each as the function that makes it."""
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+    from coachwire import spine
+    from coachwire.adapters.secrets import slack_bot_token, slack_signing_secret, teams_webhook_url
+    from coachwire.settings import Settings, env_var
+    from coachwire_tools.local.lambdas import current_function
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    recorder = Recorder()
+    with mock_aws():
+        manager = boto3.client("secretsmanager", region_name="us-east-1")
+        send = manager.create_secret(Name="iam-chat-send", SecretString=json.dumps(
+            {"slack_bot_token": "xoxb-iam", "teams_webhooks": {"people": "https://teams.example.test/hook"}}))["ARN"]
+        verify = manager.create_secret(Name="iam-chat-verify",
+                                       SecretString=json.dumps({"slack_signing_secret": "iam"}))["ARN"]
+        monkeypatch.setenv(env_var("chat_send_secret_arn"), send)
+        monkeypatch.setenv(env_var("chat_verify_secret_arn"), verify)
+        settings = Settings()
+        reads = (("notification_delivery", lambda: slack_bot_token(settings)),
+                 ("chat_action", lambda: teams_webhook_url(settings, "people")),
+                 (spine.CHAT_FUNCTION, lambda: slack_signing_secret(settings)))
+        recorder.install()
+        try:
+            for function, read in reads:
+                parameters.clear_caches()  # each function reads for itself (powertools caches per process)
+                token = current_function.set(function)
+                try:
+                    assert read()
+                finally:
+                    current_function.reset(token)
+        finally:
+            recorder.uninstall()
+            parameters.clear_caches()
+    assert set(recorder.seen) == {Access("notification_delivery", GET_SECRET, ("secret", "chat_send")),
+                                  Access("chat_action", GET_SECRET, ("secret", "chat_send")),
+                                  Access(spine.CHAT_FUNCTION, GET_SECRET, ("secret", "chat_verify"))}
+    policies = TemplatePolicies(template)
+    assert {a.describe(): policies.check(a) for a in recorder.seen} == {a.describe(): "allow" for a in recorder.seen}
+    # Every (function, secret) read the synthesised roles allow is one the spine declares; the API reads none.
+    flags = {"webhook": "reads_webhook_secret", "chat_send": "reads_chat_send_secret",
+             "chat_verify": "reads_chat_verify_secret"}
+    declared = {**{t.name: t for t in spine.TRIGGERS}, **{f.name: f for f in spine.HTTP_FUNCTIONS}}
+    allowed = {(f, s) for f in policies.functions for s in SECRET_SETTINGS
+               if policies.check(Access(f, GET_SECRET, ("secret", s))) == "allow"}
+    assert allowed == {(f, s) for f, d in declared.items() for s, flag in flags.items() if getattr(d, flag, False)}
+    assert not {s for f, s in allowed if f == spine.API_FUNCTION}
+    assert policies.check(Access(spine.CHAT_FUNCTION, GET_SECRET, ("secret", "chat_send"))).startswith("implicit deny")

@@ -147,3 +147,60 @@ def test_the_app_prints_the_placeholder_warning_once_and_adds_no_annotation(cdk_
     assert capsys.readouterr().err.count("WARNING") == 1
     # An annotation would be printed a second time by the CLI, with an acknowledgement hint no context can act on.
     assert not [m for m in stack.node.metadata if m.type == "aws:cdk:warning"]
+
+
+def test_chat_channels_accept_a_comma_list_or_a_list_and_nothing_but_slack_and_teams() -> None:
+    assert CoachwireConfig.from_context(FULL).chat_channels == ()
+    assert CoachwireConfig.from_context(FULL | {"chat_channels": "Slack, teams,slack"}).chat_channels == (
+        "slack", "teams")
+    assert CoachwireConfig.from_context(FULL | {"chat_channels": ["teams"]}).chat_channels == ("teams",)
+    for bad, says in (("sms", "'sms' is not a chat channel"), ("email", "e-mail is always offered"),
+                      (3, "comma-separated")):
+        with pytest.raises(ConfigError, match=says) as err:
+            CoachwireConfig.from_context(FULL | {"chat_channels": bad})
+        assert "chat_channels" in str(err.value)
+
+
+def test_teams_app_id_and_app_base_url_are_checked() -> None:
+    config = CoachwireConfig.from_context(FULL | {"chat_channels": "teams", "app_base_url": "https://coach.example.test",
+                                                  "teams_app_id": "3f2b7c1e-8a4d-4e5f-9b6a-0c1d2e3f4a5b"})
+    assert not config.warnings
+    assert config.people_environment()["COACHWIRE_APP_BASE_URL"] == "https://coach.example.test"
+    with pytest.raises(ConfigError, match="teams_app_id.*GUID"):
+        CoachwireConfig.from_context(FULL | {"teams_app_id": "coachwire-bot"})
+    with pytest.raises(ConfigError, match="app_base_url.*https://"):
+        CoachwireConfig.from_context(FULL | {"app_base_url": "http://coach.example.test"})
+    # Teams without the bot's id still sends (links only); the synth says what does not work.
+    (warning,) = CoachwireConfig.from_context(FULL | {"chat_channels": "teams"}).warnings
+    assert "teams_app_id" in warning and "/teams/messages" in warning
+
+
+def test_the_organisations_delivery_rules_become_the_delivery_environment() -> None:
+    config = CoachwireConfig.from_context(FULL | {"delivery_timezone": "Europe/Berlin",
+                                                  "delivery_quiet_hours": "20:00-08:00",
+                                                  "delivery_daily_cap": "2", "delivery_weekly_cap": 8})
+    env = config.people_environment()
+    assert {k: v for k, v in env.items() if k.startswith("COACHWIRE_DELIVERY_")} == {
+        "COACHWIRE_DELIVERY_TIMEZONE": "Europe/Berlin", "COACHWIRE_DELIVERY_QUIET_START": "20:00",
+        "COACHWIRE_DELIVERY_QUIET_END": "08:00", "COACHWIRE_DELIVERY_DAILY_CAP": "2",
+        "COACHWIRE_DELIVERY_WEEKLY_CAP": "8"}
+    assert env["COACHWIRE_CHAT_CHANNELS"] == "[]"
+    # Not given: DeliveryRules' own defaults apply (no variable set).
+    assert not [k for k in CoachwireConfig.from_context(FULL).people_environment() if "DELIVERY" in k]
+    assert not CoachwireConfig.from_context(FULL | {"delivery_quiet_hours": "none"}).delivery
+    (warning,) = CoachwireConfig.from_context(FULL | {"delivery_quiet_hours": "22:00-07:00"}).warnings
+    assert "UTC" in warning
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("delivery_timezone", "Mars/Olympus", "unknown time zone"),
+    ("delivery_quiet_hours", "8-20", "must look like 20:00-08:00"),
+    ("delivery_quiet_hours", "25:00-08:00", "time"),
+    ("delivery_quiet_hours", "08:00-08:00", "must differ"),
+    ("delivery_daily_cap", "-1", "greater than or equal to 0"),
+    ("delivery_weekly_cap", "lots", "integer"),
+])
+def test_bad_delivery_rules_fail_the_synth_naming_the_key(key: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=says) as err:
+        CoachwireConfig.from_context(FULL | {key: value})
+    assert f"'{key}'" in str(err.value)

@@ -7,6 +7,7 @@ spine change the infrastructure does not follow makes these tests fail.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from coachwire import spine
 from coachwire.domain import data_classes
-from coachwire.settings import RetentionRules, Settings
+from coachwire.settings import DeliveryRules, RetentionRules, Settings, env_var
 
 from infrastructure.constructs.triggers import construct_id
 
@@ -44,6 +45,13 @@ CONTEXT = {
     "employee_id_claim": "custom:employee_id",
     "groups_claim": "cognito:groups",
     "group_roles": "coachwire-hr=hr_admin,coachwire-managers=manager,coachwire-staff=employee",
+    "chat_channels": "slack,teams",
+    "teams_app_id": "3f2b7c1e-8a4d-4e5f-9b6a-0c1d2e3f4a5b",
+    "app_base_url": "https://coach.example.test",
+    "delivery_timezone": "Europe/Berlin",
+    "delivery_quiet_hours": "20:00-08:00",
+    "delivery_daily_cap": "2",
+    "delivery_weekly_cap": "8",
 }
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -259,6 +267,18 @@ def http_function_id(s: Synth, method: str, path: str) -> tuple[dict, str]:
 
 
 TRIGGER_IDS = [t.name for t in spine.TRIGGERS]
+# The stack's secrets, by the outputs that tell ops where to put each value.
+SECRET_OUTPUTS = {"webhook": "WebhookSecretsArn", "chat_send": "ChatSendSecretArn",
+                  "chat_verify": "ChatVerifySecretArn"}
+# Which spine flag lets a function read each secret.
+SECRET_FLAGS = {"webhook": "reads_webhook_secret", "chat_send": "reads_chat_send_secret",
+                "chat_verify": "reads_chat_verify_secret"}
+
+
+def secret_ids(s: Synth) -> dict[str, str]:
+    ids = {name: ref_id(s.template["Outputs"][output]["Value"]) for name, output in SECRET_OUTPUTS.items()}
+    assert set(ids.values()) == set(s.of_type("AWS::SecretsManager::Secret")), "a secret without its output"
+    return ids
 
 
 # ---------------------------------------------------------------- cdk-nag and synthesis health
@@ -476,8 +496,8 @@ def test_every_function_reads_the_same_data_rights_configuration(synth: Synth) -
 
 
 def test_removing_a_non_dev_stack_keeps_exactly_what_the_readme_says(synth: Synth) -> None:
-    # infrastructure/README.md, "Remove a stack": tables, KMS keys, log groups, the webhook secret and the audit
-    # buckets are kept; nothing else is.
+    # infrastructure/README.md, "Remove a stack": tables, KMS keys, log groups, the webhook and chat secrets and the
+    # audit buckets are kept; nothing else is.
     kept_types = {"AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::SecretsManager::Secret",
                   "AWS::S3::Bucket"}
     for logical_id, resource in synth.resources.items():
@@ -543,6 +563,8 @@ def test_functions_are_arm64_traced_json_logged_with_retention(synth: Synth) -> 
         for name in env:
             if name.startswith("COACHWIRE_RETENTION_"):
                 assert name.removeprefix("COACHWIRE_RETENTION_").lower() in RetentionRules.model_fields, name
+            elif name.startswith("COACHWIRE_DELIVERY_"):
+                assert name.removeprefix("COACHWIRE_DELIVERY_").lower() in DeliveryRules.model_fields, name
             elif name.startswith("COACHWIRE_"):
                 assert name.removeprefix("COACHWIRE_").lower() in Settings.model_fields, (
                     f"{fn_id}: {name} is not a Settings field"
@@ -580,7 +602,7 @@ def test_http_routes_auth_and_function_wiring(synth: Synth, spec: spine.HttpFunc
 
     statements = role_statements(synth, role_id)
     env = env_of(synth, function_id)
-    (secret_id,) = synth.of_type("AWS::SecretsManager::Secret")
+    secret_id = secret_ids(synth)["webhook"]
     secret_actions = {a for st in statements for a in as_list(st["Action"]) if a.startswith("secretsmanager:")}
     if spec.reads_webhook_secret:
         assert ref_id(env["COACHWIRE_WEBHOOK_SECRETS_ARN"]) == secret_id
@@ -588,7 +610,8 @@ def test_http_routes_auth_and_function_wiring(synth: Synth, spec: spine.HttpFunc
         assert actions_on(statements, secret_id) == {"secretsmanager:GetSecretValue"}
     else:
         assert "COACHWIRE_WEBHOOK_SECRETS_ARN" not in env
-        assert not secret_actions
+        assert not actions_on(statements, secret_id)
+        assert secret_actions <= ({"secretsmanager:GetSecretValue"} if spec.reads_chat_verify_secret else set())
 
     if spec.reads_dead_letter_depth:
         rendered = render(env["COACHWIRE_DEAD_LETTER_QUEUES"])
@@ -914,3 +937,152 @@ def test_outputs_name_every_trigger_dead_letter_queue_and_the_audit_table(synth:
                      if ref_id(r.get("Properties", {}).get("RedrivePolicy", {}).get("deadLetterTargetArn")) == queue]
         assert len(redriving) == 1, f"{trigger.name}: the output is not a trigger queue's DLQ"
     assert ref_id(outputs[AUDIT_TABLE_OUTPUT]["Value"]) == table_ids(synth)["audit"]
+
+
+# ---------------------------------------------------------------- Slack, Teams and the organisation's delivery rules
+
+
+def all_functions(s: Synth) -> dict[str, tuple[str, str, Any]]:
+    """spine name -> (function id, role id, its spine declaration), for every function."""
+    out: dict[str, tuple[str, str, Any]] = {}
+    for trigger in spine.TRIGGERS:
+        w = trigger_wiring(s, trigger)
+        out[trigger.name] = (w.function_id, w.role_id, trigger)
+    for spec in spine.HTTP_FUNCTIONS:
+        _, fn = http_function_id(s, *spec.routes[0][:2])
+        out[spec.name] = (fn, ref_id(s.props(fn)["Role"]), spec)
+    return out
+
+
+def secrets_readable_by(s: Synth, role_id: str) -> set[str]:
+    statements = role_statements(s, role_id)
+    return {name for name, secret in secret_ids(s).items() if actions_on(statements, secret)}
+
+
+def test_the_chat_secrets_hold_placeholder_json_ops_replace_and_are_kept_like_the_webhook_secret(synth: Synth) -> None:
+    from infrastructure.constructs.chat import SEND_PLACEHOLDER, VERIFY_PLACEHOLDER
+
+    ids = secret_ids(synth)
+    webhook = synth.props(ids["webhook"])
+    for name, placeholder in (("chat_send", SEND_PLACEHOLDER), ("chat_verify", VERIFY_PLACEHOLDER)):
+        props = synth.props(ids[name])
+        assert json.loads(props["SecretString"]) == placeholder  # keys the adapters read, no value in the template
+        assert not any(placeholder.values()), "a placeholder carries no credential"
+        assert props.get("KmsKeyId") == webhook.get("KmsKeyId")  # same encryption (the aws/secretsmanager key)
+        assert synth.resources[ids[name]]["DeletionPolicy"] == "Retain"
+        assert "put-secret-value" in props["Description"]
+    assert set(SEND_PLACEHOLDER) == {"slack_bot_token", "teams_webhooks"}
+    assert set(VERIFY_PLACEHOLDER) == {"slack_signing_secret"}
+    rotation = [(path, reason) for path, rule, reason in synth.acknowledgements if rule == "AwsSolutions-SMG4"]
+    assert sorted(path.rsplit("/", 1)[-1] for path, _ in rotation) == ["Send", "Verify", "WebhookSecrets"]
+
+
+def test_each_secret_is_read_only_by_the_functions_the_spine_flags(synth: Synth) -> None:
+    functions = all_functions(synth)
+    for name, (fn, role, declared) in functions.items():
+        expected = {key for key, flag in SECRET_FLAGS.items() if getattr(declared, flag, False)}
+        assert secrets_readable_by(synth, role) == expected, name
+        actions = {a for st in role_statements(synth, role) for a in as_list(st["Action"])
+                   if a.startswith("secretsmanager:")}
+        assert actions == ({"secretsmanager:GetSecretValue"} if expected else set()), name
+        env = env_of(synth, fn)
+        for key, setting in (("chat_send", "chat_send_secret_arn"), ("chat_verify", "chat_verify_secret_arn")):
+            if key in expected:
+                assert ref_id(env[env_var(setting)]) == secret_ids(synth)[key], name
+            else:
+                assert env_var(setting) not in env, name
+    # Least privilege, spelled out: the API reads no chat secret; the interactions verify, they never send.
+    assert secrets_readable_by(synth, functions[spine.API_FUNCTION][1]) == set()
+    assert secrets_readable_by(synth, functions[spine.CHAT_FUNCTION][1]) == {"chat_verify"}
+    assert {n for n, (_, role, _) in functions.items() if "chat_send" in secrets_readable_by(synth, role)} == \
+        {"notification_delivery", "chat_action"}
+
+
+def test_the_chat_routes_are_public_by_design_with_their_reason(synth: Synth) -> None:
+    routes = [(m, p) for f in spine.HTTP_FUNCTIONS if f.reads_chat_verify_secret for m, p, needs_jwt in f.routes
+              if not needs_jwt]
+    assert set(routes) == {("POST", "/slack/interactions"), ("POST", "/teams/messages")}
+    reasons = {path: reason for path, rule, reason in synth.acknowledgements if rule == "AwsSolutions-APIG4"}
+    for method, path in routes:
+        route, _ = http_function_id(synth, method, path)
+        assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route
+        (reason,) = [r for p, r in reasons.items() if p.endswith(f"/{method}{path.replace('/', '--')}")]
+        assert "public by design" in reason and "signing-secret signature" in reason and "Bot Framework" in reason
+    # Every public route has its own acknowledgement, and nothing else is public.
+    public = {(m, p) for f in spine.HTTP_FUNCTIONS for m, p, needs_jwt in f.routes if not needs_jwt}
+    assert len(reasons) == len(public)
+
+
+def settings_from(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The Settings a function builds from its environment (the literal COACHWIRE_* values)."""
+    for name in [n for n in os.environ if n.startswith("COACHWIRE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("COACHWIRE_") and isinstance(value, str):
+            monkeypatch.setenv(name, value)
+    return Settings()
+
+
+def test_the_people_facing_functions_read_the_configured_channels_links_and_delivery_rules(
+    synth: Synth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import time
+
+    people = {name for name, (_, _, d) in all_functions(synth).items()
+              if getattr(d, "reads_chat_send_secret", False) or getattr(d, "reads_chat_verify_secret", False)
+              or any(needs_jwt for *_, needs_jwt in getattr(d, "routes", ()))}
+    assert people == {"notification_delivery", "chat_action", spine.CHAT_FUNCTION, spine.API_FUNCTION}
+    for name, (fn, _, declared) in all_functions(synth).items():
+        env = env_of(synth, fn)
+        if name not in people:
+            assert not {n for n in env if n.startswith("COACHWIRE_DELIVERY_")}, name
+            assert env_var("chat_channels") not in env and env_var("app_base_url") not in env, name
+            continue
+        with monkeypatch.context() as m:
+            settings = settings_from(env, m)
+        assert settings.chat_channels == ["slack", "teams"], name
+        assert settings.app_base_url == CONTEXT["app_base_url"], name
+        rules = settings.delivery
+        assert (rules.timezone, rules.quiet_start, rules.quiet_end, rules.daily_cap, rules.weekly_cap) == \
+            ("Europe/Berlin", time(20, 0), time(8, 0), 2, 8), name
+        # The Teams bot's app id (the audience of the tokens /teams/messages verifies) goes where tokens are verified.
+        assert (settings.teams_app_id == CONTEXT["teams_app_id"]) == bool(getattr(declared, "reads_chat_verify_secret",
+                                                                                 False)), name
+        assert (env_var("teams_app_id") in env) == (settings.teams_app_id != ""), name
+
+
+def test_the_outbox_has_the_sparse_by_hold_index(synth: Synth) -> None:
+    props = synth.props(table_ids(synth)["outbox"])
+    (index,) = [i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "by_hold"]
+    assert {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]} == {"HASH": "held_bucket",
+                                                                              "RANGE": "not_before"}
+    assert {"AttributeName": "held_bucket", "AttributeType": "S"} in props["AttributeDefinitions"]
+    # Roles granted the outbox reach its indexes (Table.grant adds <arn>/index/*): none needs a new grant for it.
+    delivery_role = trigger_role(synth, "notification_delivery")
+    resources = {render(r) for st in role_statements(synth, delivery_role) for r in as_list(st["Resource"])}
+    assert f"<{table_ids(synth)['outbox']}>/index/*" in resources
+
+
+def test_delivery_caps_are_counted_with_the_update_grant_transact_write_items_is_authorised_by(synth: Synth) -> None:
+    # IAM authorises each item of a TransactWriteItems as its own action (Update -> dynamodb:UpdateItem on that
+    # table); there is no separate TransactWriteItems action to grant.
+    actions = dynamodb_actions_by_table(synth, trigger_role(synth, "notification_delivery"))
+    assert "dynamodb:UpdateItem" in actions["idempotency"]
+    assert all("dynamodb:TransactWriteItems" not in a for a in actions.values())
+
+
+def test_a_chat_channel_that_refuses_coachwire_pages(synth: Synth) -> None:
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    filters = {ref_id(f["Properties"]["LogGroupName"]): f["Properties"]
+               for f in synth.of_type("AWS::Logs::MetricFilter").values()
+               if f["Properties"]["FilterPattern"] == f'{{ $.message = "{spine.CHANNEL_BROKEN_LOG}" }}'}
+    senders = [t for t in spine.TRIGGERS if t.reads_chat_send_secret]
+    assert {t.name for t in senders} >= {"notification_delivery"}
+    for trigger in senders:
+        log_group = ref_id(synth.props(trigger_wiring(synth, trigger).function_id)["LoggingConfig"]["LogGroup"])
+        metric = filters.pop(log_group)["MetricTransformations"][0]
+        assert metric["MetricName"] == f"{construct_id(trigger.name)}ChannelBroken"
+        (alarm,) = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+                    if a["Properties"].get("MetricName") == metric["MetricName"]]
+        assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id], trigger.name
+    assert not filters, "only the functions using the chat credentials watch for a broken channel"

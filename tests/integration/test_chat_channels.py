@@ -24,11 +24,6 @@ def choose(api, person_id: str, **choice) -> None:
     assert saved.status_code == 200, saved.text
 
 
-def stall_alert(stack, hris, api):
-    employee, manager = person(stack, hris)
-    return employee, manager
-
-
 def test_a_manager_on_slack_gets_the_alert_there_presses_discussed_and_sees_it_recorded(stack, hris, api):
     employee, manager = person(stack, hris)
     choose(api, manager, channel="slack")
@@ -56,7 +51,7 @@ def test_a_manager_on_slack_gets_the_alert_there_presses_discussed_and_sees_it_r
     stack.wait_until_idle()
 
     (alert,) = api.get(f"/managers/{manager}/alerts", "manager", manager).json()["alerts"]
-    assert alert["decision"]["status"] == "discussed" and alert["decision"]["note"] == "Agreed to pair on design reviews"
+    assert (alert["decision"]["status"], alert["decision"]["note"]) == ("discussed", "Agreed to pair on design reviews")
     updated = api.get("/notifications", "manager", manager, recipient_id=manager).json()["notifications"]
     assert [n["decided"] for n in updated if n["notification_id"] == note["notification_id"]] == [
         "Discussed in our 1:1"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from coachwire import spine
 from coachwire.domain import access, chat_actions
 from coachwire.domain.brief import brief_as_text
 from coachwire.errors import UnknownReference
@@ -18,7 +19,7 @@ from coachwire.logs import logger
 from coachwire.models.chat import ChatAction, ChatCommand
 from coachwire.models.coaching import AlertDecision, EmployeeProfile, ManagerAlert, Notification
 from coachwire.models.cocreation import AcceptItem, DeclineItem, MarkDone, PlanPatch, SnoozeItem
-from coachwire.ports import ProfileChange
+from coachwire.ports import ChannelBroken, ProfileChange
 from coachwire.services import cocreation
 from coachwire.services.brief import one_on_one_brief
 from coachwire.services.deps import Dependencies
@@ -149,6 +150,8 @@ def _show_decision(deps: Dependencies, note: Notification, action: ChatAction) -
         sender = deps.channels.get(action.chat)
         if sender is not None:
             sender.update(deps.outbox.get(note.notification_id) or note, decided)
+    except ChannelBroken as err:
+        logger.error(spine.CHANNEL_BROKEN_LOG, extra={"channel": action.chat, "code": err.code})
     except Exception as err:  # noqa: BLE001 - shown on the notification; the chat message keeps its buttons
         logger.warning("chat message not updated", extra={"notification_id": note.notification_id,
                                                           "error_type": type(err).__name__})

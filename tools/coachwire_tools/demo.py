@@ -30,6 +30,7 @@ import requests
 from coachwire import spine
 from coachwire.clock import SystemClock
 
+from coachwire_tools import demo_chat
 from coachwire_tools.client_settings import DEFAULT_API_URL
 from coachwire_tools.local.stack import LocalStack
 from coachwire_tools.report_cli import fetch_html
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 def replay_and_audit(args: argparse.Namespace, stack: LocalStack, pilot: Pilot, out: Progress, today,
                      started: float) -> int:
     replay = Replayer(stack, args.workers)
+    chat_pair = slack_pair(pilot)
     rejected: list[tuple[PilotStep, Delivery]] = []
     timings: dict[str, float] = {}
     for day, steps in replay_days(pilot.steps).items():
@@ -153,6 +155,9 @@ def replay_and_audit(args: argparse.Namespace, stack: LocalStack, pilot: Pilot, 
             if delivery.status != 202:
                 rejected.append((step, delivery))
         stack.wait_until_idle(timeout=120)
+        if day == 0 and chat_pair:  # the profiles exist now: the chat scene's two people choose Slack
+            for person_id, role in ((chat_pair[0], "manager"), (chat_pair[1], "employee")):
+                demo_chat.choose_slack(stack, person_id, role)
         if day == DEMOGRAPHICS_DAY:
             timings["demographics day"] = time.monotonic() - day_started
         if day >= STALL_FROM_DAY:
@@ -166,7 +171,12 @@ def replay_and_audit(args: argparse.Namespace, stack: LocalStack, pilot: Pilot, 
     audit_started = time.monotonic()
     audit = run_audit(stack, quarter_of(today), f"demo-seed-{args.seed}")
     timings["bias audit"] = time.monotonic() - audit_started
-    report = Report(stack, pilot, replay, rejected, time.monotonic() - started, audit, timings)
+    scene = demo_chat.ChatScene("", "")
+    if chat_pair:
+        out.line(f"In Slack: {chat_pair[0]} presses \"Discussed in our 1:1\" on a stall alert, {chat_pair[1]} "
+                 "accepts a nudge's first item...", final=True)
+        scene = demo_chat.play(stack, *chat_pair, HR_ADMIN)
+    report = Report(stack, pilot, replay, rejected, time.monotonic() - started, audit, timings, scene)
     text = report.render()
     print(text)
     written = write_outputs(args.out, report, text)
@@ -177,6 +187,16 @@ def replay_and_audit(args: argparse.Namespace, stack: LocalStack, pilot: Pilot, 
     if args.serve:
         serve_until_interrupted(stack, report)
     return 0 if report.healthy else 1
+
+
+def slack_pair(pilot: Pilot) -> tuple[str, str] | None:
+    """The chat scene's manager and employee: the first planted quiet employee with a manager (stall alerts reach
+    that manager); None in a pilot too small to have one."""
+    people = {p.employee_id: p for p in pilot.people}
+    quiet = [people[e] for e in sorted(pilot.quiet_employee_ids) if people[e].manager_id]
+    if not quiet or quiet[0].manager_id is None:
+        return None
+    return quiet[0].manager_id, quiet[0].employee_id
 
 
 def sample_team() -> str:
@@ -230,9 +250,9 @@ class Report:
     """What the run did, read back through the API as the sample organisation's HR admin."""
 
     def __init__(self, stack: LocalStack, pilot: Pilot, replay: Replayer, rejected, elapsed: float, audit: dict,
-                 timings: dict[str, float]) -> None:
+                 timings: dict[str, float], scene: demo_chat.ChatScene) -> None:
         self.stack, self.pilot, self.replay, self.rejected, self.elapsed = stack, pilot, replay, rejected, elapsed
-        self.audit, self.timings = audit, timings
+        self.audit, self.timings, self.scene = audit, timings, scene
         self.token = stack.mint_token("hr_admin", HR_ADMIN)
         self.people: dict[str, Person] = {p.employee_id: p for p in (*SAMPLE_PEOPLE, *pilot.people)}
         self.stats = {row["trigger"]: row for row in self._get("/triggers/stats")["triggers"]}
@@ -277,7 +297,8 @@ class Report:
     def healthy(self) -> bool:
         return self.dead_lettered == 0 and not self.rejected and \
             all(row["failed_attempts"] == 0 for row in self.stats.values()) and \
-            self.audit["summary"]["status"] == "completed" and self.planted_found and not self.control_flagged
+            self.audit["summary"]["status"] == "completed" and self.planted_found and not self.control_flagged \
+            and (self.scene.complete or not self.scene.manager_id)
 
     @property
     def emails_by_kind(self) -> Counter[str]:
@@ -323,7 +344,8 @@ class Report:
             f"{len(alerted)} people ({len(alerted & quiet)} of {len(quiet)} planted quiet employees caught"
             + (f"; {len(team_alerted)} of the sample team, who have no pilot activity" if team_alerted else "")
             + f"); the same person again after the {self.stack.settings.stall.cooldown_days}-day cooldown",
-            f"Emails delivered       {s['notification_delivery']['succeeded']:6d}   " + email_breakdown(emails),
+            f"Messages delivered     {s['notification_delivery']['succeeded']:6d}   " + email_breakdown(emails)
+            + f"; {self.scene.slack_posts} of them in Slack (two people chose it), the rest by e-mail",
             f"Demographics stored    {s['demographics_sync']['succeeded']:6d}   own table and KMS key, written only "
             f"({self.timings.get('demographics day', 0):.1f} s for day {DEMOGRAPHICS_DAY + 1})",
             "",
@@ -347,6 +369,7 @@ class Report:
         if alert:
             lines += ["", "-" * 78, f"A sample manager alert  (to {alert['recipient_id']}, {alert['status']})",
                       f"Subject: {alert['subject']}", "", alert["body"]]
+        lines += self.scene.lines()
         lines += self.audit_lines()
         lines += ["-" * 78, "Healthy: nothing failed, nothing dead-lettered; the audit found the planted disparity "
                   "and left the fair control alone." if self.healthy
@@ -404,6 +427,10 @@ class Report:
                                "planted_quiet_caught": len({a["employee_id"] for a in self.alerts}
                                                            & self.pilot.quiet_employee_ids)},
             "emails": dict(sorted(self.emails_by_kind.items())),
+            "slack": {"manager": self.scene.manager_id, "employee": self.scene.employee_id,
+                      "alert_decision": self.scene.alert_decision.get("status"),
+                      "plan_item": self.scene.plan_item_status, "engagement": self.scene.engagement,
+                      "posts": self.scene.slack_posts},
             "audit": {"audit_id": summary["audit_id"], "window": summary["window"], "status": summary["status"],
                       "counts": summary["counts"], "flags": summary["flags"],
                       "report_url": self.audit.get("report_url"),
@@ -455,6 +482,9 @@ def write_outputs(folder: Path, report: Report, text: str) -> dict[str, str]:
             written[f"sample {kind.replace('_', ' ')}"] = messages / f"{kind}.txt"
             written[f"sample {kind.replace('_', ' ')}"].write_text(message_text(note, report.people),
                                                                    encoding="utf-8")
+    if report.scene.alert_text:
+        written["the alert in Slack"] = messages / "slack-alert.txt"
+        written["the alert in Slack"].write_text("\n".join(report.scene.lines()).strip("-\n") + "\n", encoding="utf-8")
     written["run report (as printed)"] = folder / "summary.txt"
     written["run report (as printed)"].write_text(text + "\n", encoding="utf-8")
     written["run summary (JSON)"] = folder / "summary.json"

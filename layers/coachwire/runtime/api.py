@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from coachwire.runtime.wiring import aws_dependencies
@@ -15,14 +16,20 @@ if TYPE_CHECKING:  # the resolver is imported on first request, with the routes
 class ApiHandler:
     def __init__(self, deps: Dependencies | None = None) -> None:
         self._deps = deps
-        self._app: APIGatewayHttpResolver | None = None
+        # One resolver per thread: a resolver keeps the request it is answering (Powertools' app.request and
+        # current_event). Lambda answers one request at a time per environment; the local runtime answers on
+        # threads, each then its own environment.
+        self._local = threading.local()
 
     def __call__(self, event: dict, context: Any) -> dict:
-        if self._app is None:
+        app: APIGatewayHttpResolver | None = getattr(self._local, "app", None)
+        if app is None:
             from coachwire.api.app import create_app
 
-            self._app = create_app(self._deps or aws_dependencies(Settings()))
-        return self._app.resolve(_head_as_get(event), context)
+            if self._deps is None:
+                self._deps = aws_dependencies(Settings())
+            app = self._local.app = create_app(self._deps)
+        return app.resolve(_head_as_get(event), context)
 
 
 def _head_as_get(event: dict) -> dict:

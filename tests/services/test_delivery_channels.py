@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import pytest
 from coachwire import spine
+from coachwire.api.routes.triggers import get_stats
 from coachwire.clock import FixedClock
 from coachwire.models.coaching import Notification
 from coachwire.models.messages import MessageContent
 from coachwire.ports import ChannelBroken, RateLimited, RecipientUnreachable, SendOutcomeUnknown
 from coachwire.services.delivery import notification_delivery
 
+from tests.api.test_routes_alone import context
 from tests.fakes import FAKE_NOW, RecordingChatSender
 
 
@@ -63,6 +65,8 @@ def test_a_channel_that_cannot_reach_the_person_gives_way_to_email_at_once(deps,
         "sent", "email", "slack", refusal.code)
     assert (stored.provider_message_id, slack.posts) == (mail.message_id, [])
     assert d.stats.all()["notification_delivery"]["fell_back"] == 1
+    row = next(r for r in get_stats(context(d, "hr-1", "hr_admin")).triggers if r.trigger == "notification_delivery")
+    assert row.fell_back == 1  # GET /triggers/stats shows it
     broken = [r for r in caplog.records if r.getMessage() == spine.CHANNEL_BROKEN_LOG]
     assert len(broken) == (1 if isinstance(refusal, ChannelBroken) else 0)
 

@@ -193,6 +193,11 @@ class TriggerStatsView(BaseModel):
     in_process: int = Field(description="events picked up and not finished (a crashed attempt stays here until "
                                         "its visibility timeout)")
     dead_lettered: int
+    # Delivery only: messages a chat channel gave way to e-mail for, and holds (quiet hours, caps, digest, a
+    # channel's rate limit); a held message's delivery ends no_action and comes back as a new event.
+    fell_back: int = Field(0, description="messages sent by e-mail after their chat channel could not deliver them")
+    held: int = Field(0, description="times a message was held for later (quiet hours, a cap, the digest, a rate "
+                                     "limit)")
 
 
 class StatsList(BaseModel):

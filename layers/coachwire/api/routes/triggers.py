@@ -26,5 +26,6 @@ def get_stats(request: ApiContext) -> views.StatsList:
         rows.append(views.TriggerStatsView(
             trigger=name, events=sum(outcomes.values()), **outcomes, attempts=c.get("attempts", 0),
             failed_attempts=c.get("failed_attempts", 0), waiting=queue.get("waiting", 0),
-            in_process=queue.get("in_process", 0), dead_lettered=depth.get(name, 0)))
+            in_process=queue.get("in_process", 0), dead_lettered=depth.get(name, 0),
+            fell_back=c.get("fell_back", 0), held=c.get("held", 0)))
     return views.StatsList(triggers=rows)

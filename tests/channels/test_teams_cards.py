@@ -78,10 +78,13 @@ def test_item_presses_carry_the_verb_the_notification_and_the_item(note_kind: st
     note = teams_notes.ALL[note_kind]()
     assert note.content is not None
     card = teams_cards.interactive_card(note, BASE)
-    presses = actions(card, "Action.Execute")
+    everything = actions(card, "Action.Execute")
+    presses = [p for p in everything if "item_id" in p["data"]]
     expected = [(verb, item.item_id) for item in note.content.items for verb in ITEM_VERBS]
     assert [(p["verb"], p["data"]["item_id"]) for p in presses] == expected
-    assert {p["data"]["notification_id"] for p in presses} == {note.notification_id}
+    # The message's own verbs (its recipient's preferences: "Stop messages like this") carry no item.
+    assert [p["verb"] for p in everything if "item_id" not in p["data"]] == note.content.verbs == ["mute"]
+    assert {p["data"]["notification_id"] for p in everything} == {note.notification_id}
     # One ActionSet per item, inside that item's container.
     containers = [node for node in card["body"] if node["type"] == "Container"]
     assert len(containers) == len(note.content.items)
@@ -96,7 +99,7 @@ def test_alert_presses_and_their_inputs() -> None:
     note = teams_notes.manager_alert()
     card = teams_cards.interactive_card(note, BASE)
     presses = actions(card, "Action.Execute")
-    assert [p["verb"] for p in presses] == list(ALERT_VERBS)
+    assert [p["verb"] for p in presses] == [*ALERT_VERBS, "digest", "mute"] == note.content.verbs
     assert all(p["data"] == {"notification_id": note.notification_id} for p in presses)
     assert [i["id"] for i in actions(card, "Input.Text")] == ["note"]
     (choices,) = actions(card, "Input.ChoiceSet")

@@ -173,3 +173,21 @@ def test_the_slash_command_gives_a_linked_manager_their_reports_brief_and_nobody
     assert command(deps, "", interaction="c-3").decision["refused"] == "usage"
     assert command(deps, "emp-1", actor="U-unknown", interaction="c-4").decision["refused"] == "not_linked"
     assert "does not know your Slack account" in slack.private_replies[-1][1]
+
+
+def test_stop_messages_like_this_switches_the_kind_off_in_the_persons_preferences(slack_deps):
+    deps, _ = slack_deps
+    nid, _item = nudged(deps)
+    result = press(deps, nid, "mute", "U-emp-1")
+    assert (result.outcome, result.decision["fields"]) == ("succeeded", ["muted_kinds"])
+    prefs = deps.profiles.preferences("emp-1")
+    assert prefs.muted_kinds == ["nudge"] and prefs.updated_by == "emp-1"
+    assert press(deps, nid, "mute", "U-emp-1", interaction="i-2").outcome == "no_action"  # already off
+
+
+def test_a_manager_chooses_the_weekly_digest_from_an_alert(slack_deps):
+    deps, _ = slack_deps
+    nid = alerted(deps)
+    assert press(deps, nid, "digest", "U-mgr-1").outcome == "succeeded"
+    assert deps.profiles.preferences("mgr-1").digest == "weekly"
+    assert press(deps, nid, "digest", "U-emp-1", interaction="i-3").decision["refused"] == "not_your_message"

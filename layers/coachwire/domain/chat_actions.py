@@ -25,6 +25,8 @@ def refusal(note: Notification | None, action: ChatAction) -> str | None:
     # cannot be acted on by anyone else.
     if note.channel != action.chat or note.provider_ref.get("user") != action.actor_ref:
         return "not_your_message"
+    if action.verb in ("mute", "digest"):
+        return None if action.verb in note.content.verbs else "not_offered"
     if note.kind == "manager_alert":
         if action.verb not in note.content.verbs:
             return "not_offered"
@@ -39,7 +41,8 @@ def refusal(note: Notification | None, action: ChatAction) -> str | None:
 
 
 DECIDED = {"accept": "Accepted", "decline": "Declined", "done": "Marked done", "snooze": "Not now",
-           "discussed": "Discussed in our 1:1", "not_relevant": "Marked not relevant", "brief": "Brief opened"}
+           "discussed": "Discussed in our 1:1", "not_relevant": "Marked not relevant", "brief": "Brief opened",
+           "mute": "Messages like this switched off", "digest": "Weekly digest chosen instead"}
 
 
 def decided_text(action: ChatAction, item_title: str | None = None) -> str:

@@ -60,7 +60,7 @@ def _recommended(profile: EmployeeProfile, lead: str, recs: list[Recommendation]
     return MessageContent(
         greeting=f"Hi {_first_name(profile)},", lead=lead, closing=closing,
         items=[MessageItem(item_id=r.item_id, title=_title(r), detail=r.explanation) for r in recs],
-        item_verbs=list(ITEM_VERBS), links=_employee_links(profile.employee_id))
+        item_verbs=list(ITEM_VERBS), verbs=["mute"], links=_employee_links(profile.employee_id))
 
 
 def nudge(profile: EmployeeProfile, recs: list[Recommendation], **meta) -> Notification:
@@ -88,7 +88,7 @@ def plan_ready(profile: EmployeeProfile, plan: DevelopmentPlan, role_name: str, 
     text_only = [step for m, step in paired if not m.recommended_item_ids]
     content = MessageContent(greeting=f"Hi {_first_name(profile)},", lead=lead, items=items, closing=closing,
                              points=text_only if steps else ["You already meet every benchmark."],
-                             item_verbs=list(ITEM_VERBS), links=_employee_links(profile.employee_id))
+                             item_verbs=list(ITEM_VERBS), verbs=["mute"], links=_employee_links(profile.employee_id))
     return _notification(profile, "transition_plan", f"Your transition plan for {role_name}", body,
                          content=content, **meta)
 
@@ -109,7 +109,7 @@ def manager_alert(manager: EmployeeProfile, alert: ManagerAlert, **meta) -> Noti
     reason = alert.reasons[0].code if alert.reasons else "low_activity"
     content = MessageContent(
         greeting=f"Hi {_first_name(manager)},", lead=lead, points=list(alert.talking_points), closing=closing,
-        verbs=list(ALERT_VERBS),
+        verbs=[*ALERT_VERBS, "digest", "mute"],
         links={"guide": f"/guides/{reason}", "brief": f"/managers/{manager.employee_id}/brief/{alert.employee_id}",
                "preferences": f"/people/{manager.employee_id}/preferences"})
     return _notification(manager, "manager_alert", f"1:1 prompt: {alert.employee_name}", body,

@@ -17,12 +17,16 @@ CHANNELS: tuple[Channel, ...] = ("email", "slack", "teams")
 
 # Employee, on a nudge, next step or plan item: accept, decline (optional reason), done, "not now".
 # Manager, on a stall alert: "discussed in our 1:1" (optional note), "not now", "not relevant" (reason code), brief.
-ActionVerb = Literal["accept", "decline", "done", "snooze", "discussed", "not_relevant", "brief"]
+# Anyone, on their own message: "Stop messages like this" (mute the kind), and for a manager's stall alert "Weekly
+# digest instead": their preferences, changed from the message.
+ActionVerb = Literal["accept", "decline", "done", "snooze", "discussed", "not_relevant", "brief", "mute", "digest"]
 ITEM_VERBS: tuple[ActionVerb, ...] = ("accept", "decline", "done", "snooze")
 ALERT_VERBS: tuple[ActionVerb, ...] = ("discussed", "snooze", "not_relevant", "brief")
 ACTION_LABELS: dict[ActionVerb, str] = {
     "accept": "Accept", "decline": "Decline", "done": "Mark done", "snooze": "Not now",
-    "discussed": "Discussed in our 1:1", "not_relevant": "Not relevant", "brief": "Open 1:1 brief"}
+    "discussed": "Discussed in our 1:1", "not_relevant": "Not relevant", "brief": "Open 1:1 brief",
+    "mute": "Stop messages like this", "digest": "Weekly digest instead"}
+PREFERENCE_VERBS: tuple[ActionVerb, ...] = ("mute", "digest")
 
 # Why a manager says an alert is not relevant: codes, never free text, so HR can tune the stall thresholds.
 NotRelevantReason = Literal["on_leave", "already_supported", "priorities_changed", "data_wrong", "other"]

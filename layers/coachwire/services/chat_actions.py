@@ -19,10 +19,12 @@ from coachwire.logs import logger
 from coachwire.models.chat import ChatAction, ChatCommand
 from coachwire.models.coaching import AlertDecision, EmployeeProfile, ManagerAlert, Notification
 from coachwire.models.cocreation import AcceptItem, DeclineItem, MarkDone, PlanPatch, SnoozeItem
-from coachwire.ports import ChannelBroken, ProfileChange
+from coachwire.models.preferences import Preferences, PreferencesUpdate, QuietHours
+from coachwire.ports import ChannelBroken, ConcurrentUpdate, ProfileChange
 from coachwire.services import cocreation
 from coachwire.services.brief import one_on_one_brief
 from coachwire.services.deps import Dependencies
+from coachwire.services.preferences import save_preferences
 from coachwire.services.unit_of_work import TriggerResult, commit_for_employee
 
 TRIGGER = "chat_action"
@@ -40,7 +42,9 @@ def chat_action(detail: dict, deps: Dependencies) -> TriggerResult:
     if refused is not None or note is None:
         _reply(deps, action, chat_actions.REFUSALS[refused or "unknown_message"])
         return TriggerResult("no_action", "", {**engagement, "refused": refused})
-    if note.kind == "manager_alert":
+    if action.verb in ("mute", "digest"):
+        result = _on_preferences(deps, note, action, engagement)
+    elif note.kind == "manager_alert":
         result = _on_alert(deps, note, action, engagement)
     else:
         result = _on_plan(deps, note, action, engagement)
@@ -90,6 +94,36 @@ def _on_plan(deps: Dependencies, note: Notification, action: ChatAction, engagem
                                   "employee", request_id=_request_id(action), receipt_trigger=TRIGGER, audited=False)
     return TriggerResult(done.result.outcome, note.recipient_id, _codes({
         **engagement, "kind": note.kind, "item_id": item, "plan_id": done.result.decision.get("plan_id")}))
+
+
+def _on_preferences(deps: Dependencies, note: Notification, action: ChatAction, engagement: dict) -> TriggerResult:
+    """The recipient's own preferences, as PUT /people/{id}/preferences changes them (audited there)."""
+    person = note.recipient_id
+    for _ in range(3):  # a concurrent change of the preferences: read them again
+        stored = deps.profiles.preferences(person)
+        chosen = _as_update(stored)
+        if action.verb == "mute":
+            chosen = chosen.model_copy(update={"muted_kinds": sorted({*chosen.muted_kinds, note.kind})})
+        else:
+            chosen = chosen.model_copy(update={"digest": "weekly"})
+        try:
+            saved = save_preferences(deps, person, chosen, requested_by=person)
+        except ConcurrentUpdate:
+            continue
+        return TriggerResult("succeeded" if saved.changed else "no_action", person,
+                             {**engagement, "kind": note.kind, "fields": list(saved.changed)})
+    raise ConcurrentUpdate("the preferences kept changing")
+
+
+def _as_update(stored: Preferences | None) -> PreferencesUpdate:
+    if stored is None:
+        return PreferencesUpdate(version=0)
+    quiet = stored.quiet_hours
+    return PreferencesUpdate.model_validate({
+        "version": stored.version, "channel": stored.channel, "timezone": stored.timezone,
+        "quiet_hours": quiet.model_dump(mode="json") if isinstance(quiet, QuietHours) else quiet,
+        "daily_cap": stored.daily_cap, "weekly_cap": stored.weekly_cap, "digest": stored.digest,
+        "muted_kinds": list(stored.muted_kinds), "teams_webhook_ref": stored.teams_webhook_ref})
 
 
 def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engagement: dict) -> TriggerResult:

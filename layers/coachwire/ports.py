@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from coachwire.domain.retention import ScannedItem
 from coachwire.models.bias_audits import AuditSummary, ReviewCase
+from coachwire.models.chat import ChatConversationRef
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
@@ -124,6 +125,15 @@ class ProfileStore(Protocol):
         then act as them. Kept in the person's partition, so export and erasure include it."""
         ...
     def employee_for_chat_user(self, chat: str, user_ref: str) -> str | None: ...
+    def employee_for_email(self, email: str) -> str | None:
+        """Whose work e-mail this is (any case), from the profiles' sparse by_email index; None when no one's."""
+        ...
+    def put_chat_reference(self, ref: ChatConversationRef) -> None:
+        """Store where the chat's bot can post to the person (overwrites: the newest installation wins)."""
+        ...
+    def chat_reference(self, employee_id: str, chat: str) -> ChatConversationRef | None:
+        """The stored reference, removed or not (the caller decides what a removed one means)."""
+        ...
     def put_preferences(self, prefs: Preferences, expected_version: int | None) -> None:
         """Store `prefs` as version `expected_version + 1` (1 when `expected_version` is None: nothing stored yet);
         ConcurrentUpdate when the stored version is not `expected_version`."""

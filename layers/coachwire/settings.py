@@ -183,6 +183,11 @@ class Settings(BaseSettings):
     # The Microsoft app id of Coachwire's Teams bot: the audience of the Bot Framework tokens on /teams/messages.
     teams_app_id: str = ""
     botframework_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
+    # Sending as the bot: an Entra client-credentials token (the client secret is `teams_bot_client_secret` in the
+    # chat send secret). A single-tenant bot names its tenant; a multi-tenant one gets its token from the
+    # botframework.com tenant. `teams_token_url` overrides both (the local stand-in).
+    teams_tenant_id: str = ""
+    teams_token_url: str = ""
     webhook_max_body_bytes: int = 256 * 1024
     webhook_tolerance_seconds: int = 300
     webhook_dedupe_days: int = 7

@@ -100,6 +100,9 @@ TABLES: tuple[TableSpec, ...] = (
         # Sparse: the chat users people are (learnt when a message to them was posted): a slash command acts as
         # the person who typed it.
         Index("by_chat_user", "chat_user", projection="KEYS_ONLY"),
+        # Sparse: only profile items carry email_key (the work e-mail in lower case): the Teams bot learns whom
+        # an installation belongs to from the member's e-mail address.
+        Index("by_email", "email_key", projection="KEYS_ONLY"),
     )),
     TableSpec("catalog", "pk", "sk"),
     TableSpec("outbox", "notification_id", indexes=(Index("by_recipient", "recipient_id", "created_at"),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from coachwire.domain.retention import epoch, expires_at
+from coachwire.models.chat import ChatConversationRef
 from coachwire.models.coaching import DevelopmentPlan, EmployeeProfile, ManagerAlert, Recommendation
 from coachwire.models.history import HistoryEntry
 from coachwire.models.preferences import Preferences
@@ -138,6 +139,19 @@ class FakeProfileStore:
         found = self._where("chat_user", f"{chat}#{user_ref}")
         return self._employee(found[0]) if found else None
 
+    def employee_for_email(self, email: str) -> str | None:
+        wanted = email.strip().lower()
+        found = sorted(pk for (pk, sk), item in self.items.items()
+                       if sk == PROFILE and wanted and item.get("email_key") == wanted)
+        return found[0].removeprefix("EMP#") if found else None
+
+    def put_chat_reference(self, ref: ChatConversationRef) -> None:
+        self.items[(emp_pk(ref.employee_id), f"CHATREF#{ref.chat}")] = {"doc": ref.model_dump_json()}
+
+    def chat_reference(self, employee_id: str, chat: str) -> ChatConversationRef | None:
+        item = self.items.get((emp_pk(employee_id), f"CHATREF#{chat}"))
+        return ChatConversationRef.model_validate_json(item["doc"]) if item else None
+
     def preferences(self, person_id: str) -> Preferences | None:
         item = self.items.get((emp_pk(person_id), PREFERENCES))
         return Preferences.model_validate_json(item["doc"]) if item else None
@@ -234,6 +248,8 @@ class FakeProfileStore:
         item: dict = {"doc": profile.model_dump_json(), "version": profile.version}
         if profile.manager_id:
             item["manager_pk"] = f"MGR#{profile.manager_id}"
+        if profile.email.strip():
+            item["email_key"] = profile.email.strip().lower()
         if profile.erase_after is not None:  # a leaver: TTL at the erasure date, out of the framework index
             item["expires_at"] = epoch(profile.erase_after)
         else:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from coachwire.adapters.aws import client
 from coachwire.domain.retention import epoch, expires_at
+from coachwire.models.chat import ChatConversationRef
 from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
@@ -58,6 +59,12 @@ def _doc(item: dict) -> dict:
 PROFILE_SK = "PROFILE"  # the sort key of an employee's profile item
 PREFERENCES_SK = "PREFS"  # and of their delivery preferences, beside it: erased and exported with the person
 CHAT_USER_SK = "CHATUSER#"  # + the chat: which chat user the person is (sparse by_chat_user index)
+CHAT_REF_SK = "CHATREF#"  # + the chat: where the chat's bot posts to the person (their conversation reference)
+
+
+def email_key(email: str) -> str:
+    """What the sparse by_email index is keyed on: the address in lower case, without surrounding space."""
+    return email.strip().lower()
 
 
 def emp_pk(employee_id: str) -> str:
@@ -218,6 +225,8 @@ class DynamoProfileStore:
                 "version": _n(profile.version)}
         if profile.manager_id:
             item["manager_pk"] = _s(f"MGR#{profile.manager_id}")
+        if profile.email.strip():
+            item["email_key"] = _s(email_key(profile.email))  # sparse by_email: only profiles carry it
         if profile.erase_after is not None:
             # A leaver: the TTL is the erasure date, and leaving the framework index takes them out of stall
             # detection and framework recomputes.
@@ -362,6 +371,25 @@ class DynamoProfileStore:
                                          KeyConditionExpression="chat_user = :u",
                                          ExpressionAttributeValues={":u": _s(f"{chat}#{user_ref}")})["Items"]
         return items[0]["pk"]["S"].removeprefix("EMP#") if items else None
+
+    def employee_for_email(self, email: str) -> str | None:
+        if not email.strip():
+            return None
+        items = client("dynamodb").query(TableName=self.table, IndexName="by_email",
+                                         KeyConditionExpression="email_key = :e",
+                                         ExpressionAttributeValues={":e": _s(email_key(email))})["Items"]
+        # Two profiles with one address would be an HRIS error: the first by key, deterministically.
+        found = sorted(i["pk"]["S"] for i in items if i["sk"]["S"] == PROFILE_SK)
+        return found[0].removeprefix("EMP#") if found else None
+
+    def put_chat_reference(self, ref: ChatConversationRef) -> None:
+        client("dynamodb").put_item(TableName=self.table, Item={
+            "pk": _s(emp_pk(ref.employee_id)), "sk": _s(f"{CHAT_REF_SK}{ref.chat}"), "doc": _s(ref.model_dump_json())})
+
+    def chat_reference(self, employee_id: str, chat: str) -> ChatConversationRef | None:
+        item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True, Key={
+            "pk": _s(emp_pk(employee_id)), "sk": _s(f"{CHAT_REF_SK}{chat}")}).get("Item")
+        return ChatConversationRef.model_validate(_doc(item)) if item else None
 
     def preferences(self, person_id: str) -> Preferences | None:
         item = client("dynamodb").get_item(TableName=self.table, ConsistentRead=True, Key={

@@ -45,6 +45,15 @@ def teams_webhook_url(settings: Settings, ref: str) -> str | None:
     return str(url) if url else None
 
 
+def teams_bot_client_secret(settings: Settings) -> str:
+    """The Coachwire bot's Entra client secret (its app id is Settings.teams_app_id), for client-credentials
+    tokens to the Bot Connector API."""
+    secret = _json_secret(settings.chat_send_secret, settings.chat_send_secret_arn).get("teams_bot_client_secret")
+    if not secret:
+        raise LookupError("no teams_bot_client_secret in the chat send secret")
+    return str(secret)
+
+
 def slack_signing_secret(settings: Settings) -> str:
     secret = _json_secret(settings.chat_verify_secret, settings.chat_verify_secret_arn).get("slack_signing_secret")
     if not secret:

@@ -45,3 +45,22 @@ class ChatCommand(Record):
     actor_ref: str
     reply: dict[str, str] = Field(default_factory=dict)
     received_at: datetime
+
+
+class ChatConversationRef(Record):
+    """Where Coachwire's Teams bot can post to a person: learnt when they install the Coachwire app (an
+    `installationUpdate` / `conversationUpdate` on POST /teams/messages), kept in their own partition (exported and
+    erased with them). An uninstall overwrites it with `removed` set, rather than deleting it (the function that
+    hears the uninstall may not delete). Ids only: no name, no e-mail address."""
+
+    chat: ChatName = "teams"
+    employee_id: str
+    service_url: str  # the Bot Connector base URL the activity named (regional)
+    conversation_id: str  # the personal chat between the bot and the person
+    tenant_id: str | None = None
+    user_ref: str  # the person's Entra object id (from.aadObjectId): what a press's actor_ref is compared with
+    user_id: str  # their Teams user id in this bot's conversations ("29:...")
+    bot_id: str  # the bot's id in the conversation ("28:<app id>")
+    installed_at: datetime
+    removed: bool = False
+    changed_at: datetime

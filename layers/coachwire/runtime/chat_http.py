@@ -24,8 +24,9 @@ TEAMS_PATH = "/teams/messages"
 
 class ChatInteractionsHandler:
     def __init__(self, deps: Dependencies | None = None, *, slack_signing_secret: str | None = None,
-                 teams_verifier: Any = None) -> None:
+                 teams_verifier: Any = None, teams_connector: Any = None) -> None:
         self._deps, self._slack_secret, self._teams_verifier = deps, slack_signing_secret, teams_verifier
+        self._teams_connector = teams_connector
 
     @property
     def deps(self) -> Dependencies:
@@ -86,15 +87,28 @@ class ChatInteractionsHandler:
             self._teams_verifier = BotFrameworkVerifier(settings.teams_app_id, settings.botframework_jwks_url)
         return self._teams_verifier
 
+    def _connector(self) -> Any:
+        """The Bot Connector client (adapters/teams_bot.BotConnector): who installed the app."""
+        if self._teams_connector is None:
+            from coachwire.runtime.wiring import teams_bot_connector
+
+            self._teams_connector = teams_bot_connector(self.deps.settings)
+        return self._teams_connector
+
     def teams(self, body: bytes, headers: dict[str, str]) -> dict:
         from coachwire.adapters.botframework_auth import KeysUnavailable
         from coachwire.adapters.teams_cards import decided_card, invoke_refused, invoke_response
-        from coachwire.runtime.teams_invoke import parse_teams_invoke
+        from coachwire.runtime.teams_invoke import TeamsInstallation, parse_teams_activity
 
         try:
-            action = parse_teams_invoke(body, headers, self._verifier(), self.deps.clock)
+            parsed = parse_teams_activity(body, headers, self._verifier(), self.deps.clock)
         except KeysUnavailable:
             return json_response(503, {"message": "the Bot Framework keys could not be fetched; retry"})
+        if parsed is None:  # a lifecycle activity Coachwire needs nothing from
+            return _empty_ok()
+        if isinstance(parsed, TeamsInstallation):
+            return self._installation(parsed)
+        action = parsed
         # Teams shows the answer to the person who pressed, now: refusals are decided here, before the bus.
         note = self.deps.outbox.get(action.notification_id)
         refused = chat_actions.refusal(note, action)
@@ -105,9 +119,33 @@ class ChatInteractionsHandler:
             answer = invoke_response(decided_card(note, chat_actions.decided_text(action)))
         return json_response(200, answer)
 
+    def _installation(self, installation: Any) -> dict:
+        """The Coachwire app installed or removed for a person: their conversation reference stored (or marked
+        removed), answered 200 with an empty body. Logged with ids only."""
+        from coachwire.ports import ChannelBroken
+        from coachwire.runtime.teams_invoke import record_installation
+
+        ids = {"activity_id": installation.activity_id, "tenant_id": installation.tenant_id,
+               "action": installation.action}
+        try:
+            outcome = record_installation(installation, self.deps.profiles, self._connector().member,
+                                          self.deps.clock)
+        except ChannelBroken as err:
+            logger.error(spine.CHANNEL_BROKEN_LOG, extra={"channel": "teams", "code": err.code, **ids})
+            return json_response(503, {"message": "the installation could not be recorded; retry"})
+        except Exception as err:  # noqa: BLE001 - a lookup or a write failed: nothing half-done to undo
+            logger.warning("teams installation not recorded", extra={"error_type": type(err).__name__, **ids})
+            return json_response(503, {"message": "the installation could not be recorded; retry"})
+        logger.info("teams installation", extra={"outcome": outcome, **ids})
+        return _empty_ok()
+
     def _publish(self, action: ChatAction) -> None:
         self.deps.events.publish(spine.EVENT_SOURCE_INTERNAL, spine.CHAT_ACTION_RECEIVED, {
             "action": action.model_dump(mode="json"), "event_id": chat_event_id(action)})
+
+
+def _empty_ok() -> dict:
+    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": ""}
 
 
 def chat_event_id(action: ChatAction | ChatCommand) -> str:

@@ -3,10 +3,16 @@ imported inside the function so that importing the runtime (or a service) never 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from coachwire.clock import Clock, SystemClock
-from coachwire.ports import ChannelSender
+from coachwire.models.chat import ChatConversationRef
+from coachwire.ports import ChannelSender, ProfileStore
 from coachwire.services.deps import Dependencies
 from coachwire.settings import Settings
+
+if TYPE_CHECKING:
+    from coachwire.adapters.teams_bot import BotConnector
 
 
 def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependencies:
@@ -25,10 +31,11 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
     from coachwire.adapters.parking import DynamoParkedEvents
     from coachwire.adapters.retention import DynamoRetentionStore
 
+    profiles = DynamoProfileStore(settings.profiles_table, settings.outbox_table, settings.retention)
     return Dependencies(
         settings=settings,
         clock=clock or SystemClock(),
-        profiles=DynamoProfileStore(settings.profiles_table, settings.outbox_table, settings.retention),
+        profiles=profiles,
         catalog=DynamoCatalogStore(settings.catalog_table),
         outbox=DynamoOutboxStore(settings.outbox_table, settings.retention.notifications_days),
         audit=DynamoAuditLog(settings.audit_table, settings.stats_table, settings.retention.audit_days),
@@ -46,13 +53,15 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         queues=SqsQueueDepths(settings.trigger_queue_urls()),
         retention=DynamoRetentionStore(settings),
         counters=DynamoDeliveryCounters(settings.idempotency_table),
-        channels=chat_channels(settings),
+        channels=chat_channels(settings, profiles),
     )
 
 
-def chat_channels(settings: Settings) -> dict[str, ChannelSender]:
+def chat_channels(settings: Settings, profiles: ProfileStore | None = None) -> dict[str, ChannelSender]:
     """The chat senders this deployment offers. Imported only when offered (slack_sdk, urllib3 stay unloaded
-    otherwise); their credentials are read on first send, from the secret only the sending functions may read."""
+    otherwise); their credentials are read on first send, from the secret only the sending functions may read.
+    Teams is the bot for people who installed the Coachwire app (their conversation reference, read from
+    `profiles`), a Workflows webhook otherwise."""
     channels: dict[str, ChannelSender] = {}
     if "slack" in settings.chat_channels:
         from coachwire.adapters.secrets import slack_bot_token
@@ -63,6 +72,32 @@ def chat_channels(settings: Settings) -> dict[str, ChannelSender]:
     if "teams" in settings.chat_channels:
         from coachwire.adapters.secrets import teams_webhook_url
         from coachwire.adapters.teams import TeamsWorkflowSender
+        from coachwire.adapters.teams_bot import TeamsBotSender, TeamsSender
 
-        channels["teams"] = TeamsWorkflowSender(lambda ref: teams_webhook_url(settings, ref), settings.app_base_url)
+        webhook = TeamsWorkflowSender(lambda ref: teams_webhook_url(settings, ref), settings.app_base_url)
+        store = profiles if profiles is not None else _profiles(settings)
+
+        def reference_for(employee_id: str) -> ChatConversationRef | None:
+            return store.chat_reference(employee_id, "teams")
+
+        bot = TeamsBotSender(teams_bot_connector(settings), reference_for, settings.app_base_url) \
+            if settings.teams_app_id else None
+        channels["teams"] = TeamsSender(bot, webhook, reference_for)
     return channels
+
+
+def teams_bot_connector(settings: Settings) -> BotConnector:
+    """The Bot Connector client as Coachwire's bot: its app id, its client secret (the chat send secret), the token
+    endpoint for its tenant. Build one per container: it caches the token."""
+    from coachwire.adapters.secrets import teams_bot_client_secret
+    from coachwire.adapters.teams_bot import BotConnector, BotTokens, token_url
+
+    tokens = BotTokens(settings.teams_app_id, lambda: teams_bot_client_secret(settings),
+                       token_url(settings.teams_tenant_id, settings.teams_token_url))
+    return BotConnector(tokens)
+
+
+def _profiles(settings: Settings) -> ProfileStore:
+    from coachwire.adapters.dynamo import DynamoProfileStore
+
+    return DynamoProfileStore(settings.profiles_table, settings.outbox_table, settings.retention)

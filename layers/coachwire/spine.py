@@ -434,6 +434,8 @@ class HttpFunction:
     reads_webhook_secret: bool = False
     # Reads what verifying a chat press needs (the Slack signing secret).
     reads_chat_verify_secret: bool = False
+    # Reads what sending as a chat's bot needs (the Teams bot's client secret, in the chat send secret).
+    reads_chat_send_secret: bool = False
     reads_dead_letter_depth: bool = False
     # Reads the bias audit's reports (never its input snapshots).
     reads_audit_reports: bool = False
@@ -468,10 +470,16 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
         summary="POST /slack/interactions, POST /teams/messages: a press in a chat, verified on the raw body, "
                 "acknowledged at once and published for chat_action",
         routes=(("POST", "/slack/interactions", False), ("POST", "/teams/messages", False)),
-        # The Teams answer shows at once whether the press may act: the message is read here.
-        grants=(TableGrant("outbox", ("dynamodb:GetItem",)),),
+        # The Teams answer shows at once whether the press may act: the message is read here. Installing the
+        # Coachwire Teams app stores where the bot posts to the person: Query (by_email: whose address the member
+        # has; by_chat_user: whose uninstall it is), GetItem and PutItem (the reference, overwritten with `removed`
+        # on an uninstall: no DeleteItem) and the chat user link.
+        grants=(TableGrant("outbox", ("dynamodb:GetItem",)),
+                TableGrant("profiles", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"))),
         publishes_events=True,
         reads_chat_verify_secret=True,
+        # The bot's client secret: who installed the app is asked of the Bot Connector, as the bot.
+        reads_chat_send_secret=True,
     ),
     HttpFunction(
         name=API_FUNCTION,

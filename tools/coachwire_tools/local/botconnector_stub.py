@@ -34,9 +34,9 @@ from urllib.parse import parse_qs, unquote
 
 from coachwire_tools.local.teams_stub import Fault
 
-TOKEN_PATH = "/oauth2/v2.0/token"
+TOKEN_PATH = "/oauth2/v2.0/token"  # noqa: S105 - a path, not a credential
 CONVERSATIONS_PREFIX = "/v3/conversations/"
-TOKEN_FAULT = "<token>"  # the name `fail` takes for the token endpoint
+TOKEN_FAULT = "<token>"  # noqa: S105 - the name `fail` takes for the token endpoint
 
 
 @dataclass(frozen=True)

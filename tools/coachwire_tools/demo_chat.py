@@ -37,8 +37,10 @@ class ChatScene:
 
     @property
     def complete(self) -> bool:
+        # The nudge half is shown when one reached the employee in Slack (their first may predate their choice).
+        nudge_ok = not self.nudge_text or self.plan_item_status == "accepted"
         return bool(self.alert_text and self.alert_after and self.alert_decision.get("status") == "discussed"
-                    and self.plan_item_status == "accepted")
+                    and nudge_ok)
 
     def lines(self) -> list[str]:
         if not self.alert_text:

@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Deploy-time context, e.g. `make deploy stage=prod jwt_issuer=https://idp.example.com/ ...`
 CONTEXT_KEYS := stage jwt_issuer jwt_audience sender_email alarm_email log_retention_days hr_admin_email \
 	policy_effective_date hr_admins employee_id_claim role_claim groups_claim group_roles \
-	acknowledge_placeholders queue_age_alarm_minutes chat_channels teams_app_id app_base_url \
+	acknowledge_placeholders queue_age_alarm_minutes chat_channels teams_app_id teams_tenant_id app_base_url \
 	delivery_timezone delivery_quiet_hours delivery_daily_cap delivery_weekly_cap
 CDK_CONTEXT := $(foreach k,$(CONTEXT_KEYS),$(if $($(k)),-c $(k)=$($(k))))
 export PYTHONDONTWRITEBYTECODE := 1

@@ -112,6 +112,7 @@ class CoachwireConfig:
     # Framework tokens on /teams/messages), and where messages link to.
     chat_channels: tuple[str, ...] = ()
     teams_app_id: str | None = None
+    teams_tenant_id: str | None = None  # a single-tenant bot's Entra tenant (its tokens come from there)
     app_base_url: str | None = None
     # The organisation's delivery rules overriding DeliveryRules' defaults: (field, value as the env carries it).
     delivery: tuple[tuple[str, str], ...] = ()
@@ -203,6 +204,10 @@ class CoachwireConfig:
         if teams_app_id is not None and not _GUID_RE.match(teams_app_id):
             raise ConfigError(f"context 'teams_app_id'={teams_app_id!r} must be the bot's Microsoft app id (a GUID, "
                               "e.g. 00000000-0000-0000-0000-000000000000)")
+        teams_tenant_id = text("teams_tenant_id")
+        if teams_tenant_id is not None and not _GUID_RE.match(teams_tenant_id):
+            raise ConfigError(f"context 'teams_tenant_id'={teams_tenant_id!r} must be the Entra tenant id (a GUID) of "
+                              "a single-tenant bot; leave it out for a multi-tenant one")
         if "teams" in chat_channels and teams_app_id is None:
             warnings.append("chat_channels offers teams without teams_app_id: Teams messages carry links only, and "
                             "POST /teams/messages refuses every press until -c teams_app_id=<the bot's app id> is set")
@@ -258,6 +263,7 @@ class CoachwireConfig:
             claims=_claims(lookup),
             chat_channels=chat_channels,
             teams_app_id=teams_app_id,
+            teams_tenant_id=teams_tenant_id,
             app_base_url=app_base_url,
             delivery=delivery,
             placeholders=tuple(missing),
@@ -278,6 +284,11 @@ class CoachwireConfig:
         interactions, the API's preferences and links): the chat channels offered, the link base and the
         organisation's delivery rules, one configuration for all of them."""
         env = {env_var("chat_channels"): json.dumps(list(self.chat_channels))}
+        # The Teams bot: the audience of the tokens it verifies and who it is when it sends.
+        if self.teams_app_id:
+            env[env_var("teams_app_id")] = self.teams_app_id
+        if self.teams_tenant_id:
+            env[env_var("teams_tenant_id")] = self.teams_tenant_id
         if self.app_base_url:
             env[env_var("app_base_url")] = self.app_base_url
         env.update({env_var(name, DeliveryRules): value for name, value in self.delivery})

@@ -101,6 +101,8 @@ class CoachwireStack(Stack):
                   description='Put {"slack_bot_token": "xoxb-...", "teams_webhooks": {"<ref>": "https://..."}} here')
         CfnOutput(self, "ChatVerifySecretArn", value=self.chat.verify.secret_arn,
                   description='Put {"slack_signing_secret": "..."} here')
+        CfnOutput(self, "TeamsBotSecretArn", value=self.chat.teams_bot.secret_arn,
+                  description='Put {"client_secret": "..."} (the Teams bot\'s Entra client secret) here')
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
         # `coachwire dlq` finds each trigger's DLQ and the audit log (error types) through these.
         for name, trigger_function in self.triggers.items():

@@ -90,6 +90,8 @@ class HttpFunction(Construct):
             environment.update(deps.config.people_environment())
         if spec.reads_chat_verify_secret:
             environment.update(chat.verify_environment())
+        if spec.reads_teams_bot_secret:
+            environment.update(chat.teams_bot_environment())
         if spec.reads_webhook_secret:
             environment[env_var("webhook_secrets_arn")] = webhook_secrets.secret_arn
         if spec.reads_dead_letter_depth:
@@ -118,6 +120,8 @@ class HttpFunction(Construct):
             grant_secret_value(self.handler.role, webhook_secrets)
         if spec.reads_chat_verify_secret:
             grant_secret_value(self.handler.role, chat.verify)
+        if spec.reads_teams_bot_secret:
+            grant_secret_value(self.handler.role, chat.teams_bot)
         if spec.reads_audit_reports and deps.audit_reports is not None:
             deps.audit_reports.grant_read_reports(self.handler.role)
         if spec.reads_dead_letter_depth and triggers:

@@ -1,5 +1,5 @@
-"""The chat channels' credentials: two Secrets Manager secrets, each readable only by the functions the spine says
-use it (`reads_chat_send_secret`, `reads_chat_verify_secret`).
+"""The chat channels' credentials: three Secrets Manager secrets, each readable only by the functions the spine says
+use it (`reads_chat_send_secret`, `reads_chat_verify_secret`, `reads_teams_bot_secret`).
 
 Created with placeholder JSON (no credential in the template); ops put the real values after the deploy
 (infrastructure/README.md, "Slack and Teams"). Same encryption as the webhook secret (the account's
@@ -22,6 +22,7 @@ from infrastructure.config import CoachwireConfig
 # these: CloudFormation puts a changed SecretString on the next deploy, over the values ops put.
 SEND_PLACEHOLDER = {"slack_bot_token": "", "teams_webhooks": {}}
 VERIFY_PLACEHOLDER = {"slack_signing_secret": ""}
+TEAMS_BOT_PLACEHOLDER = {"client_secret": ""}
 
 
 def grant_secret_value(role: iam.IRole, secret: secretsmanager.ISecret) -> None:
@@ -57,8 +58,19 @@ class ChatSecrets(Construct):
             secret_string_value=SecretValue.unsafe_plain_text(json.dumps(VERIFY_PLACEHOLDER)),
             removal_policy=removal,
         )
+        self.teams_bot = secretsmanager.Secret(
+            self,
+            "TeamsBot",
+            description=(
+                f"Coachwire {config.stage}: the Teams bot's Entra client secret, JSON "
+                '{"client_secret": "..."}. Set with `aws secretsmanager put-secret-value`.'
+            ),
+            secret_string_value=SecretValue.unsafe_plain_text(json.dumps(TEAMS_BOT_PLACEHOLDER)),
+            removal_policy=removal,
+        )
         for secret, what in ((self.send, "The Slack bot token and the Teams Workflows webhook URLs"),
-                             (self.verify, "The Slack app's signing secret")):
+                             (self.verify, "The Slack app's signing secret"),
+                             (self.teams_bot, "The Teams bot's client secret")):
             Validations.of(secret).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-SMG4",
@@ -73,10 +85,11 @@ class ChatSecrets(Construct):
         """For a function with `reads_chat_send_secret`: the secret, and what sending to people reads."""
         return {env_var("chat_send_secret_arn"): self.send.secret_arn, **self.config.people_environment()}
 
+    def teams_bot_environment(self) -> dict[str, str]:
+        """For a function with `reads_teams_bot_secret`: the bot's secret, beside what reaching people reads."""
+        return {env_var("teams_bot_secret_arn"): self.teams_bot.secret_arn, **self.config.people_environment()}
+
     def verify_environment(self) -> dict[str, str]:
-        """For an HTTP function with `reads_chat_verify_secret`: the secret and the Teams bot's app id (the audience
-        of the Bot Framework tokens it verifies)."""
-        env = {env_var("chat_verify_secret_arn"): self.verify.secret_arn, **self.config.people_environment()}
-        if self.config.teams_app_id:
-            env[env_var("teams_app_id")] = self.config.teams_app_id
-        return env
+        """For an HTTP function with `reads_chat_verify_secret`: the secret, beside what reaching people reads (the
+        Teams bot's app id among it: the audience of the Bot Framework tokens it verifies)."""
+        return {env_var("chat_verify_secret_arn"): self.verify.secret_arn, **self.config.people_environment()}

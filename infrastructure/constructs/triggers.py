@@ -84,6 +84,8 @@ class TriggerFunction(Construct):
             environment[env_var("hr_admins")] = deps.config.hr_admins_json()
         if trigger.reads_chat_send_secret:
             environment.update(chat.send_environment())
+        if trigger.reads_teams_bot_secret:
+            environment.update(chat.teams_bot_environment())
 
         self.handler = CoachwireFunction(
             self,
@@ -143,3 +145,5 @@ class TriggerFunction(Construct):
             notifications.grant_send(self.handler.role)
         if trigger.reads_chat_send_secret:
             grant_secret_value(self.handler.role, chat.send)
+        if trigger.reads_teams_bot_secret:
+            grant_secret_value(self.handler.role, chat.teams_bot)

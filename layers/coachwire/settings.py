@@ -179,6 +179,10 @@ class Settings(BaseSettings):
     chat_send_secret_arn: str = ""
     chat_verify_secret: str = Field("", repr=False)
     chat_verify_secret_arn: str = ""
+    # The Teams bot's Entra client secret, as JSON {"client_secret": "..."}: its own secret, readable by the functions
+    # that act as the bot (sending, updating, asking who installed the app) and nothing else.
+    teams_bot_secret: str = Field("", repr=False)
+    teams_bot_secret_arn: str = ""
     slack_api_url: str = "https://slack.com/api/"
     # The Microsoft app id of Coachwire's Teams bot: the audience of the Bot Framework tokens on /teams/messages.
     teams_app_id: str = ""

@@ -188,6 +188,8 @@ class Trigger:
     notifies_hr_admins: bool = False
     # Reads the chat channels' sending credentials (Slack bot token, Teams webhook URLs).
     reads_chat_send_secret: bool = False
+    # Reads the Teams bot's client secret (it sends and updates cards as the bot).
+    reads_teams_bot_secret: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -396,6 +398,7 @@ TRIGGERS: tuple[Trigger, ...] = (
                 TableGrant("profiles", ("dynamodb:GetItem", "dynamodb:PutItem"))),
         sends_email=True,
         reads_chat_send_secret=True,
+        reads_teams_bot_secret=True,
         max_receive_count=5,
     ),
     Trigger(
@@ -407,6 +410,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         grants=(TableGrant("profiles", READ + WRITE + DECIDE), TableGrant("catalog", READ),
                 TableGrant("outbox", ("dynamodb:GetItem", "dynamodb:UpdateItem"))),
         reads_chat_send_secret=True,
+        reads_teams_bot_secret=True,
     ),
 )
 
@@ -434,8 +438,8 @@ class HttpFunction:
     reads_webhook_secret: bool = False
     # Reads what verifying a chat press needs (the Slack signing secret).
     reads_chat_verify_secret: bool = False
-    # Reads what sending as a chat's bot needs (the Teams bot's client secret, in the chat send secret).
-    reads_chat_send_secret: bool = False
+    # Reads the Teams bot's client secret (it asks the Bot Connector who installed the app, as the bot).
+    reads_teams_bot_secret: bool = False
     reads_dead_letter_depth: bool = False
     # Reads the bias audit's reports (never its input snapshots).
     reads_audit_reports: bool = False
@@ -478,8 +482,9 @@ HTTP_FUNCTIONS: tuple[HttpFunction, ...] = (
                 TableGrant("profiles", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"))),
         publishes_events=True,
         reads_chat_verify_secret=True,
-        # The bot's client secret: who installed the app is asked of the Bot Connector, as the bot.
-        reads_chat_send_secret=True,
+        # The bot's client secret alone (never the Slack token or webhook URLs): who installed the app is asked of
+        # the Bot Connector, as the bot.
+        reads_teams_bot_secret=True,
     ),
     HttpFunction(
         name=API_FUNCTION,

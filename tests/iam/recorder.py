@@ -27,7 +27,7 @@ _RETURN_VALUES = {"PutItem", "UpdateItem", "DeleteItem"}
 _SPECS = {spec.key: spec for spec in spine.TABLES}
 # The stack's secrets by name, and the Settings field each is read through (its ARN, in AWS).
 SECRET_SETTINGS = {"webhook": "webhook_secrets_arn", "chat_send": "chat_send_secret_arn",
-                   "chat_verify": "chat_verify_secret_arn"}
+                   "chat_verify": "chat_verify_secret_arn", "teams_bot": "teams_bot_secret_arn"}
 
 
 @dataclass(frozen=True)

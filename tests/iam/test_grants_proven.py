@@ -161,7 +161,12 @@ def test_the_chat_secrets_are_read_by_the_functions_the_spine_flags_and_by_no_ot
     import boto3
     from aws_lambda_powertools.utilities import parameters
     from coachwire import spine
-    from coachwire.adapters.secrets import slack_bot_token, slack_signing_secret, teams_webhook_url
+    from coachwire.adapters.secrets import (
+        slack_bot_token,
+        slack_signing_secret,
+        teams_bot_client_secret,
+        teams_webhook_url,
+    )
     from coachwire.settings import Settings, env_var
     from coachwire_tools.local.lambdas import current_function
     from moto import mock_aws
@@ -177,12 +182,16 @@ def test_the_chat_secrets_are_read_by_the_functions_the_spine_flags_and_by_no_ot
             {"slack_bot_token": "xoxb-iam", "teams_webhooks": {"people": "https://teams.example.test/hook"}}))["ARN"]
         verify = manager.create_secret(Name="iam-chat-verify",
                                        SecretString=json.dumps({"slack_signing_secret": "iam"}))["ARN"]
+        bot = manager.create_secret(Name="iam-teams-bot", SecretString=json.dumps({"client_secret": "iam"}))["ARN"]
         monkeypatch.setenv(env_var("chat_send_secret_arn"), send)
         monkeypatch.setenv(env_var("chat_verify_secret_arn"), verify)
+        monkeypatch.setenv(env_var("teams_bot_secret_arn"), bot)
         settings = Settings()
         reads = (("notification_delivery", lambda: slack_bot_token(settings)),
                  ("chat_action", lambda: teams_webhook_url(settings, "people")),
-                 (spine.CHAT_FUNCTION, lambda: slack_signing_secret(settings)))
+                 (spine.CHAT_FUNCTION, lambda: slack_signing_secret(settings)),
+                 (spine.CHAT_FUNCTION, lambda: teams_bot_client_secret(settings)),
+                 ("notification_delivery", lambda: teams_bot_client_secret(settings)))
         recorder.install()
         try:
             for function, read in reads:
@@ -197,12 +206,14 @@ def test_the_chat_secrets_are_read_by_the_functions_the_spine_flags_and_by_no_ot
             parameters.clear_caches()
     assert set(recorder.seen) == {Access("notification_delivery", GET_SECRET, ("secret", "chat_send")),
                                   Access("chat_action", GET_SECRET, ("secret", "chat_send")),
-                                  Access(spine.CHAT_FUNCTION, GET_SECRET, ("secret", "chat_verify"))}
+                                  Access(spine.CHAT_FUNCTION, GET_SECRET, ("secret", "chat_verify")),
+                                  Access(spine.CHAT_FUNCTION, GET_SECRET, ("secret", "teams_bot")),
+                                  Access("notification_delivery", GET_SECRET, ("secret", "teams_bot"))}
     policies = TemplatePolicies(template)
     assert {a.describe(): policies.check(a) for a in recorder.seen} == {a.describe(): "allow" for a in recorder.seen}
     # Every (function, secret) read the synthesised roles allow is one the spine declares; the API reads none.
     flags = {"webhook": "reads_webhook_secret", "chat_send": "reads_chat_send_secret",
-             "chat_verify": "reads_chat_verify_secret"}
+             "chat_verify": "reads_chat_verify_secret", "teams_bot": "reads_teams_bot_secret"}
     declared = {**{t.name: t for t in spine.TRIGGERS}, **{f.name: f for f in spine.HTTP_FUNCTIONS}}
     allowed = {(f, s) for f in policies.functions for s in SECRET_SETTINGS
                if policies.check(Access(f, GET_SECRET, ("secret", s))) == "allow"}

@@ -269,9 +269,10 @@ def http_function_id(s: Synth, method: str, path: str) -> tuple[dict, str]:
 TRIGGER_IDS = [t.name for t in spine.TRIGGERS]
 # The stack's secrets, by the outputs that tell ops where to put each value.
 SECRET_OUTPUTS = {"webhook": "WebhookSecretsArn", "chat_send": "ChatSendSecretArn",
-                  "chat_verify": "ChatVerifySecretArn"}
+                  "chat_verify": "ChatVerifySecretArn", "teams_bot": "TeamsBotSecretArn"}
 # Which spine flag lets a function read each secret.
 SECRET_FLAGS = {"webhook": "reads_webhook_secret", "chat_send": "reads_chat_send_secret",
+                "teams_bot": "reads_teams_bot_secret",
                 "chat_verify": "reads_chat_verify_secret"}
 
 
@@ -960,11 +961,12 @@ def secrets_readable_by(s: Synth, role_id: str) -> set[str]:
 
 
 def test_the_chat_secrets_hold_placeholder_json_ops_replace_and_are_kept_like_the_webhook_secret(synth: Synth) -> None:
-    from infrastructure.constructs.chat import SEND_PLACEHOLDER, VERIFY_PLACEHOLDER
+    from infrastructure.constructs.chat import SEND_PLACEHOLDER, TEAMS_BOT_PLACEHOLDER, VERIFY_PLACEHOLDER
 
     ids = secret_ids(synth)
     webhook = synth.props(ids["webhook"])
-    for name, placeholder in (("chat_send", SEND_PLACEHOLDER), ("chat_verify", VERIFY_PLACEHOLDER)):
+    for name, placeholder in (("chat_send", SEND_PLACEHOLDER), ("chat_verify", VERIFY_PLACEHOLDER),
+                              ("teams_bot", TEAMS_BOT_PLACEHOLDER)):
         props = synth.props(ids[name])
         assert json.loads(props["SecretString"]) == placeholder  # keys the adapters read, no value in the template
         assert not any(placeholder.values()), "a placeholder carries no credential"
@@ -972,9 +974,9 @@ def test_the_chat_secrets_hold_placeholder_json_ops_replace_and_are_kept_like_th
         assert synth.resources[ids[name]]["DeletionPolicy"] == "Retain"
         assert "put-secret-value" in props["Description"]
     assert set(SEND_PLACEHOLDER) == {"slack_bot_token", "teams_webhooks"}
-    assert set(VERIFY_PLACEHOLDER) == {"slack_signing_secret"}
+    assert set(VERIFY_PLACEHOLDER) == {"slack_signing_secret"} and set(TEAMS_BOT_PLACEHOLDER) == {"client_secret"}
     rotation = [(path, reason) for path, rule, reason in synth.acknowledgements if rule == "AwsSolutions-SMG4"]
-    assert sorted(path.rsplit("/", 1)[-1] for path, _ in rotation) == ["Send", "Verify", "WebhookSecrets"]
+    assert sorted(path.rsplit("/", 1)[-1] for path, _ in rotation) == ["Send", "TeamsBot", "Verify", "WebhookSecrets"]
 
 
 def test_each_secret_is_read_only_by_the_functions_the_spine_flags(synth: Synth) -> None:
@@ -986,14 +988,16 @@ def test_each_secret_is_read_only_by_the_functions_the_spine_flags(synth: Synth)
                    if a.startswith("secretsmanager:")}
         assert actions == ({"secretsmanager:GetSecretValue"} if expected else set()), name
         env = env_of(synth, fn)
-        for key, setting in (("chat_send", "chat_send_secret_arn"), ("chat_verify", "chat_verify_secret_arn")):
+        for key, setting in (("chat_send", "chat_send_secret_arn"), ("chat_verify", "chat_verify_secret_arn"),
+                             ("teams_bot", "teams_bot_secret_arn")):
             if key in expected:
                 assert ref_id(env[env_var(setting)]) == secret_ids(synth)[key], name
             else:
                 assert env_var(setting) not in env, name
-    # Least privilege, spelled out: the API reads no chat secret; the interactions verify, they never send.
+    # Least privilege, spelled out: the API reads no chat secret; the interactions verify and act as the Teams bot,
+    # they never read the Slack token or the webhook URLs.
     assert secrets_readable_by(synth, functions[spine.API_FUNCTION][1]) == set()
-    assert secrets_readable_by(synth, functions[spine.CHAT_FUNCTION][1]) == {"chat_verify"}
+    assert secrets_readable_by(synth, functions[spine.CHAT_FUNCTION][1]) == {"chat_verify", "teams_bot"}
     assert {n for n, (_, role, _) in functions.items() if "chat_send" in secrets_readable_by(synth, role)} == \
         {"notification_delivery", "chat_action"}
 
@@ -1032,7 +1036,7 @@ def test_the_people_facing_functions_read_the_configured_channels_links_and_deli
               if getattr(d, "reads_chat_send_secret", False) or getattr(d, "reads_chat_verify_secret", False)
               or any(needs_jwt for *_, needs_jwt in getattr(d, "routes", ()))}
     assert people == {"notification_delivery", "chat_action", spine.CHAT_FUNCTION, spine.API_FUNCTION}
-    for name, (fn, _, declared) in all_functions(synth).items():
+    for name, (fn, _, _declared) in all_functions(synth).items():
         env = env_of(synth, fn)
         if name not in people:
             assert not {n for n in env if n.startswith("COACHWIRE_DELIVERY_")}, name
@@ -1045,10 +1049,9 @@ def test_the_people_facing_functions_read_the_configured_channels_links_and_deli
         rules = settings.delivery
         assert (rules.timezone, rules.quiet_start, rules.quiet_end, rules.daily_cap, rules.weekly_cap) == \
             ("Europe/Berlin", time(20, 0), time(8, 0), 2, 8), name
-        # The Teams bot's app id (the audience of the tokens /teams/messages verifies) goes where tokens are verified.
-        assert (settings.teams_app_id == CONTEXT["teams_app_id"]) == bool(getattr(declared, "reads_chat_verify_secret",
-                                                                                 False)), name
-        assert (env_var("teams_app_id") in env) == (settings.teams_app_id != ""), name
+        # The Teams bot's app id: the audience of the tokens /teams/messages verifies, and who the bot is when it
+        # sends and updates cards; every function that reaches people reads it.
+        assert settings.teams_app_id == CONTEXT["teams_app_id"], name
 
 
 def test_the_outbox_has_the_sparse_by_hold_index(synth: Synth) -> None:

@@ -48,9 +48,9 @@ def teams_webhook_url(settings: Settings, ref: str) -> str | None:
 def teams_bot_client_secret(settings: Settings) -> str:
     """The Coachwire bot's Entra client secret (its app id is Settings.teams_app_id), for client-credentials
     tokens to the Bot Connector API."""
-    secret = _json_secret(settings.chat_send_secret, settings.chat_send_secret_arn).get("teams_bot_client_secret")
+    secret = _json_secret(settings.teams_bot_secret, settings.teams_bot_secret_arn).get("client_secret")
     if not secret:
-        raise LookupError("no teams_bot_client_secret in the chat send secret")
+        raise LookupError("no client_secret in the Teams bot secret")
     return str(secret)
 
 

@@ -175,12 +175,15 @@ class OutboxStore(Protocol):
     def mark_sent(self, notification_id: str, provider_message_id: str, sent_at: datetime, *,
                   channel: Channel = "email", ref: dict[str, str] | None = None,
                   fell_back_from: Channel | None = None, fallback_reason: str | None = None) -> None: ...
-    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None) -> None:
-        """sending → pending (failed when `final`); `channel_failures` records the chat channel's failures so far."""
+    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None,
+                fell_back_from: Channel | None = None, fallback_reason: str | None = None) -> None:
+        """sending → pending (failed when `final`); `channel_failures` records the chat channel's failures so far,
+        `fell_back_from` that it gave way to e-mail already (the retry goes by e-mail)."""
         ...
     def mark_unknown(self, notification_id: str) -> None: ...
-    def mark_suppressed(self, notification_id: str, reason: str = "") -> None:
-        """sending or held → suppressed: never sent, for `reason` (a leaver, a muted kind, merged into a digest)."""
+    def mark_suppressed(self, notification_id: str, reason: str = "", *, held_only: bool = False) -> None:
+        """sending or held (only held, with `held_only`) → suppressed: never sent, for `reason` (a leaver, a muted
+        kind, merged into a digest)."""
         ...
     def hold(self, notification_id: str, holds: list[Hold]) -> None:
         """sending → held until the last hold ends; `holds` is the message's whole hold history."""

@@ -155,8 +155,9 @@ def test_the_daily_cap_holds_until_the_next_local_day_outside_quiet_hours():
         "daily_cap", at(NY, 2026, 10, 2, 8))
     own = prefs(daily_cap=5, quiet_hours="off")
     assert decide(note(), own, RULES, SentCounts(today=4), NOON) == Send("email")
-    assert decide(note(), prefs(daily_cap=0, quiet_hours="off"), RULES, SentCounts(), NOON) == Hold(
-        "daily_cap", utc(2026, 10, 2))
+    # A cap of 0 is a choice to receive none: waiting for the next day would never end.
+    assert decide(note(), prefs(daily_cap=0, quiet_hours="off"), RULES, SentCounts(), NOON) == Suppress("capped_off")
+    assert decide(note(), prefs(weekly_cap=0, quiet_hours="off"), RULES, SentCounts(), NOON) == Suppress("capped_off")
 
 
 def test_the_weekly_cap_holds_until_the_next_iso_week():

@@ -88,16 +88,19 @@ class FakeOutboxStore:
             extra |= {"fell_back_from": fell_back_from, "fallback_reason": fallback_reason or ""}
         self._move(notification_id, "sent", ("sending", "delivery_unknown"), **extra)
 
-    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None) -> None:
-        extra = {"channel_failures": channel_failures} if channel_failures is not None else {}
+    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None,
+                fell_back_from: str | None = None, fallback_reason: str | None = None) -> None:
+        extra: dict = {"channel_failures": channel_failures} if channel_failures is not None else {}
+        if fell_back_from:
+            extra |= {"fell_back_from": fell_back_from, "fallback_reason": fallback_reason or ""}
         self._move(notification_id, "failed" if final else "pending", "sending", **extra)
 
     def mark_unknown(self, notification_id: str) -> None:
         self._move(notification_id, "delivery_unknown", "sending")
 
-    def mark_suppressed(self, notification_id: str, reason: str = "") -> None:
-        self._move(notification_id, "suppressed", ("sending", "held"), remove=("held_bucket",),
-                   suppressed_reason=reason)
+    def mark_suppressed(self, notification_id: str, reason: str = "", *, held_only: bool = False) -> None:
+        self._move(notification_id, "suppressed", "held" if held_only else ("sending", "held"),
+                   remove=("held_bucket",), suppressed_reason=reason)
 
     def hold(self, notification_id: str, holds: list[Hold]) -> None:
         self._move(notification_id, "held", "sending", holds=json.dumps([h.model_dump(mode="json") for h in holds]),

@@ -191,3 +191,35 @@ def test_a_manager_chooses_the_weekly_digest_from_an_alert(slack_deps):
     assert press(deps, nid, "digest", "U-mgr-1").outcome == "succeeded"
     assert deps.profiles.preferences("mgr-1").digest == "weekly"
     assert press(deps, nid, "digest", "U-emp-1", interaction="i-3").decision["refused"] == "not_your_message"
+
+
+def test_a_former_manager_can_no_longer_act_on_an_old_alert_or_read_the_brief(slack_deps):
+    from coachwire.services.profile_sync import profile_sync
+
+    from tests.services.events import upsert
+
+    deps, slack = slack_deps
+    nid = alerted(deps)
+    hire(deps, "mgr-2", None, "senior")
+    assert profile_sync(upsert("emp-1", "mgr-2", at="2026-11-21T08:00:00Z"), deps).outcome == "succeeded"
+    for verb, interaction in (("brief", "i-7"), ("snooze", "i-8")):
+        refused = press(deps, nid, verb, "U-mgr-1", interaction=interaction)
+        assert refused.decision["refused"] == "no_longer_your_report"
+    assert deps.profiles.get("emp-1").stall_snoozed_until is None
+    assert all("no longer reports to you" in text for _, text in slack.private_replies)
+
+
+def test_a_press_decides_the_alert_its_message_carried_not_a_later_one(slack_deps):
+    from coachwire.ports import ProfileChange
+
+    deps, _ = slack_deps
+    nid = alerted(deps)
+    (first,) = deps.profiles.alerts_for_manager("mgr-1")
+    later = first.model_copy(update={"alert_id": "alert-later", "as_of": first.as_of + timedelta(days=14),
+                                     "created_at": FAKE_NOW + timedelta(days=70), "source_event_id": "job-2"})
+    employee = deps.profiles.get("emp-1")
+    deps.profiles.commit(ProfileChange(profile=employee, expected_version=employee.version, write_profile=False,
+                                       alert=later))
+    assert press(deps, nid, "discussed", "U-mgr-1").outcome == "succeeded"
+    decisions = {a.alert_id: a.decision for a in deps.profiles.alerts_for_manager("mgr-1")}
+    assert decisions["alert-later"] is None and decisions[first.alert_id].status == "discussed"

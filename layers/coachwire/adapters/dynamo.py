@@ -653,17 +653,20 @@ class DynamoOutboxStore:
             extra |= {"fell_back_from": fell_back_from, "fallback_reason": fallback_reason or ""}
         self._set_status(notification_id, "sent", ("sending", "delivery_unknown"), extra)
 
-    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None) -> None:
+    def release(self, notification_id: str, final: bool, *, channel_failures: int | None = None,
+                fell_back_from: Channel | None = None, fallback_reason: str | None = None) -> None:
         numbers = {"channel_failures": channel_failures} if channel_failures is not None else None
-        self._set_status(notification_id, "failed" if final else "pending", "sending", {}, numbers)
+        extra = {"fell_back_from": fell_back_from, "fallback_reason": fallback_reason or ""} if fell_back_from else {}
+        self._set_status(notification_id, "failed" if final else "pending", "sending", extra, numbers)
 
     def mark_unknown(self, notification_id: str) -> None:
         self._set_status(notification_id, "delivery_unknown", "sending", {})
 
-    def mark_suppressed(self, notification_id: str, reason: str = "") -> None:
-        # From held too: a held alert merged into a digest, or a hold released for a leaver.
-        self._set_status(notification_id, "suppressed", ("sending", "held"), {"suppressed_reason": reason},
-                         remove=("held_bucket",))
+    def mark_suppressed(self, notification_id: str, reason: str = "", *, held_only: bool = False) -> None:
+        # From held too: a held alert merged into a digest, or a hold released for a leaver. `held_only`: the release
+        # job's, which must never take a message a delivery is sending.
+        self._set_status(notification_id, "suppressed", "held" if held_only else ("sending", "held"),
+                         {"suppressed_reason": reason}, remove=("held_bucket",))
 
     def hold(self, notification_id: str, holds: list[Hold]) -> None:
         """sending → held until the last hold's end; the sparse by_hold index lists it until it is claimed again."""
@@ -825,6 +828,9 @@ class DynamoDeliveryCounters:
     def reserve(self, notification_id: str, slots: list[CapSlot]) -> str | None:
         if not slots:
             return None
+        closed = next((slot for slot in slots if slot.cap <= 0), None)
+        if closed is not None:  # a cap of 0 holds nothing, not even a first message (the condition would let it in)
+            return closed.name
         try:
             client("dynamodb").transact_write_items(TransactItems=[self._update(notification_id, s) for s in slots])
         except ClientError as err:

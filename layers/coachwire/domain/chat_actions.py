@@ -6,7 +6,7 @@ maps to nobody, or presses on someone else's message, changes nothing and is tol
 from __future__ import annotations
 
 from coachwire.models.chat import ChatAction
-from coachwire.models.coaching import Notification
+from coachwire.models.coaching import EmployeeProfile, Notification
 
 REFUSALS = {
     "unknown_message": "Coachwire no longer has this message, so nothing changed.",
@@ -14,7 +14,14 @@ REFUSALS = {
     "not_offered": "That action is not available on this message, so nothing changed.",
     "unknown_item": "That item is not on this message, so nothing changed.",
     "needs_reason_code": "Choose why it is not relevant, so HR can tune the alerts.",
+    "no_longer_your_report": "This person no longer reports to you, so nothing changed.",
+    "alert_gone": "Coachwire no longer holds this alert, so nothing changed.",
 }
+
+
+def still_their_report(note: Notification, employee: EmployeeProfile | None) -> bool:
+    """A stall alert acts only for the person's current manager (the brief and 'not now' are theirs alone)."""
+    return employee is not None and employee.manager_id == note.recipient_id
 
 
 def refusal(note: Notification | None, action: ChatAction) -> str | None:

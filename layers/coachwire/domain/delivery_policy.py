@@ -42,7 +42,8 @@ class Hold:
 
 @dataclass(frozen=True)
 class Suppress:
-    reason: Literal["muted"]
+    # muted: the kind switched off; capped_off: a daily or weekly cap of 0 (nothing that counts toward caps, ever).
+    reason: Literal["muted", "capped_off"]
 
 
 Decision = Send | Hold | Suppress
@@ -122,6 +123,8 @@ def decide(note: Notification, prefs: Preferences | None, rules: DeliveryRules, 
     if mine.quiet_hours is not None and mine.quiet_hours.contains(_wall(now, mine.zone)):
         return Hold("quiet_hours", _quiet_end_after(now, mine.quiet_hours, mine.zone))
     local = now.astimezone(mine.zone)
+    if mine.weekly_cap == 0 or mine.daily_cap == 0:
+        return Suppress("capped_off")  # waiting would never end: a cap of 0 is a choice to receive none
     if counts.this_week >= mine.weekly_cap:
         monday = local.date() + timedelta(days=7 - local.weekday())
         return Hold("weekly_cap", _outside_quiet(_day_start(monday, mine.zone), mine))

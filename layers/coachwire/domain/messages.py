@@ -28,9 +28,11 @@ def _first_name(profile: EmployeeProfile) -> str:
 
 def _notification(recipient: EmployeeProfile, kind: NotificationKind, subject: str, body: str, *,
                   source_event_id: str, trigger: str, created_at: datetime,
-                  about_id: str | None = None, content: MessageContent | None = None) -> Notification:
+                  about_id: str | None = None, content: MessageContent | None = None,
+                  alert_id: str | None = None) -> Notification:
     return Notification(
         content=content,
+        alert_id=alert_id,
         notification_id=notification_id(recipient.employee_id, kind, source_event_id),
         recipient_id=recipient.employee_id,
         recipient_email=recipient.email,
@@ -113,7 +115,7 @@ def manager_alert(manager: EmployeeProfile, alert: ManagerAlert, **meta) -> Noti
         links={"guide": f"/guides/{reason}", "brief": f"/managers/{manager.employee_id}/brief/{alert.employee_id}",
                "preferences": f"/people/{manager.employee_id}/preferences"})
     return _notification(manager, "manager_alert", f"1:1 prompt: {alert.employee_name}", body,
-                         about_id=alert.employee_id, content=content, **meta)
+                         about_id=alert.employee_id, content=content, alert_id=alert.alert_id, **meta)
 
 
 _ALERT_SUBJECT = "1:1 prompt: "

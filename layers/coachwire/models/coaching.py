@@ -259,6 +259,8 @@ class Notification(Record):
     trigger: str
     # The employee a message to someone else is about (a manager's alert): nothing goes out about a leaver.
     about_id: str | None = None
+    # The stall alert a manager's message carries: a press on it decides that alert, not a later one.
+    alert_id: str | None = None
 
 
 Outcome = Literal["succeeded", "failed", "duplicate", "rejected", "stale_ignored", "no_action", "parked",

@@ -112,6 +112,9 @@ class ChatInteractionsHandler:
         # Teams shows the answer to the person who pressed, now: refusals are decided here, before the bus.
         note = self.deps.outbox.get(action.notification_id)
         refused = chat_actions.refusal(note, action)
+        if refused is None and note is not None and note.kind == "manager_alert" and \
+                not chat_actions.still_their_report(note, self.deps.profiles.get(note.about_id or "")):
+            refused = "no_longer_your_report"
         if refused is not None or note is None:
             answer = invoke_refused(chat_actions.REFUSALS[refused or "unknown_message"])
         else:

@@ -130,6 +130,9 @@ def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engage
     manager_id, employee_id = note.recipient_id, note.about_id or ""
     decision = _codes({**engagement, "kind": note.kind, "employee_id": employee_id,
                        "reason_code": action.reason_code})
+    if not chat_actions.still_their_report(note, deps.profiles.get(employee_id)):
+        _reply(deps, action, chat_actions.REFUSALS["no_longer_your_report"])
+        return TriggerResult("no_action", manager_id, {**decision, "refused": "no_longer_your_report"})
     if action.verb == "brief":
         # Nothing to change: the brief is read (only by the manager it was sent to), and that counts as using it.
         employee = deps.profiles.get(employee_id)
@@ -143,7 +146,7 @@ def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engage
     def compute(profile: EmployeeProfile | None):
         if profile is None:
             raise UnknownReference("employee_id", f"unknown employee '{employee_id}'")
-        alert = _alert_about(deps, manager_id, employee_id)
+        alert = _alert_about(deps, note, manager_id, employee_id)
         status = {"discussed": "discussed", "snooze": "snoozed", "not_relevant": "not_relevant"}[action.verb]
         until = now.date() + timedelta(days=SNOOZE_DAYS) if action.verb == "snooze" else None
         decided = AlertDecision(status=status, by=manager_id, at=now, until=until, reason_code=action.reason_code,
@@ -153,7 +156,11 @@ def _on_alert(deps: Dependencies, note: Notification, action: ChatAction, engage
                                alert_update=alert.model_copy(update={"decision": decided}))
         return change, TriggerResult("succeeded", manager_id, decision)
 
-    return commit_for_employee(deps, employee_id, TRIGGER, _request_id(action), compute)
+    try:
+        return commit_for_employee(deps, employee_id, TRIGGER, _request_id(action), compute)
+    except UnknownReference:  # the alert was erased or expired meanwhile: nothing to decide on
+        _reply(deps, action, chat_actions.REFUSALS["alert_gone"])
+        return TriggerResult("no_action", manager_id, {**decision, "refused": "alert_gone"})
 
 
 def _codes(decision: dict) -> dict:
@@ -161,10 +168,12 @@ def _codes(decision: dict) -> dict:
     return {k: v for k, v in decision.items() if v is not None}
 
 
-def _alert_about(deps: Dependencies, manager_id: str, employee_id: str) -> ManagerAlert:
-    alerts = [a for a in deps.profiles.alerts_for_manager(manager_id) if a.employee_id == employee_id]
+def _alert_about(deps: Dependencies, note: Notification, manager_id: str, employee_id: str) -> ManagerAlert:
+    """The alert this message carried (a message from before alert ids were recorded: the latest about them)."""
+    alerts = [a for a in deps.profiles.alerts_for_manager(manager_id) if a.employee_id == employee_id
+              and (note.alert_id is None or a.alert_id == note.alert_id)]
     if not alerts:
-        raise UnknownReference("employee_id", "no stall alert about this employee is held")
+        raise UnknownReference("alert_id", "the stall alert this message carried is no longer held")
     return max(alerts, key=lambda a: a.created_at)
 
 

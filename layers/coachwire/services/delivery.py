@@ -77,11 +77,16 @@ def notification_delivery(detail: dict, deps: Dependencies, delivery_id: str = "
     if isinstance(decision, policy.Hold):
         return _hold(deps, claimed, decision.reason, decision.until)
     try:
-        return _send(deps, claimed, _route(deps, claimed, decision.channel, prefs))
+        return _send(deps, claimed, _route(deps, claimed, decision.channel, prefs), slots)
     except Exception:
-        if deps.counters and slots:
-            deps.counters.give_back(notification_id, slots)  # not sent: it does not use up the person's allowance
+        _give_back(deps, claimed, slots)
         raise
+
+
+def _give_back(deps: Dependencies, note: Notification, slots: list[CapSlot]) -> None:
+    """Not sent (or not now): it does not use up the person's allowance."""
+    if deps.counters and slots:
+        deps.counters.give_back(note.notification_id, slots)
 
 
 def _decide(deps: Dependencies, note: Notification, prefs: Preferences | None,
@@ -116,7 +121,11 @@ def _cap_slots(note: Notification, prefs: Preferences | None, now: datetime, rul
 
 
 def _suppress(deps: Dependencies, note: Notification, reason: str) -> TriggerResult:
-    deps.outbox.mark_suppressed(note.notification_id, reason)
+    try:
+        deps.outbox.mark_suppressed(note.notification_id, reason)
+    except Exception:
+        deps.outbox.release(note.notification_id, final=False)  # not sent: the retry decides again
+        raise
     return TriggerResult("no_action", note.recipient_id, {"notification_id": note.notification_id,
                                                           "status": "suppressed", "reason": reason})
 
@@ -133,7 +142,7 @@ def _route(deps: Dependencies, note: Notification, channel: Channel, prefs: Pref
     return Route(wanted, address)
 
 
-def _send(deps: Dependencies, note: Notification, route: Route) -> TriggerResult:
+def _send(deps: Dependencies, note: Notification, route: Route, slots: list[CapSlot]) -> TriggerResult:
     if route.channel == "email":
         return _send_email(deps, note, route)
     sender = deps.channels[route.channel]
@@ -144,6 +153,7 @@ def _send(deps: Dependencies, note: Notification, route: Route) -> TriggerResult
         return _unknown(deps, note.recipient_id, note.notification_id, f"{route.channel}_outcome_unknown")
     except RateLimited as err:
         wait = timedelta(seconds=max(1.0, err.retry_after_seconds))
+        _give_back(deps, note, slots)  # counted again when it goes out, in whatever window that is
         return _hold(deps, note, "rate_limited", deps.clock.now() + wait)
     except (RecipientUnreachable, ChannelBroken) as err:
         if isinstance(err, ChannelBroken):
@@ -173,7 +183,6 @@ def _link_chat_user(deps: Dependencies, note: Notification, channel: str, user_r
 
 
 def _fall_back(deps: Dependencies, note: Notification, route: Route, reason: str) -> TriggerResult:
-    deps.stats.count(TRIGGER, "fell_back")
     return _send_email(deps, note, Route("email", route.address, route.channel, reason))
 
 
@@ -185,11 +194,25 @@ def _send_email(deps: Dependencies, note: Notification, route: Route) -> Trigger
     except SendOutcomeUnknown:
         return _unknown(deps, note.recipient_id, note.notification_id, "send_outcome_unknown")
     except Exception:
-        deps.outbox.release(note.notification_id, final=note.attempts >= MAX_SEND_ATTEMPTS)
+        # Every hold took a claim without trying to send: only real tries count toward giving up. A message that
+        # gave way to e-mail keeps that: its retry goes by e-mail, and it counts as fallen back once.
+        tries = note.attempts - len(note.holds)
+        deps.outbox.release(note.notification_id, final=tries >= MAX_SEND_ATTEMPTS,
+                            fell_back_from=route.fell_back_from, fallback_reason=route.fallback_reason)
         raise
     deps.outbox.mark_sent(note.notification_id, message_id, deps.clock.now(), channel="email",
                           fell_back_from=route.fell_back_from, fallback_reason=route.fallback_reason)
+    if route.fell_back_from:
+        _count(deps, "fell_back")
     return _sent(note, route)
+
+
+def _count(deps: Dependencies, what: str) -> None:
+    """The stats are a view: a failed count is logged, never a reason to redo what was done."""
+    try:
+        deps.stats.count(TRIGGER, what)
+    except Exception as err:  # noqa: BLE001 - the message's own state is already right
+        logger.warning("delivery stats not counted", extra={"counter": what, "error_type": type(err).__name__})
 
 
 def _sent(note: Notification, route: Route) -> TriggerResult:
@@ -203,8 +226,12 @@ def _sent(note: Notification, route: Route) -> TriggerResult:
 def _hold(deps: Dependencies, note: Notification, reason: HoldReason, until: datetime) -> TriggerResult:
     """Delivered later, not dropped: the release job queues the message again once `until` has passed."""
     hold = Hold(reason=reason, at=deps.clock.now(), until=until)
-    deps.outbox.hold(note.notification_id, [*note.holds, hold])
-    deps.stats.count(TRIGGER, "held")
+    try:
+        deps.outbox.hold(note.notification_id, [*note.holds, hold])
+    except Exception:
+        deps.outbox.release(note.notification_id, final=False)  # not sent: the retry decides again
+        raise
+    _count(deps, "held")
     return TriggerResult("no_action", note.recipient_id, {"notification_id": note.notification_id,
                                                           "status": "held", "reason": reason,
                                                           "until": until.isoformat()})

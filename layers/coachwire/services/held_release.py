@@ -87,7 +87,7 @@ def merge_digest(deps: Dependencies, alerts: list[Notification], now: datetime,
     left = 0
     for alert in sorted(alerts, key=_order):
         if alert.about_id and has_left(deps.profiles.get(alert.about_id), today):
-            deps.outbox.mark_suppressed(alert.notification_id, "subject_left")
+            deps.outbox.mark_suppressed(alert.notification_id, "subject_left", held_only=True)
             left += 1
         else:
             waiting.append(alert)
@@ -104,7 +104,8 @@ def merge_digest(deps: Dependencies, alerts: list[Notification], now: datetime,
             "alert_ids": [a.notification_id for a in into]}, notification_ids=(digest.notification_id,)))
         # The anchor last: until it is suppressed a re-run names the same digest and finishes the rest.
         for alert in [*into[1:], anchor]:
-            deps.outbox.mark_suppressed(alert.notification_id, f"{MERGED_PREFIX}{digest.notification_id}")
+            deps.outbox.mark_suppressed(alert.notification_id, f"{MERGED_PREFIX}{digest.notification_id}",
+                                        held_only=True)
         digests += 1
         merged += len(into)
         waiting = [a for a in waiting if a.notification_id not in carried]

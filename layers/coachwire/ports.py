@@ -120,6 +120,10 @@ class ProfileStore(Protocol):
     def preferences(self, person_id: str) -> Preferences | None:
         """What the person chose (consistent read: PUT reads it, then writes on its version)."""
         ...
+    def note_message_about(self, employee_id: str, notification_id: str, expires_at: int) -> None:
+        """A message to someone else that names the person (a manager's weekly digest): their export lists it and
+        their erasure deletes it, as for the alerts that carried it."""
+        ...
     def link_chat_user(self, employee_id: str, chat: str, user_ref: str) -> None:
         """Remember which chat user a person is (learnt when a message to them was posted): their slash commands
         then act as them. Kept in the person's partition, so export and erasure include it."""

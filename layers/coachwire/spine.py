@@ -378,7 +378,8 @@ TRIGGERS: tuple[Trigger, ...] = (
         # so no digest names someone who has left.
         grants=(TableGrant("outbox", ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
                                       "dynamodb:UpdateItem")),
-                TableGrant("profiles", ("dynamodb:GetItem",))),
+                # PutItem: a pointer in each named person's partition to the digest (their export and erasure).
+                TableGrant("profiles", ("dynamodb:GetItem", "dynamodb:PutItem"))),
         publishes_events=True,
         timeout_seconds=120,
         batch_size=1,

@@ -130,6 +130,10 @@ class FakeProfileStore:
                 held.setdefault("ALERT", []).append(json.loads(alert["doc"]))
         return held
 
+    def note_message_about(self, employee_id: str, notification_id: str, expires_at: int) -> None:
+        self.items[(emp_pk(employee_id), f"MSGREF#{notification_id}")] = {
+            "doc": json.dumps({"notification_ids": [notification_id]}), "expires_at": expires_at}
+
     def link_chat_user(self, employee_id: str, chat: str, user_ref: str) -> None:
         self.items[(emp_pk(employee_id), f"CHATUSER#{chat}")] = {
             "doc": json.dumps({"employee_id": employee_id, "chat": chat, "user_ref": user_ref}),

@@ -53,7 +53,7 @@ class FakeRetentionStore:
         own = self.profiles._partition(pk)
         messages: set[str] = set()
         for sk, item in own:
-            if sk.startswith(("ALERTREF#", "CORR#")):
+            if sk.startswith(("ALERTREF#", "CORR#", "MSGREF#")):
                 doc = json.loads(item["doc"])
                 messages.update(doc.get("notification_ids") or [])
                 if doc.get("escalation_notification_id"):

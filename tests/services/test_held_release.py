@@ -233,3 +233,18 @@ def test_the_schedule_event_is_all_it_accepts():
         HeldReleaseJob.model_validate({**JOB, "as_of": "2026-10-01"})
     with pytest.raises(ValidationError):
         HeldReleaseJob.model_validate({"job": "stall_detection"})
+
+
+def test_a_digest_is_in_the_export_of_each_person_it_names_and_goes_with_their_erasure(deps):
+    from coachwire.services import rights
+
+    from tests.fakes import retention_store
+
+    digest_alerts(deps)
+    d = at(deps)
+    run(d)
+    (digest,) = [n for n in d.outbox.for_recipient("mgr-1") if n.kind == "team_digest"]
+    for person in ("emp-1", "emp-2", "emp-3"):
+        assert digest.notification_id in {n.notification_id for n in rights.held_about(d, person).messages_about}
+    retention_store(d).erase_person("emp-2")
+    assert d.outbox.get(digest.notification_id) is None

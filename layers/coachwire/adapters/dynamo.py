@@ -58,6 +58,7 @@ def _doc(item: dict) -> dict:
 
 PROFILE_SK = "PROFILE"  # the sort key of an employee's profile item
 PREFERENCES_SK = "PREFS"  # and of their delivery preferences, beside it: erased and exported with the person
+MESSAGE_REF_SK = "MSGREF#"  # + a message to someone else that names the person (a digest): export and erasure
 CHAT_USER_SK = "CHATUSER#"  # + the chat: which chat user the person is (sparse by_chat_user index)
 CHAT_REF_SK = "CHATREF#"  # + the chat: where the chat's bot posts to the person (their conversation reference)
 
@@ -360,6 +361,11 @@ class DynamoProfileStore:
             if alert:
                 held.setdefault("ALERT", []).append(_doc(alert))
         return held
+
+    def note_message_about(self, employee_id: str, notification_id: str, expires_at: int) -> None:
+        client("dynamodb").put_item(TableName=self.table, Item={
+            "pk": _s(emp_pk(employee_id)), "sk": _s(f"{MESSAGE_REF_SK}{notification_id}"),
+            "doc": _s(json.dumps({"notification_ids": [notification_id]})), "expires_at": _n(expires_at)})
 
     def link_chat_user(self, employee_id: str, chat: str, user_ref: str) -> None:
         client("dynamodb").put_item(TableName=self.table, Item={

@@ -62,7 +62,7 @@ class DynamoRetentionStore:
         messages: set[str] = set()
         for item in own:
             sort = item["sk"]["S"]
-            if sort.startswith(("ALERTREF#", "CORR#")):
+            if sort.startswith(("ALERTREF#", "CORR#", "MSGREF#")):
                 doc = json.loads(item["doc"]["S"])
                 messages.update(doc.get("notification_ids") or [])
                 if doc.get("escalation_notification_id"):

@@ -85,9 +85,17 @@ DATA_CLASSES: tuple[DataClass, ...] = (
     DataClass(
         "alerts", "Manager alerts", "profiles",
         "Stall alerts sent to the line manager: the employee's name, the reasons, open gaps and 1:1 talking "
-        "points (and a pointer from the employee's record to each alert).",
+        "points, and the manager's decision on each (discussed with an optional note, not now, not relevant with a "
+        "reason code); a pointer from the employee's record to each alert and to each weekly digest naming them.",
         "ttl_and_sweep", "retention.alerts_days", "the day it was raised", erased_on_leaving=True,
-        sort_prefixes=("ALERTREF#",), partition_prefixes=("MGR#",)),
+        sort_prefixes=("ALERTREF#", "MSGREF#"), partition_prefixes=("MGR#",)),
+    DataClass(
+        "chat_links", "Chat identities", "profiles",
+        "Which Slack or Microsoft Teams user the person is (learnt when a message to them was posted, or when they "
+        "installed the Coachwire app in Teams, with the conversation the bot writes to): so only they can act on "
+        "their messages, and the bot can reach them.",
+        "with_person", "retention.leaver_grace_days", "the leaving date", erased_on_leaving=True,
+        sort_prefixes=("CHATUSER#", "CHATREF#")),
     DataClass(
         "corrections", "Correction requests", "profiles",
         "What the employee asked to correct, the value on record then, the proposed value and evidence; HR's "

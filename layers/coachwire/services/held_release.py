@@ -21,7 +21,7 @@ from typing import Literal
 
 from coachwire import spine
 from coachwire.domain import messages
-from coachwire.domain.retention import has_left
+from coachwire.domain.retention import expires_at, has_left
 from coachwire.models.base import Identifier, InboundModel
 from coachwire.models.coaching import Notification
 from coachwire.services.deps import Dependencies
@@ -102,6 +102,10 @@ def merge_digest(deps: Dependencies, alerts: list[Notification], now: datetime,
         on_subject(TriggerResult("succeeded" if fresh else "duplicate", digest.recipient_id, {
             "notification_id": digest.notification_id, "merged": len(into),
             "alert_ids": [a.notification_id for a in into]}, notification_ids=(digest.notification_id,)))
+        # Each person it names finds it in their export, and their erasure deletes it (as for the alert it carries).
+        expires = expires_at(digest.created_at, deps.settings.retention.notifications_days)
+        for person in sorted({a.about_id for a in into if a.about_id}):
+            deps.profiles.note_message_about(person, digest.notification_id, expires)
         # The anchor last: until it is suppressed a re-run names the same digest and finishes the rest.
         for alert in [*into[1:], anchor]:
             deps.outbox.mark_suppressed(alert.notification_id, f"{MERGED_PREFIX}{digest.notification_id}",

@@ -219,7 +219,7 @@ class Held:
 
 def held_about(deps: Dependencies, employee_id: str) -> Held:
     stored = deps.profiles.held_about(employee_id)
-    known = {"PROFILE", "REC", "PLAN", "ALERTREF", "ALERT", "CORR", "RECEIPT", "HIST", "SHADOW", "PREFS"}
+    known = {"PROFILE", "REC", "PLAN", "ALERTREF", "ALERT", "CORR", "RECEIPT", "HIST", "SHADOW", "PREFS", "MSGREF"}
     profile = stored.get("PROFILE", [])
     prefs = stored.get("PREFS", [])
     plan = stored.get("PLAN", [])
@@ -227,7 +227,8 @@ def held_about(deps: Dependencies, employee_id: str) -> Held:
                   key=lambda r: r.created_at, reverse=True)
     audit = sorted(deps.audit.for_subject(employee_id), key=lambda r: r.recorded_at)
     # The same pointers erasure follows (adapters.retention.erase_person), so export and erasure cover one set.
-    about_ids = {n for d in stored.get("ALERTREF", []) for n in d.get("notification_ids") or []}
+    about_ids = {n for kind in ("ALERTREF", "MSGREF") for d in stored.get(kind, []) for n in d.get("notification_ids")
+                 or []}
     about_ids |= {d["escalation_notification_id"] for d in stored.get("CORR", [])
                   if d.get("escalation_notification_id")}
     about = [note for n in sorted(about_ids) if (note := deps.outbox.get(n)) is not None]

@@ -13,7 +13,7 @@ from coachwire.models.preferences import Preferences
 from coachwire.ports import ChannelBroken, RateLimited, RecipientUnreachable
 from coachwire.services.delivery import notification_delivery
 
-from tests.fakes import FAKE_NOW, RecordingChatSender, RecordingEmailSender, fake_dependencies
+from tests.fakes import FAKE_NOW, RecordingChatSender, RecordingEmailSender
 
 LATER = timedelta(seconds=180)  # an SQS redelivery after the visibility timeout
 
@@ -105,7 +105,3 @@ def test_a_rate_limited_message_gives_its_cap_place_back(deps):
     assert notification_delivery({"notification_id": first}, d, "evt-1").decision["status"] == "held"
     other = queued(d, channel="email", nid="ntf_2")
     assert notification_delivery({"notification_id": other}, d, "evt-2").outcome == "succeeded"  # the place was free
-
-
-def test_fake_dependencies_build_the_counters():
-    assert fake_dependencies().counters is not None

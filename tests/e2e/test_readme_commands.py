@@ -158,7 +158,11 @@ def test_the_readme_demo_saves_its_report_messages_and_summary(demo_run) -> None
     assert len(reviews) == len(audit["flags"]) and all(r in html for r in reviews)
     # One e-mail of each kind the run sent, with its real subject and recipient.
     assert {p.stem for p in (out / "messages").glob("*.txt")} == {
-        "nudge", "transition_plan", "next_step", "manager_alert", "audit_flag"}
+        "nudge", "transition_plan", "next_step", "manager_alert", "audit_flag", "slack-alert"}
+    # The chat scene: the alert as it arrived in Slack, the press, and the decision recorded on the alert.
+    slack = (out / "messages" / "slack-alert.txt").read_text(encoding="utf-8")
+    assert "[Discussed in our 1:1]" in slack and "alert decision: discussed by emp-" in slack
+    assert summary["slack"]["alert_decision"] == "discussed" and summary["slack"]["engagement"]["succeeded"] >= 1
     flag_mail = (out / "messages" / "audit_flag.txt").read_text(encoding="utf-8")
     assert f"Subject: Bias audit {audit['window']}: {len(audit['flags'])} disparit" in flag_mail
     assert "To: " in flag_mail and "@example.com>" in flag_mail and audit["audit_id"] in flag_mail

@@ -24,6 +24,7 @@ from coachwire.models.demographics import DemographicRecord
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.models.history import HistoryEntry
 from coachwire.models.messages import Channel
+from coachwire.models.pilots import Pilot
 from coachwire.models.preferences import Preferences
 
 if TYPE_CHECKING:  # the engine needs numpy; functions that never score (e.g. delivery) must not load it
@@ -411,6 +412,21 @@ class GovernanceStore(Protocol):
         ...
     def queue_notifications(self, notes: list[Notification]) -> None:
         """Put each notification in the outbox unless it is already there (deterministic ids)."""
+        ...
+
+
+class PilotStore(Protocol):
+    """Pilots (the governance table, pk PILOTS): version-conditioned, so two writers never both win."""
+
+    def add(self, pilot: Pilot) -> bool:
+        """Store a new pilot; False when its id is taken."""
+        ...
+    def get(self, pilot_id: str) -> Pilot | None: ...
+    def all(self) -> list[Pilot]:
+        """Every pilot, newest first."""
+        ...
+    def replace(self, pilot: Pilot, expected_version: int) -> None:
+        """Replace the pilot if its stored version is still `expected_version`; ConcurrentUpdate otherwise."""
         ...
 
 

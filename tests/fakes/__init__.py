@@ -37,6 +37,7 @@ from tests.fakes.messaging import (
 from tests.fakes.models import FakeModelRegistry
 from tests.fakes.outbox import FakeOutboxStore, condition_failed
 from tests.fakes.parking import FakeParkedEvents
+from tests.fakes.pilots import FakePilotStore
 from tests.fakes.profiles import FakeProfileStore
 from tests.fakes.retention import FakeRetentionStore
 
@@ -47,7 +48,8 @@ __all__ = [
     "ChatPost", "FAKE_NOW", "FakeAuditArchive", "FakeAuditLog", "FakeAuditSource", "FakeCatalogStore",
     "FakeDeadLetters", "FakeDeliveryCounters", "FakeDemographicsStore", "FakeGovernanceStore", "FakeModelRegistry",
     "FakeOutboxStore",
-    "FakeParkedEvents", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore", "FakeTriggerStats",
+    "FakeParkedEvents", "FakePilotStore", "FakeProfileStore", "FakeQueueDepths", "FakeRetentionStore",
+    "FakeTriggerStats",
     "PublishedEvent", "RecordingChatSender", "RecordingEmailSender", "RecordingEventPublisher", "SentEmail",
     "condition_failed", "fake_dependencies", "retention_store",
 ]
@@ -68,6 +70,7 @@ def fake_dependencies(settings: Settings | None = None, clock: Clock | None = No
         "models": FakeModelRegistry(), "demographics": FakeDemographicsStore(),
         "governance": FakeGovernanceStore(outbox), "audit_archive": FakeAuditArchive(),
         "audit_source": FakeAuditSource(profiles), "parked": FakeParkedEvents(profiles), "queues": FakeQueueDepths(),
+        "pilots": FakePilotStore(),
         "counters": FakeDeliveryCounters(),
     }
     unknown = set(overrides) - set(ports) - {"retention", "channels"}

@@ -25,6 +25,7 @@ from coachwire.api.routes import (
     managers,
     model_versions,
     notifications,
+    pilots,
     plans,
     policy,
     preferences,
@@ -36,7 +37,7 @@ from coachwire.services.deps import Dependencies
 
 OPENAPI_TITLE = "Coachwire API"
 ROUTE_MODULES = (employees, plans, managers, notifications, preferences, triggers, jobs, frameworks, policy, rights,
-                 model_versions, bias_audits, guides)
+                 model_versions, bias_audits, guides, pilots)
 
 
 def create_app(deps: Dependencies) -> APIGatewayHttpResolver:

@@ -102,3 +102,16 @@ def may_manage_preferences(caller: Caller, person_id: str) -> bool:
 def may_set_teams_webhook(caller: Caller) -> bool:
     """Which Teams webhook a person's messages go to is HR's to configure: a webhook posts into a team's channel."""
     return caller.role == "hr_admin"
+
+
+# -- pilots --------------------------------------------------------------------------------------------------------
+
+
+def may_read_pilots(caller: Caller) -> bool:
+    """Pilots (cohorts, criteria, amendments) are HR's: managers and employees may not read them."""
+    return caller.role == "hr_admin"
+
+
+def may_manage_pilots(caller: Caller) -> bool:
+    """Registering a pilot, editing its criteria before the start, amending them after: hr_admin."""
+    return caller.role == "hr_admin"

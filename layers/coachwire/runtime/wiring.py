@@ -29,6 +29,7 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
     from coachwire.adapters.messaging import EventBridgePublisher, SesEmailSender, SqsDeadLetterDepth, SqsQueueDepths
     from coachwire.adapters.model_registry import DynamoModelRegistry
     from coachwire.adapters.parking import DynamoParkedEvents
+    from coachwire.adapters.pilots import DynamoPilotStore
     from coachwire.adapters.retention import DynamoRetentionStore
 
     profiles = DynamoProfileStore(settings.profiles_table, settings.outbox_table, settings.retention)
@@ -50,6 +51,7 @@ def aws_dependencies(settings: Settings, clock: Clock | None = None) -> Dependen
         audit_archive=S3AuditArchive(settings.audit_bucket),
         audit_source=DynamoAuditSource(settings.profiles_table),
         parked=DynamoParkedEvents(settings.parked_table, settings.profiles_table),
+        pilots=DynamoPilotStore(settings.governance_table),
         queues=SqsQueueDepths(settings.trigger_queue_urls()),
         retention=DynamoRetentionStore(settings),
         counters=DynamoDeliveryCounters(settings.idempotency_table),

@@ -20,6 +20,7 @@ from coachwire.ports import (
     ModelRegistry,
     OutboxStore,
     ParkedEventStore,
+    PilotStore,
     ProfileStore,
     QueueDepths,
     RetentionStore,
@@ -47,6 +48,7 @@ class Dependencies:
     audit_archive: AuditArchive | None = None
     audit_source: AuditSource | None = None
     parked: ParkedEventStore | None = None
+    pilots: PilotStore | None = None  # the pilot registry (the API's)
     queues: QueueDepths | None = None
     retention: RetentionStore | None = None  # deletion: the retention sweep's alone
     # Delivery caps (per person per day and week, per trigger across the organisation); None: not enforced.

@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from coachwire.models.base import Identifier, InboundModel, PrintableText, Record
 
@@ -77,7 +87,8 @@ def _distinct_criteria(criteria: list[SuccessCriterion]) -> list[SuccessCriterio
     return criteria
 
 
-Criteria = Annotated[list[SuccessCriterion], Field(min_length=1, max_length=MAX_CRITERIA)]
+Criteria = Annotated[list[SuccessCriterion], Field(min_length=1, max_length=MAX_CRITERIA),
+                     AfterValidator(_distinct_criteria)]
 
 
 class Cohort(InboundModel):
@@ -108,12 +119,13 @@ class PilotRequest(InboundModel):
     end: date = Field(description="Last day (YYYY-MM-DD), at least 60 days after start")
     criteria: Criteria
 
-    @model_validator(mode="after")
-    def _consistent(self) -> PilotRequest:
-        if self.end - self.start < timedelta(days=MIN_DAYS):
-            raise ValueError(f"end must be at least {MIN_DAYS} days after start")
-        _distinct_criteria(self.criteria)
-        return self
+    @field_validator("end")
+    @classmethod
+    def _long_enough(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if isinstance(start, date) and end - start < timedelta(days=MIN_DAYS):
+            raise ValueError(f"end must be at least {MIN_DAYS} days after start ({start})")
+        return end
 
 
 class CriteriaUpdate(InboundModel):
@@ -121,22 +133,12 @@ class CriteriaUpdate(InboundModel):
 
     criteria: Criteria
 
-    @model_validator(mode="after")
-    def _distinct(self) -> CriteriaUpdate:
-        _distinct_criteria(self.criteria)
-        return self
-
 
 class AmendmentRequest(InboundModel):
     """POST /pilots/{id}/amendments, after the start: a proposed change, shown beside the registered criteria."""
 
     reason: Reason = Field(description="Why (at most 500 characters); kept on the pilot, never in the audit log")
     criteria: Criteria
-
-    @model_validator(mode="after")
-    def _distinct(self) -> AmendmentRequest:
-        _distinct_criteria(self.criteria)
-        return self
 
 
 class RegisteredCriteria(BaseModel):

@@ -185,7 +185,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     denominator = 1.0 + z2 / n
     center = (p + z2 / (2.0 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n))
-    return max(0.0, center - half), min(1.0, center + half)
+    low = 0.0 if successes == 0 else max(0.0, center - half)  # exactly 0 / 1 at the edges, not 1e-17 off
+    high = 1.0 if successes == n else min(1.0, center + half)
+    return low, high
 
 
 def proportion(successes: int, n: int, *, confidence: float = 0.95) -> Proportion:

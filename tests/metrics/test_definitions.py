@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from coachwire.metrics.definitions import DEFINITIONS, Iso30414, definition, render_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"

@@ -3,9 +3,6 @@
 import math
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from coachwire.metrics.proportions import (
     BaselineDesign,
     DifferenceInDifferences,
@@ -19,6 +16,8 @@ from coachwire.metrics.proportions import (
     mean_interval,
     proportion,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 Z = 1.959963984540054
 

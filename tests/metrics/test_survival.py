@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 from coachwire.metrics.survival import kaplan_meier, logrank, median_survival
 
 

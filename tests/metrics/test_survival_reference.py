@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 lifelines = pytest.importorskip("lifelines")
+from coachwire.metrics.survival import kaplan_meier, logrank, median_survival  # noqa: E402
 from lifelines.statistics import logrank_test  # noqa: E402
 from lifelines.utils import median_survival_times  # noqa: E402
-
-from coachwire.metrics.survival import kaplan_meier, logrank, median_survival  # noqa: E402
 
 SEED = 20260613
 

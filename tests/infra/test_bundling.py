@@ -62,7 +62,8 @@ def test_layer_layout_drops_console_scripts_caches_and_tests(tmp_path: Path, mon
 # What only tooling, tests or the local stack use: a deployed module that needs one of these fails in Lambda.
 # PyJWT (`jwt`) ships with the layer for the Teams token check (coachwire.adapters.botframework_auth, the one module
 # import-linter lets import it); everything else here stays out.
-_NOT_IN_LAMBDA = ("coachwire_tools", "moto", "requests", "pytest", "hypothesis", "schemathesis", "scipy")
+_NOT_IN_LAMBDA = ("coachwire_tools", "moto", "requests", "pytest", "hypothesis", "schemathesis", "scipy",
+                  "statsmodels", "lifelines", "pandas")
 
 _IMPORT_EVERYTHING = """
 import importlib, importlib.abc, importlib.util, pkgutil, sys

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from coachwire.domain.retention import ScannedItem
@@ -15,6 +15,7 @@ from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
+    FilledRequisition,
     Hold,
     ManagerAlert,
     Notification,
@@ -163,6 +164,13 @@ class CatalogStore(Protocol):
     def frameworks(self) -> list[dict]: ...
     def put_crosswalk(self, crosswalk: Crosswalk) -> None: ...
     def crosswalks(self, framework_id: str) -> list[Crosswalk]: ...
+    def put_requisition(self, requisition: FilledRequisition) -> None:
+        """Store (or replace, by requisition id) a filled requisition, for the mobility metric."""
+        ...
+    def requisitions(self, filled_from: date | None = None, filled_to: date | None = None
+                     ) -> list[FilledRequisition]:
+        """Filled requisitions with `filled_from <= filled_at <= filled_to` (either bound optional), by date."""
+        ...
 
 
 class OutboxStore(Protocol):

@@ -3,6 +3,9 @@ one framework. Unlike the adapter nothing is cached, so a test never sees a stal
 
 from __future__ import annotations
 
+from datetime import date
+
+from coachwire.models.coaching import FilledRequisition
 from coachwire.models.framework import Catalog, Crosswalk, Framework
 from coachwire.ports import RoleConflict, VersionConflict
 
@@ -17,6 +20,7 @@ class FakeCatalogStore:
         self.role_owner: dict[str, str] = {}  # role_id → framework_id
         self.catalogs: dict[str, str] = {}  # framework_id → Catalog JSON
         self.crosswalk_docs: dict[tuple[str, str], str] = {}  # (framework_id, crosswalk_id) → JSON
+        self.requisition_docs: dict[str, str] = {}  # requisition_id → FilledRequisition JSON
 
     def framework(self, framework_id: str) -> Framework | None:
         version = self.current.get(framework_id)
@@ -72,3 +76,13 @@ class FakeCatalogStore:
     def crosswalks(self, framework_id: str) -> list[Crosswalk]:
         return [Crosswalk.model_validate_json(doc) for (fid, _), doc in sorted(self.crosswalk_docs.items())
                 if fid == framework_id]
+
+    def put_requisition(self, requisition: FilledRequisition) -> None:
+        self.requisition_docs[requisition.requisition_id] = requisition.model_dump_json()
+
+    def requisitions(self, filled_from: date | None = None, filled_to: date | None = None
+                     ) -> list[FilledRequisition]:
+        stored = [FilledRequisition.model_validate_json(doc) for doc in self.requisition_docs.values()]
+        return sorted((r for r in stored if (filled_from is None or r.filled_at >= filled_from)
+                       and (filled_to is None or r.filled_at <= filled_to)),
+                      key=lambda r: (r.filled_at, r.requisition_id))

@@ -202,3 +202,80 @@ def test_a_rejected_body_leaves_only_schema_names_and_no_subject(stack, hris, de
     assert record.subject_id == ""
     assert "jane.doe" not in record.model_dump_json() and employee not in record.model_dump_json()
     assert all(r.outcome != "rejected" for r in deps.audit.for_subject(employee))
+
+
+# -- the HRIS facts the outcome metrics need (leaving reason, performance, role moves) ------------------------------
+
+_PERIOD = {"period_start": "2026-01-01", "period_end": "2026-06-30"}
+
+
+def _outcome_cases(employee: str, manager: str):
+    def left(**extra) -> dict:
+        return {"type": "employee.left", "timestamp": _now(),
+                "data": {"employee_id": employee, "leaving_date": "2026-12-31", **extra}}
+
+    def rated(performance) -> dict:
+        return _with_data(upsert(employee, manager, at=_now()), performance=performance)
+
+    def moved(**extra) -> dict:
+        payload = {**role_change(employee, "senior", "2026-10-01"), "timestamp": _now()}
+        return _with_data(payload, **extra)
+
+    return [
+        ("leaving reason unknown", left(leaving_reason="resigned"), 400, "data.leaving_reason"),
+        ("leaving reason not a string", left(leaving_reason=1), 400, "data.leaving_reason"),
+        ("quartile 5", rated({**_PERIOD, "quartile": 5}), 400, "data.performance.quartile"),
+        ("quartile 0", rated({**_PERIOD, "quartile": 0}), 400, "data.performance.quartile"),
+        ("quartile as text", rated({**_PERIOD, "quartile": "4"}), 400, "data.performance.quartile"),
+        ("quartile 3.0", rated({**_PERIOD, "quartile": 3.0}), 400, "data.performance.quartile"),
+        ("rating as text", rated({**_PERIOD, "rating": "3.5"}), 400, "data.performance.rating"),
+        ("rating negative", rated({**_PERIOD, "rating": -1}), 400, "data.performance.rating"),
+        ("neither rating nor quartile", rated(_PERIOD), 400, "data.performance"),
+        ("period ends before it starts", rated({"period_start": "2026-06-30", "period_end": "2026-01-01",
+                                                "quartile": 2}), 400, "data.performance.period_end"),
+        ("no period", rated({"quartile": 2}), 400, "data.performance.period_start"),
+        ("unknown performance field", rated({**_PERIOD, "quartile": 2, "percentile": 90}), 400,
+         "data.performance.percentile"),
+        ("performance not an object", rated(4), 400, "data.performance"),
+        ("period from 0001", rated({"period_start": "0001-01-01", "period_end": "2026-06-30", "quartile": 2}), 422,
+         "data.performance.period_start"),
+        ("period ends 2999", rated({"period_start": "2026-01-01", "period_end": "2999-06-30", "quartile": 2}), 422,
+         "data.performance.period_end"),
+        ("move kind unknown", moved(move_kind="sideways"), 400, "data.move_kind"),
+        ("requisition id with a space", moved(move_kind="promotion", requisition_id="req 42"), 400,
+         "data.requisition_id"),
+    ]
+
+
+@pytest.mark.parametrize("name", [c[0] for c in _outcome_cases("e", "m")])
+def test_bad_outcome_facts_are_refused_naming_the_field_and_nothing_is_stored(name, stack, hris, deps, known):
+    employee, manager = known
+    before = deps.profiles.get(employee)
+    _, payload, status, field = next(c for c in _outcome_cases(employee, manager) if c[0] == name)
+    delivery = hris.send(payload)
+    assert (delivery.status, delivery.body.get("field")) == (status, field), delivery.body
+    [record] = deps.audit.for_event(delivery.webhook_id)
+    assert record.decision["field"] == field.replace("percentile", "<unknown field>")  # logs: schema names only
+    stack.wait_until_idle()
+    after = deps.profiles.get(employee)
+    assert (after.version, after.performance, after.role_moves, after.leaving_reason) == (
+        before.version, before.performance, before.role_moves, before.leaving_reason)
+
+
+def test_outcome_facts_travel_from_the_webhook_to_the_profile(stack, hris, deps):
+    employee, manager = person(stack, hris)
+    rated = _with_data(upsert(employee, manager, at=_now()), performance={**_PERIOD, "rating": 4.5, "quartile": 4})
+    moved = _with_data({**role_change(employee, "senior", "2026-10-01"), "timestamp": _now()},
+                       move_kind="promotion", requisition_id="req-7")
+    leaving = {"type": "employee.left", "timestamp": _now(1),
+               "data": {"employee_id": employee, "leaving_date": "2026-12-31", "leaving_reason": "voluntary"}}
+    for payload in (rated, moved):
+        assert hris.send(payload).status == 202
+        stack.wait_until_idle()
+    assert hris.send(leaving).status == 202
+    stack.wait_until_idle()
+    profile = deps.profiles.get(employee)
+    assert [(r.period_end, r.rating, r.quartile) for r in profile.performance] == [(date(2026, 6, 30), 4.5, 4)]
+    assert [(m.career_stage, m.move_kind, m.requisition_id) for m in profile.role_moves] == [
+        ("senior", "promotion", "req-7")]
+    assert profile.leaving_reason == "voluntary"

@@ -156,7 +156,24 @@ def upserted(draw, employee_id: str) -> dict:
             "role_id": draw(mostly(st.just(ROLE), st.just("no-such-role"))),
             "career_stage": draw(mostly(st.sampled_from(STAGES), st.just("principal"))),
             "email": draw(emails()), "display_name": draw(printable()),
-            "hire_date": draw(effective_dates(_hire_dates(employee_id)))}
+            "hire_date": draw(effective_dates(_hire_dates(employee_id))),
+            "performance": draw(optional(performance()))}
+
+
+@st.composite
+def performance(draw) -> dict:
+    """A review period's rating and/or quartile; rarely a quartile off 1..4, a period ending before it starts, or
+    neither a rating nor a quartile."""
+    start = draw(effective_dates([NOW.date() - timedelta(days=180)]))
+    end = draw(mostly(st.sampled_from([start, (date.fromisoformat(start) + timedelta(days=181)).isoformat()])
+                      .filter(lambda d: d <= LATEST_DATE.isoformat()),
+                      st.just((date.fromisoformat(start) - timedelta(days=1)).isoformat())))
+    quartile = mostly(st.integers(1, 4), st.sampled_from([0, 5]))
+    rating = mostly(st.floats(0.0, 5.0) | st.sampled_from([0.0, 1000.0]), st.sampled_from([-0.5, 1000.5]))
+    return draw(mostly(st.fixed_dictionaries({"period_start": st.just(start), "period_end": st.just(end)},
+                                             optional={"quartile": quartile, "rating": rating})
+                       .filter(lambda p: "quartile" in p or "rating" in p),
+                       st.just({"period_start": start, "period_end": end})))
 
 
 @st.composite
@@ -178,7 +195,10 @@ def role_changed(draw, employee_id: str) -> dict:
             "career_stage": draw(st.sampled_from(STAGES)),
             "effective_date": draw(effective_dates(_hire_dates(employee_id))),
             "previous_role_id": draw(optional(st.sampled_from([ROLE]) | plain_ids())),
-            "previous_career_stage": draw(optional(st.sampled_from(STAGES) | plain_ids()))}
+            "previous_career_stage": draw(optional(st.sampled_from(STAGES) | plain_ids())),
+            "move_kind": draw(optional(mostly(st.sampled_from(["promotion", "lateral", "demotion", "correction"]),
+                                              st.just("sideways")))),
+            "requisition_id": draw(optional(plain_ids()))}
 
 
 @st.composite
@@ -194,7 +214,9 @@ def learning_completed(draw, employee_id: str) -> dict:
 def employee_left(draw, employee_id: str) -> dict:
     hired = HIRED.get(employee_id, NOW.date())
     return {"employee_id": employee_id,
-            "leaving_date": draw(effective_dates(_hire_dates(employee_id), not_before=hired))}
+            "leaving_date": draw(effective_dates(_hire_dates(employee_id), not_before=hired)),
+            "leaving_reason": draw(optional(mostly(st.sampled_from(["voluntary", "involuntary", "other"]),
+                                                   st.just("resigned"))))}
 
 
 @st.composite

@@ -25,6 +25,7 @@ sources:
   learning_records: {access: api, system: LearnSphere}
   feedback_360: {access: api, system: Culturely}
   career_goals: {access: webhook, system: PeopleCore}
+  requisitions: {access: api, system: Hirewell}
 """
 
 
@@ -36,10 +37,15 @@ def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
 
 def clean_files() -> dict[str, str]:
     """File name → content of an export that passes every check."""
-    employees = [["employee_id", "full_name", "email", "job_code", "manager_id", "hire_date", "status", "updated_at"]]
+    employees = [["employee_id", "full_name", "email", "job_code", "manager_id", "hire_date", "status", "updated_at",
+                  "move_kind", "move_date"]]
     for i, (emp, role) in enumerate(zip(EMPLOYEES, ROLES, strict=True)):
+        move = ["promotion", "2026-01-12"] if i in (1, 7) else ["", ""]  # the outcome metrics' moves
         employees.append([emp, f"Person {emp}", f"{emp.lower()}@example.com", role, "E7" if i != 6 else "",
-                          f"2020-0{1 + i % 9}-15", "active", RECENT])
+                          f"2020-0{1 + i % 9}-15", "active", RECENT, *move])
+    requisitions = [["requisition_id", "job_code", "career_stage", "filled_at", "filled_internally", "updated_at"],
+                    ["REQ-1", "ENG-SWE", "senior", "2026-01-12", "yes", RECENT],
+                    ["REQ-2", "ENG-SWE", "junior", "2026-03-02", "no", RECENT]]
     jobs = [["job_code", "job_title", "framework_role", "updated_at"],
             ["ENG-SWE", "Software Engineer", "eng.software_engineer", RECENT],
             ["ENG-EM", "Engineering Manager", "eng.engineering_manager", RECENT]]
@@ -64,6 +70,7 @@ def clean_files() -> dict[str, str]:
         "learning_records.csv": csv_text(learning),
         "feedback_360.csv": csv_text(feedback),
         "career_goals.csv": csv_text(goals),
+        "requisitions.csv": csv_text(requisitions),
         "readiness.yaml": READINESS,
     }
 

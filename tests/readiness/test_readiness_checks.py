@@ -219,7 +219,7 @@ def test_access_from_readiness_yaml(tmp_path: Path) -> None:
 def test_without_readiness_yaml_every_source_is_undeclared(tmp_path: Path) -> None:
     report = audit(export(tmp_path, readiness__yaml=None))
     undeclared = [f for f in report.findings if f.id == "accessible.undeclared"]
-    assert len(undeclared) == 7 and "no such file" in undeclared[0].threshold
+    assert len(undeclared) == 8 and "no such file" in undeclared[0].threshold
     assert report.verdict == "ready_with_warnings" and report.exit_code == 0
 
 
@@ -352,13 +352,13 @@ def test_frameworks_decide_what_is_mapped(tmp_path: Path) -> None:
 
 
 def test_duplicate_employee_ids(tmp_path: Path) -> None:
-    text = clean_files()["employees.csv"] + "E3,Person E3,e3@example.com,ENG-EM,E7,2020-03-15,active,2026-06-01\n"
+    text = clean_files()["employees.csv"] + "E3,Person E3,e3@example.com,ENG-EM,E7,2020-03-15,active,2026-06-01,,\n"
     f = find(audit(export(tmp_path, employees__csv=text)), "integrity.duplicate_ids", "employees")
     assert f.severity == "blocking" and f.details == ("E3 at employees.csv:12 (first at employees.csv:4)",)
 
 
 def test_the_latest_of_duplicate_rows_describes_the_person(tmp_path: Path) -> None:
-    text = clean_files()["employees.csv"] + "E3,Person E3,e3@example.com,DATA-ANL,E7,2020-03-15,active,2026-06-01\n"
+    text = clean_files()["employees.csv"] + "E3,Person E3,e3@example.com,DATA-ANL,E7,2020-03-15,active,2026-06-01,,\n"
     f = find(audit(export(tmp_path, employees__csv=text)), "coverage.unmapped_roles")
     assert "DATA-ANL: 1 active employee (E3)" in f.details[0]
 

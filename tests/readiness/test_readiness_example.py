@@ -22,6 +22,8 @@ EXPECTED = [  # ranked as the report ranks them
     ("coverage.performance_cycles", "performance_reviews", "blocking"),
     ("coverage.unmapped_roles", "job_architecture", "blocking"),
     ("integrity.duplicate_ids", "employees", "blocking"),
+    ("coverage.outcome_mobility", "employees", "warning"),
+    ("coverage.outcome_retention", "employees", "warning"),
     ("structured.mixed_date_formats", "employees", "warning"),
     ("accessible.undeclared", "job_architecture", "warning"),
     ("coverage.career_goals_free_text", "career_goals", "warning"),

@@ -36,10 +36,10 @@ def test_json_schema_shape(report: AuditReport) -> None:
     assert set(data) == {"schema", "directory", "as_of", "organisation", "config", "frameworks", "framework_scale",
                          "verdict", "summary", "blocking_gaps", "findings", "sources", "files", "thresholds"}
     assert data["schema"] == SCHEMA and data["verdict"] == "not_ready" and data["as_of"] == "2026-11-30"
-    assert data["summary"] == {"blocking": 5, "warnings": 26, "info": 3, "files": 10,
+    assert data["summary"] == {"blocking": 5, "warnings": 28, "info": 3, "files": 11,
                                "sources_present": ["employees", "job_architecture", "performance_reviews",
                                                    "skills_assessments", "learning_records", "feedback_360",
-                                                   "career_goals"]}
+                                                   "career_goals", "requisitions"]}
     for finding in data["findings"]:
         assert set(finding) == FINDING_KEYS
         assert set(finding["measured"]) == {"value", "display"}

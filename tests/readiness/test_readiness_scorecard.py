@@ -86,7 +86,7 @@ def test_the_scorecard_covers_every_source_and_check_with_its_worst_finding(repo
     cells = _cells(render(report, "html"))
     expected = _expected(report)
     found = {(c["data-source"], c["data-check"]): c for c in cells}
-    assert len(cells) == len(found) == len(expected) == 8 * len(DIMENSIONS)  # seven sources and the folder
+    assert len(cells) == len(found) == len(expected) == 9 * len(DIMENSIONS)  # eight sources and the folder
     assert set(found) == set(expected)
     for key, (worst, anchors) in expected.items():
         cell = found[key]
@@ -119,7 +119,7 @@ def test_a_missing_source_reads_as_no_data_across_its_row(tmp_path):
 
 def test_a_clean_export_scores_ok_everywhere(tmp_path):
     cells = _cells(render(audit(export(tmp_path)), "html"))
-    assert len(cells) == 7 * len(DIMENSIONS)
+    assert len(cells) == 8 * len(DIMENSIONS)
     assert {c["data-status"] for c in cells} <= {"ok", "not_measured"}
     assert sum(c["data-status"] == "ok" for c in cells) > len(cells) / 2
 
@@ -150,6 +150,6 @@ def test_markdown_and_the_terminal_open_with_the_same_scorecard(report):
     assert 3 < start < lines.index("Blocking gaps, most impact first")
     assert lines[start + 1].split() == ["Source", "Structured", "Current", "Accessible", "Coverage", "Integrity"]
     job_line = next(line for line in lines[start:] if line.startswith("Job architecture"))
-    assert job_line.split()[2:] == ["OK", "Blocking", "#2", "Warning", "#7", "Blocking", "#4", "OK"]
+    assert job_line.split()[2:] == ["OK", "Blocking", "#2", "Warning", "#9", "Blocking", "#4", "OK"]
     # every number the scorecard cites is listed below it, notes included
-    assert " 34. Expected columns are missing" in text
+    assert " 36. Expected columns are missing" in text

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -21,6 +21,7 @@ from coachwire.models.coaching import (
     AuditRecord,
     DevelopmentPlan,
     EmployeeProfile,
+    FilledRequisition,
     Hold,
     ManagerAlert,
     Notification,
@@ -543,6 +544,28 @@ class DynamoCatalogStore:
         value = [Crosswalk.model_validate(_doc(i)) for i in items]
         self._cache[key] = (time.monotonic(), value)
         return value
+
+    # Filled requisitions (the mobility metric): one partition, sorted by fill date; never cached.
+    REQUISITIONS = "REQUISITION"
+
+    def put_requisition(self, requisition: FilledRequisition) -> None:
+        for old in _query_all(TableName=self.table, KeyConditionExpression="pk = :pk",
+                              FilterExpression="requisition_id = :rid",
+                              ExpressionAttributeValues={":pk": _s(self.REQUISITIONS),
+                                                         ":rid": _s(requisition.requisition_id)}):
+            client("dynamodb").delete_item(TableName=self.table, Key={"pk": old["pk"], "sk": old["sk"]})
+        client("dynamodb").put_item(TableName=self.table, Item={
+            "pk": _s(self.REQUISITIONS), "sk": _s(f"{requisition.filled_at.isoformat()}#{requisition.requisition_id}"),
+            "requisition_id": _s(requisition.requisition_id), "doc": _s(requisition.model_dump_json())})
+
+    def requisitions(self, filled_from: date | None = None, filled_to: date | None = None
+                     ) -> list[FilledRequisition]:
+        low = filled_from.isoformat() if filled_from else "0000"
+        high = (filled_to.isoformat() if filled_to else "9999") + "#\uffff"
+        items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+                           ExpressionAttributeValues={":pk": _s(self.REQUISITIONS), ":lo": _s(low),
+                                                      ":hi": _s(high)})
+        return [FilledRequisition.model_validate(_doc(i)) for i in items]
 
     def frameworks(self) -> list[dict]:
         items = _query_all(TableName=self.table, KeyConditionExpression="pk = :pk",

@@ -60,7 +60,9 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         "profile", "Coaching profile", "profiles",
         "Name, work e-mail, manager, role and career stage, hire date (from the HRIS); skill levels with their "
         "source, date and the level each replaced; skills flagged in check-ins; learning completed and assigned; "
-        "activity dates; plan decisions (declined items, agreed priorities); the personalisation switch.",
+        "activity dates; plan decisions (declined items, agreed priorities); the personalisation switch. For the "
+        "outcome metrics only, never for recommendations: the latest two performance ratings or quartiles with "
+        "their periods, recent role moves (kind of move, requisition filled) and the leaving reason.",
         "with_person", "retention.leaver_grace_days", "the leaving date", erased_on_leaving=True,
         sort_prefixes=("PROFILE",)),
     DataClass(
@@ -146,7 +148,8 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         "kept", partition_prefixes=("MODEL",)),
     DataClass(
         "frameworks", "Competency frameworks and catalog", "catalog",
-        "Published framework versions, the learning catalog and crosswalks: reference data with no personal data.",
+        "Published framework versions, the learning catalog and crosswalks, and filled requisitions (role, stage, "
+        "date, filled internally or not; never who filled them): reference data with no personal data.",
         "kept"),
     DataClass(
         "demographics", "Demographic data (bias audits only)", "demographics",

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from coachwire.errors import UnknownReference
-from coachwire.models.coaching import EmployeeProfile, SkillAssessment
+from coachwire.models.coaching import EmployeeProfile, RoleMove, SkillAssessment
 from coachwire.models.events import CheckinSubmitted, EmployeeUpserted, LearningCompleted, RoleChanged
 from coachwire.models.framework import CatalogItem, Framework
 
 # A completion with at least this scaled score counts as evidence for the level the item builds.
 PASSING_SCORE = 0.8
 ACTIVITY_HISTORY_DAYS = 400
+# Role moves kept per person for the mobility metric (oldest dropped first).
+ROLE_MOVES_KEPT = 10
 
 
 def check_role(framework: Framework, role_id: str, stage: str, field_prefix: str = "data") -> None:
@@ -65,7 +67,7 @@ def apply_upsert(profile: EmployeeProfile, data: EmployeeUpserted, framework: Fr
     }
     # Rehired after leaving (or a leaving date the HRIS withdrew by re-hiring): the erasure mark no longer holds.
     if profile.leaving_date is not None and data.hire_date > profile.leaving_date:
-        changes.update(leaving_date=None, erase_after=None, left_recorded_at=None)
+        changes.update(leaving_date=None, erase_after=None, left_recorded_at=None, leaving_reason=None)
     # A dated role change outranks an upsert that was stamped before it took effect.
     if profile.role_effective_date is None or source_time.date() > profile.role_effective_date:
         changes.update(role_id=data.role_id, career_stage=data.career_stage, framework_id=framework.framework_id)
@@ -99,11 +101,16 @@ def apply_role_change(profile: EmployeeProfile, change: RoleChanged, framework: 
     check_role(framework, change.role_id, change.career_stage)
     if profile.role_effective_date and change.effective_date <= profile.role_effective_date:
         return None
+    move = RoleMove(effective_date=change.effective_date, role_id=change.role_id, career_stage=change.career_stage,
+                    previous_role_id=change.previous_role_id or profile.role_id,
+                    previous_career_stage=change.previous_career_stage or profile.career_stage,
+                    move_kind=change.move_kind, requisition_id=change.requisition_id)
     return profile.model_copy(update={
         "role_id": change.role_id,
         "career_stage": change.career_stage,
         "framework_id": framework.framework_id,
         "role_effective_date": change.effective_date,
+        "role_moves": [*profile.role_moves, move][-ROLE_MOVES_KEPT:],
     })
 
 

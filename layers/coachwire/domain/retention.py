@@ -46,6 +46,7 @@ def mark_leaver(profile: EmployeeProfile, left: EmployeeLeft, recorded_at: datet
         return None
     counted_from = max(left.leaving_date, (learned_at or recorded_at).date())
     return profile.model_copy(update={"leaving_date": left.leaving_date, "left_recorded_at": recorded_at,
+                                      "leaving_reason": left.leaving_reason or profile.leaving_reason,
                                       "erase_after": erase_after(counted_from, grace_days)})
 
 

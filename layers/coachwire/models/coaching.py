@@ -19,6 +19,41 @@ class SkillAssessment(Record):
     previous_level: int | None = None
 
 
+class PerformanceRecord(Record):
+    """One review period's rating or quartile (4 = top), as the HRIS sent it: for outcome metrics only, never read
+    by the recommendation engine."""
+
+    period_start: date
+    period_end: date
+    rating: float | None = None
+    quartile: int | None = None
+    recorded_at: datetime
+
+
+class RoleMove(Record):
+    """A role change as the HRIS described it, for the internal mobility metric. `move_kind` None: not said."""
+
+    effective_date: date
+    role_id: str
+    career_stage: str
+    previous_role_id: str | None = None
+    previous_career_stage: str | None = None
+    move_kind: Literal["promotion", "lateral", "demotion", "correction"] | None = None
+    requisition_id: str | None = None
+
+
+class FilledRequisition(Record):
+    """An open position filled, for the mobility metric's share of positions filled internally: organisation data
+    with no personal data (who was hired stays on their own profile, as RoleMove.requisition_id)."""
+
+    requisition_id: str
+    role_id: str
+    career_stage: str
+    filled_at: date
+    filled_internally: bool
+    recorded_at: datetime
+
+
 class EmployeeProfile(Record):
     employee_id: str
     manager_id: str | None = None
@@ -56,6 +91,11 @@ class EmployeeProfile(Record):
     leaving_date: date | None = None
     erase_after: date | None = None
     left_recorded_at: datetime | None = None
+    # Outcome metrics only (docs/metrics.md), never read by the recommender: the HRIS's leaving reason, the latest
+    # and previous performance periods (oldest first), and recent role moves (oldest first).
+    leaving_reason: Literal["voluntary", "involuntary", "other"] | None = None
+    performance: list[PerformanceRecord] = Field(default_factory=list)
+    role_moves: list[RoleMove] = Field(default_factory=list)
     version: int = 0
 
     def level_of(self, skill_id: str) -> int:

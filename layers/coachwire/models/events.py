@@ -7,7 +7,15 @@ from datetime import date, datetime
 from typing import Annotated, Literal, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from coachwire import spine
 from coachwire.models.base import Identifier, InboundModel, PrintableText
@@ -28,6 +36,42 @@ Email = Annotated[str, StringConstraints(max_length=254), PrintableText, AfterVa
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), PrintableText]
 
 
+# -- HRIS facts for outcome metrics only (docs/metrics.md): never read by the recommender ----------------------
+
+LeavingReason = Literal["voluntary", "involuntary", "other"]
+# How a role change moved the person. `correction`: the HRIS fixed a wrong record; not a move at all.
+MoveKind = Literal["promotion", "lateral", "demotion", "correction"]
+# Performance quartile within the organisation for the period: 4 is the top quartile, 1 the bottom.
+TOP_QUARTILE = 4
+Quartile = Annotated[int, Field(ge=1, le=TOP_QUARTILE)]
+
+
+class PerformanceRating(InboundModel):
+    """The person's performance for one review period, as the HRIS holds it: a rating on the organisation's own
+    scale, a quartile (1..4, 4 = top), or both. Kept on the profile as a short dated history for the outcome
+    metrics (high-performer retention: "top quartile at period start"); the recommendation engine never reads it."""
+
+    period_start: date
+    period_end: date
+    # On the organisation's own scale (1-5, 0-100, ...): compared only within one organisation and period.
+    rating: float | None = Field(default=None, ge=0.0, le=1000.0, allow_inf_nan=False)
+    quartile: Quartile | None = None
+
+    @field_validator("period_end")
+    @classmethod
+    def _end_after_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("period_start")
+        if start is not None and end < start:
+            raise ValueError(f"{end.isoformat()} is before period_start {start.isoformat()}")
+        return end
+
+    @model_validator(mode="after")
+    def _rating_or_quartile(self) -> PerformanceRating:
+        if self.rating is None and self.quartile is None:
+            raise ValueError("a performance record needs a rating, a quartile or both")
+        return self
+
+
 class EmployeeUpserted(InboundModel):
     employee_id: Identifier
     manager_id: Identifier | None = None
@@ -36,6 +80,8 @@ class EmployeeUpserted(InboundModel):
     email: Email
     display_name: Name
     hire_date: date
+    # The latest performance rating or quartile, for the outcome metrics only (see PerformanceRating).
+    performance: PerformanceRating | None = None
 
 
 class SkillRating(InboundModel):
@@ -69,6 +115,10 @@ class RoleChanged(InboundModel):
     effective_date: date
     previous_role_id: Identifier | None = None
     previous_career_stage: Identifier | None = None
+    # For the internal mobility metric. Absent = unknown: nothing is derived from the roles or stages.
+    move_kind: MoveKind | None = None
+    # The internal requisition (open position) this move filled, if any.
+    requisition_id: Identifier | None = None
 
 
 class LearningCompleted(InboundModel):
@@ -86,6 +136,21 @@ class EmployeeLeft(InboundModel):
 
     employee_id: Identifier
     leaving_date: date
+    # For the high-performer retention metric. Absent = unknown (older senders do not send it).
+    leaving_reason: LeavingReason | None = None
+
+
+class RequisitionFilled(InboundModel):
+    """An open position (requisition) was filled: for the mobility metric's "share of positions filled
+    internally". Not yet accepted on the webhook (no trigger stores it yet): validated and stored through
+    CatalogStore.put_requisition."""
+
+    requisition_id: Identifier
+    role_id: Identifier
+    career_stage: Identifier
+    filled_at: date
+    filled_internally: bool
+    hired_employee_id: Identifier | None = None
 
 
 EventData = (EmployeeUpserted | CheckinSubmitted | RoleChanged | LearningCompleted | EmployeeLeft

@@ -114,9 +114,12 @@ _Describe = Callable[[Settings], str]
 TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
     "profile_sync": (("profile", "parked_events"), ("profile", "receipts"), lambda s: (
         "Keeps your coaching profile in step with the HRIS: name, work e-mail, manager, role, career stage and hire "
-        "date. Events about you that arrived before your record are then processed, oldest first (held at most "
+        "date; and, for the outcome metrics only (never to recommend anything), your latest two performance "
+        "ratings or quartiles with their periods. Events about you that arrived before your record are then "
+        "processed, oldest first (held at most "
         f"{s.retention.parked_events_days} days). When the HRIS reports that you left, everything held about you is "
-        f"erased {s.retention.leaver_grace_days} days after your leaving date.")),
+        f"erased {s.retention.leaver_grace_days} days after your leaving date; the leaving reason it sends "
+        "(voluntary, involuntary, other) is kept until then for the outcome metrics.")),
     "checkin_gap_nudge": (("profile",), ("profile", "recommendations", "training_history", "shadow_recommendations",
                                          "notifications", "receipts"), lambda s: (
         "A check-in's ratings become your current skill levels (an older rating never replaces a newer one). For "
@@ -125,7 +128,9 @@ TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
         "candidate model's suggestions may be stored for comparison (never shown or sent).")),
     "role_change_plan": (("profile", "plans"), ("profile", "plans", "notifications", "receipts"), lambda s: (
         "When your role or stage changes, your gaps against the new benchmark become a transition plan with "
-        f"milestones ({s.plan_days_per_level} days per level to close), and you are e-mailed.")),
+        f"milestones ({s.plan_days_per_level} days per level to close), and you are e-mailed. The kind of move "
+        "(promotion, lateral, demotion, correction) and the requisition it filled, when the HRIS sends them, are "
+        "kept for the internal mobility metric only.")),
     "learning_next_step": (("profile",), ("profile", "recommendations", "training_history",
                                           "shadow_recommendations", "notifications", "receipts"), lambda s: (
         "A completed learning activity is recorded as evidence: with a score of at least "
@@ -301,7 +306,9 @@ def build(settings: Settings) -> PolicyDocument:
         "never_used": [
             "Demographic data (gender, race/ethnicity, age, geography) is never used to recommend anything: the "
             "engine has no field for it. It is kept apart and read only by the bias audit.",
-            "Hire date and tenure are not used by the recommendation engine (an avoidable proxy for age)."],
+            "Hire date and tenure are not used by the recommendation engine (an avoidable proxy for age).",
+            "Performance ratings and quartiles, leaving reasons and the kind of a role move are kept for the "
+            "outcome metrics only (high-performer retention, internal mobility): the engine has no field for them."],
         "processing": processing,
         "retention": retention,
         "erasure": (f"When the HRIS reports that you left, everything held about you ({', '.join(erased)}) is "

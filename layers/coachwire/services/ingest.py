@@ -20,6 +20,7 @@ from coachwire.models.coaching import AuditRecord
 from coachwire.models.events import (
     DATA_MODELS,
     CanonicalEvent,
+    PerformanceRating,
     SkillRating,
     WebhookEnvelope,
 )
@@ -68,7 +69,8 @@ def _schema_names(models) -> set[str]:
     return names
 
 
-KNOWN_FIELD_NAMES = _schema_names([WebhookEnvelope, SkillRating, *DATA_MODELS.values()]) | _REQUEST_FIELDS
+KNOWN_FIELD_NAMES = (_schema_names([WebhookEnvelope, SkillRating, PerformanceRating, *DATA_MODELS.values()])
+                     | _REQUEST_FIELDS)
 
 
 def bounded_field(field: str) -> str:
@@ -223,8 +225,7 @@ def check_dates(envelope: WebhookEnvelope, data: BaseModel, window: EventDateWin
     earliest = datetime.combine(window.earliest, time(0, 0), tzinfo=UTC)
     latest_fact = now + timedelta(hours=window.fact_future_skew_hours)
     latest_date = now.date() + timedelta(days=window.effective_horizon_days)
-    values: list[tuple[str, object]] = [("timestamp", envelope.timestamp)]
-    values += [(f"data.{name}", getattr(data, name)) for name in type(data).model_fields]
+    values: list[tuple[str, object]] = [("timestamp", envelope.timestamp), *_dated_fields(data, "data")]
     for field, value in values:
         if isinstance(value, datetime):
             if not earliest <= value <= latest_fact:
@@ -239,6 +240,18 @@ def check_dates(envelope: WebhookEnvelope, data: BaseModel, window: EventDateWin
         if first < window.earliest.year or last > now.year + 9:
             raise Rejected(422, f"data.birth_year_band: {band} is outside {window.earliest.year} .. "
                                 f"{now.year + 9}", "data.birth_year_band")
+
+
+def _dated_fields(model: BaseModel, prefix: str) -> list[tuple[str, object]]:
+    """Every field of the model as (dotted path, value), nested models (a performance record) walked into."""
+    values: list[tuple[str, object]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            values += _dated_fields(value, f"{prefix}.{name}")
+        else:
+            values.append((f"{prefix}.{name}", value))
+    return values
 
 
 # Publishes the delivery once per webhook id and returns the first publication's result.

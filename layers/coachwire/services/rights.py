@@ -66,6 +66,8 @@ def employee_left(detail: dict, deps: Dependencies) -> TriggerResult:
             return None, TriggerResult("stale_ignored", profile.employee_id, {"reason": "older_than_leaver_mark"})
         decision = {"action": "leaver.marked", "leaving_date": left.leaving_date.isoformat(),
                     "erase_after": str(marked.erase_after), "grace_days": grace}
+        if left.leaving_reason is not None:  # for the outcome metrics, which outlive the erased profile
+            decision["leaving_reason"] = left.leaving_reason
         return (ProfileChange(profile=marked, expected_version=profile.version),
                 TriggerResult("succeeded", profile.employee_id, decision))
 

@@ -24,7 +24,17 @@ from coachwire_tools.readiness.model import (
     rank,
     verdict_for,
 )
-from coachwire_tools.readiness.sources import KINDS, SPEC_BY_KIND, Column, Export, Row
+from coachwire_tools.readiness.sources import (
+    KINDS,
+    LEAVING_REASON_CLASS,
+    MOVE_KIND_CLASS,
+    QUARTILE_VALUE,
+    SPEC_BY_KIND,
+    YES_NO,
+    Column,
+    Export,
+    Row,
+)
 from coachwire_tools.readiness.values import (
     infer_date_order,
     is_email,
@@ -46,6 +56,7 @@ RECOMMENDED: dict[str, tuple[str, ...]] = {
     "learning_records": ("system", "completed_at", "updated_at"),
     "feedback_360": ("updated_at",),
     "career_goals": ("updated_at",),
+    "requisitions": ("filled_at", "job_code"),
 }
 UNIT_LABEL = {"record": "records", "employee": "employees", "employee_skill": "employee-skill pairs"}
 UNIT_NOTE = {
@@ -54,6 +65,8 @@ UNIT_NOTE = {
     "employee_skill": " Each employee-skill pair counts once, by its latest assessment.",
 }
 EXPORT_WEIGHT = 0.2
+# Outcome-metric findings weigh less than coaching ones: they prove a pilot, they do not stop coaching.
+OUTCOME_WEIGHT = 0.5
 MAX_DETAILS = 12
 
 
@@ -135,6 +148,10 @@ class _Person:
     hire_date: date | None
     updated: date | None
     ref: str
+    leaving_reason: str = ""
+    leaving_date: date | None = None
+    move_kind: str = ""
+    move_date: date | None = None
 
 
 class _Audit:
@@ -167,12 +184,14 @@ class _Audit:
         shortfall: float = 1.0,
         details: Iterable[str] = (),
         note: str = "",
+        weight: float | None = None,
     ) -> None:
         spec = SPEC_BY_KIND.get(source)
         if spec is not None and not spec.core and severity == "blocking":
             severity = "warning"
             note = (note + " " if note else "") + "Supporting source: reported as a warning, never blocking."
-        weight = spec.weight if spec is not None else EXPORT_WEIGHT
+        if weight is None:
+            weight = spec.weight if spec is not None else EXPORT_WEIGHT
         shortfall = max(0.0, min(1.0, shortfall))
         impact = 0.0 if severity == "info" else weight * shortfall
         self.findings.append(
@@ -251,6 +270,10 @@ class _Audit:
                 hire_date=self.parse("employees", row.get("hire_date")),
                 updated=updated,
                 ref=row.ref,
+                leaving_reason=row.get("leaving_reason"),
+                leaving_date=self.parse("employees", row.get("leaving_date")),
+                move_kind=row.get("move_kind"),
+                move_date=self.parse("employees", row.get("move_date")),
             )
             previous = people.get(key)
             # Of duplicate rows, the most recently updated one describes the person today.
@@ -311,6 +334,8 @@ class _Audit:
         self.check_learning_systems()
         self.check_career_goals()
         self.check_feedback_coverage()
+        self.check_outcome_retention()
+        self.check_outcome_mobility()
         for finding in self.findings:
             summary = self.summaries.get(finding.source)
             if summary is not None:
@@ -910,6 +935,99 @@ class _Audit:
         s = self.summaries[kind]
         s.coverage = sum(1 for p in people if _norm(p.employee_id) in covered) / len(people)
         s.coverage_label = "with feedback"
+
+    # -- outcome metrics (docs/metrics.md): whether the pilot's results can be computed -------------------
+
+    def has_column(self, kind: str, column: str) -> bool:
+        return any(column in f.columns for f in self.export.by_kind(kind))
+
+    def outcome_finding(self, finding_id: str, parts: list[tuple[float, str]], details: list[str]) -> None:
+        """One finding from (share, how it reads) parts: the weakest share decides, never blocking."""
+        if not parts:
+            return
+        value = min(share for share, _ in parts)
+        severity = self.th.outcome_data.severity(value)
+        if severity is None:
+            return
+        self.emit(
+            finding_id,
+            "employees",
+            "warning" if severity == "blocking" else severity,
+            "; ".join(text for _, text in parts),
+            self.th.outcome_data.describe(),
+            value=round(value, 4),
+            shortfall=self.th.outcome_data.shortfall(value),
+            details=details,
+            note="Needed for the outcome metrics, not for coaching: never blocking.",
+            weight=OUTCOME_WEIGHT,
+        )
+
+    def check_outcome_retention(self) -> None:
+        """High-performer retention: leavers need a leaving reason, employees a quartile or a rating to rank."""
+        if not self.people:
+            return
+        details: list[str] = []
+        leavers = [
+            p for p in self.people.values()
+            if not p.active or (p.leaving_date is not None and p.leaving_date <= self.as_of)
+        ]
+        if not self.has_column("employees", "leaving_reason"):
+            accepted = _aliases(SPEC_BY_KIND["employees"].column("leaving_reason"))
+            details.append(f"no leaving reason column (accepted: {accepted})")
+        reasoned = [p for p in leavers if _enum_value(p.leaving_reason) in LEAVING_REASON_CLASS]
+        unknown = [p for p in leavers if _enum_value(p.leaving_reason) not in LEAVING_REASON_CLASS]
+        if unknown:
+            details.append("leavers without a usable reason, e.g. " + ", ".join(
+                f"{p.employee_id} ({p.ref})" for p in unknown[:6]))
+        labels = self.config.source("performance_reviews").rating_labels
+        ranked: set[str] = set()
+        quartiles = 0
+        for row in self.rows["performance_reviews"]:
+            if _enum_value(row.get("quartile")) in QUARTILE_VALUE:
+                quartiles += 1
+                ranked.add(_norm(row.get("employee_id")))
+            elif row.get("rating") and is_structured_rating(row.get("rating"), labels):
+                ranked.add(_norm(row.get("employee_id")))
+        active = self.active_people
+        with_rank = sum(1 for p in active if _norm(p.employee_id) in ranked)
+        if not quartiles:
+            details.append("no performance quartiles: quartiles would be derived per cycle from the ratings")
+        parts = [(n / whole, share_text(n, whole, what, unit)) for n, whole, what, unit in (
+            (len(reasoned), len(leavers), "with a leaving reason", "leavers"),
+            (with_rank, len(active), "with a quartile or rating", "active employees")) if whole]
+        self.outcome_finding("coverage.outcome_retention", parts, details)
+
+    def check_outcome_mobility(self) -> None:
+        """Internal mobility: role moves need their kind, filled requisitions whether they were filled internally."""
+        if not self.people:
+            return
+        details: list[str] = []
+        parts: list[tuple[float, str]] = []
+        people = list(self.people.values())
+        if self.has_column("employees", "move_kind"):
+            moved = [p for p in people if p.move_kind or p.move_date is not None]
+            kinds = [p for p in moved if _enum_value(p.move_kind) in MOVE_KIND_CLASS]
+            if moved:
+                parts.append((len(kinds) / len(moved), share_text(len(kinds), len(moved), "with a kind", "role moves")))
+            unknown = [p for p in moved if _enum_value(p.move_kind) not in MOVE_KIND_CLASS]
+            if unknown:
+                details.append("moves without a usable kind, e.g. " + ", ".join(
+                    f"{p.employee_id} ({p.ref})" for p in unknown[:6]))
+        else:
+            parts.append((0.0, "no move kinds"))
+            accepted = _aliases(SPEC_BY_KIND["employees"].column("move_kind"))
+            details.append(f"no move kind column (accepted: {accepted})")
+        requisitions = self.rows["requisitions"]
+        if requisitions:
+            known = sum(1 for r in requisitions if _enum_value(r.get("filled_internally")) in YES_NO)
+            parts.append((known / len(requisitions),
+                          share_text(known, len(requisitions), "internal or external", "requisitions")))
+            summary = self.summaries["requisitions"]
+            summary.coverage, summary.coverage_label = known / len(requisitions), "fill source known"
+        else:
+            parts.append((0.0, "no requisitions"))
+            details.append("no requisitions export: the share of positions filled internally cannot be computed")
+        self.outcome_finding("coverage.outcome_mobility", parts, details)
 
 
 def _aliases(column: Column | None) -> str:

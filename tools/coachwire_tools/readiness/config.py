@@ -84,6 +84,8 @@ class Thresholds:
     performance_cycles: Band = Band(warn=0.80, block=0.50)  # eligible employees with >= min_cycles cycles
     career_goals_structured: Band = Band(warn=0.80, block=0.50)  # goals with a structured target
     roles_mapped: Band = Band(warn=1.00, block=0.90)  # active employees whose role maps to a framework role
+    # outcome metrics (proving a pilot, not coaching): never blocking
+    outcome_data: Band = Band(warn=0.80)  # leavers with a reason, employees with a quartile, moves with a kind...
     # integrity
     bad_rows: Band = Band(warn=0.0, block=0.05, higher_is_better=False)
     duplicate_ids: Band = Band(warn=0.0, block=0.02, higher_is_better=False)

@@ -185,6 +185,24 @@ CATALOGUE: dict[str, FindingInfo] = {
         "Map every job code to a framework role (the `framework_role` column of the job architecture), or add "
         "the role to a framework.",
     ),
+    "coverage.outcome_retention": FindingInfo(
+        "coverage",
+        "High-performer retention not measurable",
+        "Not needed to coach, needed to prove it worked: voluntary leavers among top-quartile performers can only "
+        "be counted when leavers carry a leaving reason (voluntary or involuntary) and employees a performance "
+        "quartile or a rating to rank.",
+        "Export the leaving reason (voluntary / involuntary / other) for every leaver and a performance quartile "
+        "(1-4, 4 = top) or a rating per review cycle; send them on employee.left and employee.upserted.",
+    ),
+    "coverage.outcome_mobility": FindingInfo(
+        "coverage",
+        "Internal mobility not measurable",
+        "Not needed to coach, needed to prove it worked: the internal mobility rate counts promotions and lateral "
+        "moves, and the share of positions filled internally needs every filled requisition marked internal or "
+        "external.",
+        "Export the kind of each role move (promotion / lateral / demotion / correction) with its date, and the "
+        "filled requisitions with whether each was filled internally; send them on employee.role.changed.",
+    ),
 }
 FINDING_IDS: tuple[str, ...] = tuple(CATALOGUE)
 

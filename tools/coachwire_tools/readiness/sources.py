@@ -111,6 +111,24 @@ JOB_CODE_ALIASES = (
 )
 
 
+# Outcome-metric values as HRIS exports spell them (normalised), and what Coachwire's events call them.
+LEAVING_REASON_CLASS: dict[str, str] = {
+    "voluntary": "voluntary", "resignation": "voluntary", "resigned": "voluntary", "retirement": "voluntary",
+    "retired": "voluntary", "involuntary": "involuntary", "dismissal": "involuntary", "dismissed": "involuntary",
+    "termination": "involuntary", "redundancy": "involuntary", "layoff": "involuntary", "laid_off": "involuntary",
+    "other": "other", "end_of_contract": "other", "death": "other", "deceased": "other",
+}
+MOVE_KIND_CLASS: dict[str, str] = {
+    "promotion": "promotion", "promoted": "promotion", "lateral": "lateral", "lateral_move": "lateral",
+    "transfer": "lateral", "demotion": "demotion", "demoted": "demotion", "correction": "correction",
+}
+QUARTILE_VALUE: dict[str, int] = {"1": 1, "2": 2, "3": 3, "4": 4, "q1": 1, "q2": 2, "q3": 3, "q4": 4}
+YES_NO: dict[str, bool] = {
+    "yes": True, "y": True, "true": True, "1": True, "internal": True,
+    "no": False, "n": False, "false": False, "0": False, "external": False,
+}
+
+
 def _enum(*values: str) -> frozenset[str]:
     return frozenset(values)
 
@@ -168,6 +186,34 @@ SPECS: tuple[SourceSpec, ...] = (
                 ),
             ),
             _updated(),
+            # For the outcome metrics (high-performer retention, internal mobility), not for coaching.
+            Column(
+                "leaving_reason",
+                "enum",
+                (
+                    "leaving_reason",
+                    "termination_reason",
+                    "termination_type",
+                    "exit_reason",
+                    "reason_for_leaving",
+                    "leaver_reason",
+                    "separation_reason",
+                    "separation_type",
+                ),
+                frozenset(LEAVING_REASON_CLASS),
+            ),
+            Column(
+                "leaving_date",
+                "date",
+                ("leaving_date", "termination_date", "exit_date", "separation_date", "last_day", "leave_date"),
+            ),
+            Column(
+                "move_kind",
+                "enum",
+                ("move_kind", "last_move_kind", "move_type", "movement_type", "job_change_type", "job_change_reason"),
+                frozenset(MOVE_KIND_CLASS),
+            ),
+            Column("move_date", "date", ("move_date", "last_move_date", "job_change_date", "role_change_date")),
         ),
         required=(("employee_id",), ("job_code",)),
         key="employee_id",
@@ -258,6 +304,12 @@ SPECS: tuple[SourceSpec, ...] = (
                 "rating",
                 ("rating", "score", "overall_rating", "performance_rating", "final_rating", "overall_score"),
                 distinctive=True,
+            ),
+            Column(
+                "quartile",
+                "enum",
+                ("quartile", "performance_quartile", "perf_quartile", "rating_quartile"),
+                frozenset(QUARTILE_VALUE),
             ),
             Column("reviewer_id", "id", ("reviewer_id", "reviewer", "manager_id", "manager", "reviewed_by")),
             Column("comments", "text", ("comments", "comment", "notes", "summary", "narrative", "manager_comments")),
@@ -482,12 +534,46 @@ SPECS: tuple[SourceSpec, ...] = (
         currency_unit="employee",
         update_date=("updated_at", "created_at"),
     ),
+    SourceSpec(
+        kind="requisitions",
+        title="Requisitions",
+        columns=(
+            Column(
+                "requisition_id",
+                "code",
+                ("requisition_id", "req_id", "requisition", "job_requisition_id", "opening_id", "vacancy_id"),
+                distinctive=True,
+            ),
+            Column("job_code", "code", JOB_CODE_ALIASES),
+            Column("career_stage", "code", ("career_stage", "stage", "grade", "job_level", "level")),
+            Column("filled_at", "date", ("filled_at", "filled_date", "filled_on", "fill_date", "closed_at", "date")),
+            Column(
+                "filled_internally",
+                "enum",
+                ("filled_internally", "internal_hire", "internal_fill", "internal", "hire_source", "filled_by"),
+                frozenset(YES_NO),
+                distinctive=True,
+            ),
+            Column("hired_employee_id", "id", ("hired_employee_id", "hire_employee_id", "filled_by_employee_id")),
+            _updated(),
+        ),
+        required=(("requisition_id",), ("filled_internally",)),
+        key="requisition_id",
+        name_words=frozenset({"requisition", "requisitions", "reqs", "vacancies", "openings", "recruiting", "ats"}),
+        core=False,
+        required_source=False,
+        weight=0.3,
+        currency_unit="record",
+        update_date=("updated_at", "filled_at"),
+        duplicate_key=("requisition_id",),
+    ),
 )
 
 SPEC_BY_KIND: dict[str, SourceSpec] = {s.kind: s for s in SPECS}
 KINDS: tuple[str, ...] = tuple(SPEC_BY_KIND)
 # File-name words are tried from the most specific kind to the most general one.
 NAME_ORDER: tuple[str, ...] = (
+    "requisitions",
     "feedback_360",
     "career_goals",
     "skills_assessments",

@@ -316,6 +316,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog (socketserver's default is 5): a burst of concurrent senders on a loaded machine would
+    # otherwise see connections reset before a thread accepts them, which API Gateway never does.
+    request_queue_size = 128
     api: HttpApi
 
 

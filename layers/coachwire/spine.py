@@ -405,7 +405,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         timeout_seconds=300,
         batch_size=1,
         max_receive_count=2,
-        schedule="cron(5 * * * ? *)",
+        schedule="rate(1 hour)",
         schedule_detail_type=RELIABILITY_CHECK_DUE,
     ),
     Trigger(

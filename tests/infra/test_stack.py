@@ -1122,7 +1122,7 @@ def test_a_silent_event_raises_an_alarm(synth: Synth) -> None:
                 and a["Properties"].get("Namespace") == metric["MetricNamespace"]]
     assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id]
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    # Hourly, at five past.
+    # Hourly.
     (schedule,) = [s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
                    if spine.RELIABILITY_CHECK_DUE in json.dumps(s["Properties"])]
-    assert schedule["ScheduleExpression"] == "cron(5 * * * ? *)"
+    assert schedule["ScheduleExpression"] == "rate(1 hour)"

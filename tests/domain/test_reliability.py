@@ -110,8 +110,8 @@ def test_silent_only_after_the_threshold():
 
 def test_every_trigger_an_event_routes_to_is_accounted(monkeypatch):
     # Today each HRIS type feeds one trigger; a second rule on the same type is accounted on its own.
-    extra = spine.Trigger(name="second_listener", summary="", detail_types=(CHECKIN,), sources=(spine.EVENT_SOURCE_HRIS,),
-                          grants=())
+    extra = spine.Trigger(name="second_listener", summary="", detail_types=(CHECKIN,),
+                          sources=(spine.EVENT_SOURCE_HRIS,), grants=())
     monkeypatch.setattr(spine, "TRIGGERS", (*spine.TRIGGERS, extra))
     assert reliability.routes(CHECKIN) == ("checkin_gap_nudge", "second_listener")
     report = account([accepted("e1")], {"e1": [rec("e1", "checkin_gap_nudge", "succeeded")]})

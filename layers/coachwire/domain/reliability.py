@@ -34,6 +34,8 @@ UNROUTED = "unrouted"
 
 FATES = ("succeeded", "no_action", "stale", "duplicate_only", "rejected", "expired", "dead_lettered",
          "parked_waiting", "in_flight", "silent")
+# The fates that are an outcome (the rest are not yet, or never will be, unless someone acts).
+OUTCOME_FATES = ("succeeded", "no_action", "stale", "duplicate_only", "rejected")
 _OUTCOME_FATES = {"succeeded": "succeeded", "no_action": "no_action", "stale_ignored": "stale",
                   "rejected": "rejected", "expired": "expired"}
 # The silent events a run's record names (ids only); the count is always complete.

@@ -101,3 +101,11 @@ def test_acceptances_are_listed_by_time_window_and_never_as_entries(deps, uid):
     assert between(AT - timedelta(days=2), AT - timedelta(seconds=1)) == []
     assert [r.outcome for r in deps.audit.for_event(f"evt-{uid}-1")] == ["succeeded"]
     assert deps.audit.for_subject(f"emp-{uid}") == deps.audit.for_event(f"evt-{uid}-1")
+
+
+def test_a_subjects_entries_in_a_time_window(deps, uid):
+    for n in range(3):
+        deps.audit.append(record(uid, event=f"evt-{uid}-{n}", minutes=n * 60))
+    found = deps.audit.for_subject_between(f"emp-{uid}", AT + timedelta(minutes=30), AT + timedelta(minutes=120))
+    assert [r.event_id for r in found] == [f"evt-{uid}-1", f"evt-{uid}-2"]  # inclusive, in time order
+    assert deps.audit.for_subject_between(f"emp-{uid}", AT - timedelta(days=1), AT - timedelta(seconds=1)) == []

@@ -69,6 +69,9 @@ class FakeAuditLog:
     def for_event(self, event_id: str) -> list[AuditRecord]:
         return [r for r in self.records if r.event_id == event_id]
 
+    def for_subject_between(self, subject_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        return [r for r in self.for_subject(subject_id) if start <= r.recorded_at <= end]
+
     def mark_accepted(self, accepted: AcceptedEvent) -> None:
         self.acceptances.append(accepted)
 

@@ -91,3 +91,6 @@ def test_every_accepted_event_is_accounted_then_a_lost_one_is_silent_logged_and_
     assert [(s["event_id"], s["trigger"]) for s in body["silent"]] == [(lost.event_id, "checkin_gap_nudge")]
     assert body["totals"]["silent"] == 1 and sum(body["totals"].values()) == 5
     assert employee not in json.dumps(body)  # ids of events only, never of people
+    # The scheduled runs' own reports sit beside it: the clean one, then the one that found the lost event.
+    assert [(c["accepted"], c["silent"]) for c in body["checks"]] == [(4, 0), (5, 1)]
+    assert body["checks"][-1]["silent_events"] == [f"{lost.event_id}#checkin_gap_nudge"]

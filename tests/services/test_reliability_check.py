@@ -8,14 +8,18 @@ import logging
 from datetime import timedelta
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from coachwire import spine
+from coachwire.api.request import RequestContext
+from coachwire.api.routes import reliability as route
 from coachwire.domain.reliability import AcceptedEvent
 from coachwire.models.coaching import AuditRecord
 from coachwire.runtime.trigger import TriggerHandler
 from coachwire.services import reliability
 from coachwire.services.reliability import reliability_check
 
+from tests.api.test_routes_alone import event
 from tests.fakes import FAKE_NOW, fake_dependencies
 
 
@@ -77,3 +81,11 @@ def test_the_silent_threshold_is_a_setting():
     made = fake_dependencies(settings=short)
     made.audit.mark_accepted(AcceptedEvent("e", spine.CHECKIN_SUBMITTED, FAKE_NOW - timedelta(minutes=10)))
     assert [s.event_id for s in reliability.report(made, FAKE_NOW - timedelta(hours=1), FAKE_NOW).silent] == ["e"]
+
+
+
+def test_the_route_lists_the_recorded_checks_of_its_window(deps):
+    TriggerHandler("reliability_check", job=reliability_check, deps=deps).process_record(sqs({}))
+    view = route.get_reliability(RequestContext(deps=deps, event=APIGatewayProxyEventV2(event("hr-1", "hr_admin"))))
+    assert [(c.run_id, c.accepted, c.silent, c.silent_events) for c in view.checks] == [
+        ("run-1", 3, 1, ["e2#checkin_gap_nudge"])]

@@ -784,6 +784,14 @@ class DynamoAuditLog:
                            ExpressionAttributeValues={":e": _s(event_id)})
         return [AuditRecord.model_validate(_doc(i)) for i in items if "doc" in i]
 
+    def for_subject_between(self, subject_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        items = _query_all(TableName=self.table, IndexName="by_subject",
+                           KeyConditionExpression="subject_id = :s AND recorded_key BETWEEN :a AND :b",
+                           ExpressionAttributeValues={":s": _s(subject_id), ":a": _s(start.astimezone(UTC).isoformat()),
+                                                      ":b": _s(f"{end.astimezone(UTC).isoformat()}~")})
+        records = [AuditRecord.model_validate(_doc(i)) for i in items]
+        return [r for r in records if start <= r.recorded_at <= end]
+
     def mark_accepted(self, accepted: AcceptedEvent) -> None:
         """A marker item beside the event's entries: no `doc` (for_event skips it), no subject (not in by_subject);
         its `accepted_day` puts it, alone, in the sparse by_acceptance index."""

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from coachwire import spine
 from coachwire.domain import reliability
 from coachwire.logs import logger
+from coachwire.models.coaching import AuditRecord
 from coachwire.services.deps import Dependencies
 from coachwire.services.unit_of_work import TriggerResult
 
@@ -47,3 +48,9 @@ def reliability_check(detail: dict, deps: Dependencies, event_id: str,
     logger.info("reliability checked", extra={"run": event_id, "accepted": found.accepted,
                                               "silent": len(found.silent)})
     return TriggerResult("succeeded", JOB_SUBJECT, found.decision())
+
+
+def recorded_checks(deps: Dependencies, start: datetime, end: datetime) -> list[AuditRecord]:
+    """The scheduled checks' own records (their reports) made in [start, end], oldest first."""
+    return [r for r in deps.audit.for_subject_between(JOB_SUBJECT, start, end)
+            if r.trigger == JOB and r.decision.get("action") == "reliability.checked"]

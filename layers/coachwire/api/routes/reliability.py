@@ -14,6 +14,7 @@ from coachwire.api.bodies import json_response
 from coachwire.api.contract import error, ok
 from coachwire.api.request import ApiContext
 from coachwire.domain import reliability
+from coachwire.models.coaching import AuditRecord
 from coachwire.services import reliability as measure
 
 router = APIGatewayHttpRouter()
@@ -33,6 +34,16 @@ class TriggerReliabilityView(BaseModel):
                                                "replayed (parked, then processed once the employee arrived)")
 
 
+class RecordedCheckView(BaseModel):
+    run_id: str
+    recorded_at: datetime
+    window_start: str
+    window_end: str
+    accepted: int
+    silent: int
+    silent_events: list[str] = Field(description="Up to 100, as <event id>#<trigger>")
+
+
 class ReliabilityView(BaseModel):
     window_start: datetime
     window_end: datetime
@@ -44,6 +55,8 @@ class ReliabilityView(BaseModel):
     totals: dict[str, int]
     triggers: list[TriggerReliabilityView]
     silent: list[SilentEventView]
+    checks: list[RecordedCheckView] = Field(description="The hourly reliability_check runs recorded in the window "
+                                                        "(each over the 24 hours before it, less the threshold)")
 
 
 @router.get("/triggers/reliability",
@@ -71,4 +84,18 @@ def get_reliability(request: ApiContext,
         triggers=[TriggerReliabilityView(trigger=name, counts=counts)
                   for name, counts in sorted(found.triggers.items())],
         silent=[SilentEventView(event_id=s.event_id, trigger=s.trigger, event_type=s.event_type,
-                                accepted_at=s.accepted_at) for s in found.silent])
+                                accepted_at=s.accepted_at) for s in found.silent],
+        checks=[_check_view(r) for r in measure.recorded_checks(deps, start, end)])
+
+
+def _check_view(run: AuditRecord) -> RecordedCheckView:
+    d = run.decision
+
+    def number(key: str) -> int:
+        value = d.get(key, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    listed = d.get("silent_events", [])
+    return RecordedCheckView(run_id=run.event_id, recorded_at=run.recorded_at, window_start=str(d.get("window_start")),
+                             window_end=str(d.get("window_end")), accepted=number("accepted"), silent=number("silent"),
+                             silent_events=listed if isinstance(listed, list) else [])

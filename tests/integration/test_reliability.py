@@ -39,17 +39,14 @@ def stack():
             os.environ[SILENT_AFTER] = saved
 
 
-def runs(deps) -> list:
-    return sorted(deps.audit.for_subject("job:reliability_check"), key=lambda r: r.recorded_at)
-
-
-def check_now(stack, deps) -> dict:
-    before = len(runs(deps))
-    stack.fire_schedule("reliability_check")
+def check_now(stack, deps) -> tuple[str, dict]:
+    """Fire the hourly schedule's event; the run's record carries its EventBridge id (the local scheduler may
+    also fire it on the hour: that run has an id of its own)."""
+    run_id = stack.fire_schedule("reliability_check")
     stack.wait_until_idle()
-    found = runs(deps)
-    assert len(found) == before + 1
-    return found[-1].decision
+    (run,) = [r for r in deps.audit.for_event(run_id) if r.trigger == "reliability_check"]
+    assert run.subject_id == "job:reliability_check"
+    return run_id, run.decision
 
 
 def silent_logged(caplog) -> list[logging.LogRecord]:
@@ -66,7 +63,7 @@ def test_every_accepted_event_is_accounted_then_a_lost_one_is_silent_logged_and_
     assert hris.send(checkin(employee, manager, rating, at="2026-09-30T10:00:00Z")).status == 202
     stack.wait_until_idle()
 
-    decision = check_now(stack, deps)
+    clean_run, decision = check_now(stack, deps)
     assert decision["accepted"] == 4 and decision["silent"] == 0, decision
     assert decision["profile_sync.succeeded"] == 2
     # The second check-in is older news than the first: stale (and the first may find no gap to act on).
@@ -82,9 +79,9 @@ def test_every_accepted_event_is_accounted_then_a_lost_one_is_silent_logged_and_
     # Accepted by ingest, never processed by any trigger (as if its publication had been lost).
     lost = AcceptedEvent("msg_lost_reliability", spine.CHECKIN_SUBMITTED, datetime.now(UTC))
     deps.audit.mark_accepted(lost)
-    decision = check_now(stack, deps)
+    lost_run, decision = check_now(stack, deps)
     assert decision["silent"] == 1 and decision["silent_events"] == [f"{lost.event_id}#checkin_gap_nudge"]
-    (line,) = silent_logged(caplog)
+    (line,) = [r for r in silent_logged(caplog) if getattr(r, "run", None) == lost_run]
     assert (line.event_id, line.trigger, line.event_type) == (lost.event_id, "checkin_gap_nudge", lost.event_type)
     body = api.get("/triggers/reliability", "hr_admin", "hr-1").json()
     assert not body["accounted"]
@@ -92,5 +89,6 @@ def test_every_accepted_event_is_accounted_then_a_lost_one_is_silent_logged_and_
     assert body["totals"]["silent"] == 1 and sum(body["totals"].values()) == 5
     assert employee not in json.dumps(body)  # ids of events only, never of people
     # The scheduled runs' own reports sit beside it: the clean one, then the one that found the lost event.
-    assert [(c["accepted"], c["silent"]) for c in body["checks"]] == [(4, 0), (5, 1)]
-    assert body["checks"][-1]["silent_events"] == [f"{lost.event_id}#checkin_gap_nudge"]
+    checks = {c["run_id"]: c for c in body["checks"]}
+    assert [(checks[r]["accepted"], checks[r]["silent"]) for r in (clean_run, lost_run)] == [(4, 0), (5, 1)]
+    assert checks[lost_run]["silent_events"] == [f"{lost.event_id}#checkin_gap_nudge"]

@@ -86,6 +86,7 @@ class CoachwireStack(Stack):
         self.monitoring.watch_parked_expiries(self.triggers["retention_sweep"].function)
         self.monitoring.watch_parked_rejections(self.triggers["profile_sync"].function)
         self.monitoring.watch_unknown_deliveries(self.triggers["notification_delivery"].function)
+        self.monitoring.watch_silent_events(self.triggers["reliability_check"].function)
         self.monitoring.watch_broken_channels(
             [(construct_id(n), t.function) for n, t in self.triggers.items() if t.trigger.reads_chat_send_secret])
 

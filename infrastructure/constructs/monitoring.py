@@ -130,6 +130,14 @@ class Monitoring(Construct):
             filter_pattern=logs.FilterPattern.string_value("$.message", "=", message))
         self._alarm(alarm_id, metric_filter.metric(period=PERIOD, statistic="Sum"), description)
 
+    def watch_silent_events(self, check: lambda_.Function) -> None:
+        """An event ingest accepted (the HRIS got a 202) that has no outcome for a trigger it routes to after
+        Settings.reliability_silent_after_minutes: lost, unless someone acts. Silent must be 0."""
+        self._alarm_on_log_line("SilentEvents", "ReliabilityCheckSilentEvents", check, spine.SILENT_EVENT_LOG,
+                                "reliability_check: an accepted HRIS event has no outcome for a trigger it routes to: "
+                                "see the log line's event_id and trigger, that trigger's DLQ (coachwire dlq list) and "
+                                "logs, then GET /triggers/reliability")
+
     def watch_parked_expiries(self, sweep: lambda_.Function) -> None:
         """An event parked for an employee who never arrived is audited and deleted by the retention sweep; each
         such expiry is a lost HRIS event someone must look at, so its log line pages like a failed firing."""

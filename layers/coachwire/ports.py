@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from coachwire.domain.reliability import AcceptedEvent
 from coachwire.domain.retention import ScannedItem
 from coachwire.models.bias_audits import AuditSummary, ReviewCase
 from coachwire.models.chat import ChatConversationRef
@@ -217,6 +218,15 @@ class AuditLog(Protocol):
         ...
     def for_subject(self, subject_id: str) -> list[AuditRecord]: ...
     def for_event(self, event_id: str) -> list[AuditRecord]: ...
+    def for_subject_between(self, subject_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        """The subject's entries recorded in [start, end] (a job's runs: subject `job:<name>`), in time order."""
+        ...
+    def mark_accepted(self, accepted: AcceptedEvent) -> None:
+        """Ingest accepted this event: a marker beside its entries (never listed by for_event or for_subject)."""
+        ...
+    def accepted_between(self, start: datetime, end: datetime) -> Iterator[AcceptedEvent]:
+        """Acceptance markers recorded in [start, end], in time order (an event marked twice appears twice)."""
+        ...
 
 
 class RetentionStore(Protocol):

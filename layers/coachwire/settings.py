@@ -219,6 +219,9 @@ class Settings(BaseSettings):
     decline_cooldown_days: int = Field(90, ge=0, le=3650)
     # Weekly model training fits on this many days of history before the run.
     training_window_days: int = Field(365, ge=30, le=3650)
+    # Trigger reliability: an event ingest accepted with no terminal outcome for a trigger it routes to this long
+    # after it was accepted is *silent* (logged and alarmed by the hourly reliability_check; docs/reliability.md).
+    reliability_silent_after_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
     stall: StallRules = Field(default_factory=StallRules)
     # The employee's data rights: retention, corrections and the published data-use policy.
     retention: RetentionRules = Field(default_factory=RetentionRules)

@@ -37,6 +37,8 @@ CHAT_ACTION_RECEIVED = "chat.action.received"
 CHAT_COMMAND_RECEIVED = "chat.command.received"
 # Every 15 minutes: held messages whose hold is over are queued again; held stall alerts become a weekly digest.
 HELD_RELEASE_DUE = "job.held_release.due"
+# Every hour: every HRIS event ingest accepted is accounted for, per trigger it routes to (docs/reliability.md).
+RELIABILITY_CHECK_DUE = "job.reliability_check.due"
 
 # Where the bias audit keeps its outputs (one S3 bucket: KMS, versioned, TLS only, no public access).
 # Reports (results JSON, HTML, manifest) are readable by the API; input snapshots hold row-level data,
@@ -61,6 +63,9 @@ DELIVERY_UNKNOWN_LOG = "notification delivery outcome unknown"
 # Logged when a chat channel refuses Coachwire for everyone (a revoked token, a missing scope): messages fall back
 # to e-mail, and the CDK app alarms so someone fixes the channel.
 CHANNEL_BROKEN_LOG = "chat channel refused coachwire"
+# Logged by reliability_check for each accepted HRIS event that has no terminal outcome for a trigger it routes to
+# after Settings.reliability_silent_after_minutes (ids only): silent must be 0, so the CDK app alarms on it.
+SILENT_EVENT_LOG = "accepted event is silent"
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,10 @@ TABLES: tuple[TableSpec, ...] = (
         "audit",
         "event_id",
         "recorded_key",
-        indexes=(Index("by_subject", "subject_id", "recorded_key"),),
+        indexes=(Index("by_subject", "subject_id", "recorded_key"),
+                 # Sparse: only ingest's acceptance markers (no `doc`, never listed as entries) carry accepted_day
+                 # (the UTC day they were accepted): what ingest accepted in a time window, for reliability_check.
+                 Index("by_acceptance", "accepted_day", "recorded_key")),
         append_only=True,
         ttl_attribute="expires_at",  # append-only: retention is DynamoDB TTL alone, no function may delete
     ),
@@ -387,6 +395,20 @@ TRIGGERS: tuple[Trigger, ...] = (
         schedule_detail_type=HELD_RELEASE_DUE,
     ),
     Trigger(
+        name="reliability_check",
+        summary="Hourly: every HRIS event accepted accounted for per trigger it routes to (succeeded, no action, "
+                "stale, rejected, expired, dead-lettered or silent); silent events logged and alarmed",
+        detail_types=(RELIABILITY_CHECK_DUE,),
+        sources=(EVENT_SOURCE_SCHEDULER,),
+        # Query alone: the by_acceptance index (what was accepted when), then each event's own records by key.
+        grants=(TableGrant("audit", ("dynamodb:Query",)),),
+        timeout_seconds=300,
+        batch_size=1,
+        max_receive_count=2,
+        schedule="rate(1 hour)",
+        schedule_detail_type=RELIABILITY_CHECK_DUE,
+    ),
+    Trigger(
         name="notification_delivery",
         summary="Queued notification → delivered once on the person's channel (Slack, Teams or e-mail), within "
                 "their quiet hours and caps",
@@ -425,6 +447,11 @@ CHAT_FUNCTION = "chat_interactions"
 
 def trigger_for_detail_type(detail_type: str) -> Trigger | None:
     return next((t for t in TRIGGERS if detail_type in t.detail_types), None)
+
+
+def triggers_for_event(source: str, detail_type: str) -> tuple[Trigger, ...]:
+    """Every trigger whose rule matches an event from `source` of `detail_type` (an event may feed several)."""
+    return tuple(t for t in TRIGGERS if source in t.sources and detail_type in t.detail_types)
 
 
 @dataclass(frozen=True)

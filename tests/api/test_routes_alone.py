@@ -107,3 +107,20 @@ def test_every_route_module_is_included_and_every_route_is_a_module_function():
     for module in ROUTE_MODULES:
         for (_rule, _method, *_rest), func in module.router._routes.items():
             assert getattr(module, func.__name__) is func, f"{module.__name__}.{func.__name__} is not findable"
+
+
+def test_trigger_reliability_is_for_hr_admins_and_bounded(deps):
+    from datetime import timedelta
+
+    from coachwire.api.routes import reliability
+    from coachwire.domain.reliability import AcceptedEvent
+
+    now = deps.clock.now()
+    deps.audit.mark_accepted(AcceptedEvent("msg_lost", "performance.checkin.submitted", now - timedelta(hours=2)))
+    with pytest.raises(NotAllowed):
+        reliability.get_reliability(context(deps, "emp-1"))
+    view = reliability.get_reliability(context(deps, "hr-1", "hr_admin"))
+    assert (view.accepted, view.accounted, [s.event_id for s in view.silent]) == (1, False, ["msg_lost"])
+    assert view.totals["silent"] == 1
+    too_long = reliability.get_reliability(context(deps, "hr-1", "hr_admin"), start=now - timedelta(days=32), end=now)
+    assert too_long.status_code == 400

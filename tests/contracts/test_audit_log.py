@@ -80,3 +80,32 @@ def test_records_keep_versions_and_error_types(deps, uid, outcome):
     (stored,) = deps.audit.for_subject(f"emp-{uid}")
     assert stored == record(uid, outcome, recommender_version="rv1", framework_version="2026.1",
                             error_type="Boom" if outcome == "failed" else None)
+
+
+def test_acceptances_are_listed_by_time_window_and_never_as_entries(deps, uid):
+    from coachwire.domain.reliability import AcceptedEvent
+
+    marks = [AcceptedEvent(f"evt-{uid}-{n}", "performance.checkin.submitted", AT + timedelta(hours=n * 12))
+             for n in range(4)]  # across three UTC days
+    for mark in reversed(marks):
+        deps.audit.mark_accepted(mark)
+    deps.audit.mark_accepted(marks[1])  # marked again (a retried publish): listed again, counted once downstream
+    deps.audit.append(record(uid, event=f"evt-{uid}-1"), counted=True, once_per_event=True)
+
+    def between(start, end):
+        return [a for a in deps.audit.accepted_between(start, end) if a.event_id.startswith(f"evt-{uid}-")]
+
+    assert between(AT, AT + timedelta(hours=36)) == [marks[0], marks[1], marks[1], marks[2], marks[3]]
+    assert between(AT + timedelta(hours=1), AT + timedelta(hours=24)) == [marks[1], marks[1], marks[2]]
+    assert between(AT + timedelta(hours=12), AT + timedelta(hours=12)) == [marks[1], marks[1]]  # inclusive
+    assert between(AT - timedelta(days=2), AT - timedelta(seconds=1)) == []
+    assert [r.outcome for r in deps.audit.for_event(f"evt-{uid}-1")] == ["succeeded"]
+    assert deps.audit.for_subject(f"emp-{uid}") == deps.audit.for_event(f"evt-{uid}-1")
+
+
+def test_a_subjects_entries_in_a_time_window(deps, uid):
+    for n in range(3):
+        deps.audit.append(record(uid, event=f"evt-{uid}-{n}", minutes=n * 60))
+    found = deps.audit.for_subject_between(f"emp-{uid}", AT + timedelta(minutes=30), AT + timedelta(minutes=120))
+    assert [r.event_id for r in found] == [f"evt-{uid}-1", f"evt-{uid}-2"]  # inclusive, in time order
+    assert deps.audit.for_subject_between(f"emp-{uid}", AT - timedelta(days=1), AT - timedelta(seconds=1)) == []

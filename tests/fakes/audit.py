@@ -5,7 +5,10 @@ outcome; a failed firing is an attempt only)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from datetime import datetime
 
+from coachwire.domain.reliability import AcceptedEvent
 from coachwire.models.coaching import AuditRecord
 
 
@@ -34,6 +37,8 @@ class FakeAuditLog:
         self._arrivals = itertools.count()
         # (event_id, trigger) → the first terminal outcome: the adapter's TERMINAL# marker item.
         self.terminal: dict[tuple[str, str], str] = {}
+        # Ingest's acceptance markers (the adapter's by_acceptance items): not entries, never listed by for_event.
+        self.acceptances: list[AcceptedEvent] = []
 
     def append(self, record: AuditRecord, counted: bool = False, once_per_event: bool = False) -> None:
         if counted and self.stats is None:
@@ -63,3 +68,13 @@ class FakeAuditLog:
 
     def for_event(self, event_id: str) -> list[AuditRecord]:
         return [r for r in self.records if r.event_id == event_id]
+
+    def for_subject_between(self, subject_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        return [r for r in self.for_subject(subject_id) if start <= r.recorded_at <= end]
+
+    def mark_accepted(self, accepted: AcceptedEvent) -> None:
+        self.acceptances.append(accepted)
+
+    def accepted_between(self, start: datetime, end: datetime) -> Iterator[AcceptedEvent]:
+        yield from sorted((a for a in self.acceptances if start <= a.accepted_at <= end),
+                          key=lambda a: a.accepted_at)

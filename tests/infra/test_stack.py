@@ -1089,3 +1089,40 @@ def test_a_chat_channel_that_refuses_coachwire_pages(synth: Synth) -> None:
                     if a["Properties"].get("MetricName") == metric["MetricName"]]
         assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id], trigger.name
     assert not filters, "only the functions using the chat credentials watch for a broken channel"
+
+
+def test_the_audit_table_has_the_sparse_by_acceptance_index_reached_by_query_alone(synth: Synth) -> None:
+    props = synth.props(table_ids(synth)["audit"])
+    (index,) = [i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "by_acceptance"]
+    assert {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]} == {"HASH": "accepted_day",
+                                                                              "RANGE": "recorded_key"}
+    assert {"AttributeName": "accepted_day", "AttributeType": "S"} in props["AttributeDefinitions"]
+    audit = f"<{table_ids(synth)['audit']}>/index/*"
+    check_role = trigger_role(synth, "reliability_check")
+    granted = dynamodb_actions_by_table(synth, check_role)
+    # Its own record (PutItem: every trigger's base grants) and Query: nothing else on the audit log, no other table.
+    assert granted["audit"] == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert set(granted) == {g.table for g in spine.TRIGGER_BASE_GRANTS}
+    assert audit in {render(r) for st in role_statements(synth, check_role) for r in as_list(st["Resource"])}
+    _, api_fn = http_function_id(synth, "ANY", "/{proxy+}")
+    api_role = ref_id(synth.props(api_fn)["Role"])
+    assert "dynamodb:Query" in dynamodb_actions_by_table(synth, api_role)["audit"]
+    assert audit in {render(r) for st in role_statements(synth, api_role) for r in as_list(st["Resource"])}
+
+
+def test_a_silent_event_raises_an_alarm(synth: Synth) -> None:
+    (topic_id,) = synth.of_type("AWS::SNS::Topic")
+    check_fn = trigger_wiring(synth, spine.TRIGGERS_BY_NAME["reliability_check"]).function_id
+    (metric_filter,) = [f["Properties"] for f in synth.of_type("AWS::Logs::MetricFilter").values()
+                        if f["Properties"]["FilterPattern"] == f'{{ $.message = "{spine.SILENT_EVENT_LOG}" }}']
+    assert ref_id(synth.props(check_fn)["LoggingConfig"]["LogGroup"]) == ref_id(metric_filter["LogGroupName"])
+    metric = metric_filter["MetricTransformations"][0]
+    (alarm,) = [a["Properties"] for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+                if a["Properties"].get("MetricName") == metric["MetricName"]
+                and a["Properties"].get("Namespace") == metric["MetricNamespace"]]
+    assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic_id]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    # Hourly.
+    (schedule,) = [s["Properties"] for s in synth.of_type("AWS::Scheduler::Schedule").values()
+                   if spine.RELIABILITY_CHECK_DUE in json.dumps(s["Properties"])]
+    assert schedule["ScheduleExpression"] == "rate(1 hour)"

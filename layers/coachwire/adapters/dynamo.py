@@ -8,13 +8,15 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from coachwire import spine
 from coachwire.adapters.aws import client
+from coachwire.domain.reliability import AcceptedEvent
 from coachwire.domain.retention import epoch, expires_at
 from coachwire.models.chat import ChatConversationRef
 from coachwire.models.coaching import (
@@ -804,6 +806,40 @@ class DynamoAuditLog:
         items = _query_all(TableName=self.table, KeyConditionExpression="event_id = :e",
                            ExpressionAttributeValues={":e": _s(event_id)})
         return [AuditRecord.model_validate(_doc(i)) for i in items if "doc" in i]
+
+    def for_subject_between(self, subject_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        items = _query_all(TableName=self.table, IndexName="by_subject",
+                           KeyConditionExpression="subject_id = :s AND recorded_key BETWEEN :a AND :b",
+                           ExpressionAttributeValues={":s": _s(subject_id), ":a": _s(start.astimezone(UTC).isoformat()),
+                                                      ":b": _s(f"{end.astimezone(UTC).isoformat()}~")})
+        records = [AuditRecord.model_validate(_doc(i)) for i in items]
+        return [r for r in records if start <= r.recorded_at <= end]
+
+    def mark_accepted(self, accepted: AcceptedEvent) -> None:
+        """A marker item beside the event's entries: no `doc` (for_event skips it), no subject (not in by_subject);
+        its `accepted_day` puts it, alone, in the sparse by_acceptance index."""
+        at = accepted.accepted_at.astimezone(UTC)
+        key = f"{at.isoformat()}#{spine.INGEST_FUNCTION}#{uuid.uuid4().hex[:8]}"
+        client("dynamodb").put_item(
+            TableName=self.table, ConditionExpression="attribute_not_exists(event_id)",
+            Item={"event_id": _s(accepted.event_id), "recorded_key": _s(key), "trigger": _s(spine.INGEST_FUNCTION),
+                  "accepted_day": _s(at.date().isoformat()), "accepted_at": _s(at.isoformat()),
+                  "event_type": _s(accepted.event_type), "expires_at": _n(expires_at(at, self.retention_days))})
+
+    def accepted_between(self, start: datetime, end: datetime) -> Iterator[AcceptedEvent]:
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        day = start.date()
+        while day <= end.date():
+            items = _query_all(TableName=self.table, IndexName="by_acceptance",
+                               KeyConditionExpression="accepted_day = :d AND recorded_key BETWEEN :a AND :b",
+                               ExpressionAttributeValues={":d": _s(day.isoformat()), ":a": _s(start.isoformat()),
+                                                          ":b": _s(f"{end.isoformat()}~")})
+            for item in items:
+                accepted = AcceptedEvent(item["event_id"]["S"], item["event_type"]["S"],
+                                         datetime.fromisoformat(item["accepted_at"]["S"]))
+                if start <= accepted.accepted_at <= end:
+                    yield accepted
+            day += timedelta(days=1)
 
 
 def _cancelled_by(err: ClientError, index: int) -> bool:

@@ -29,6 +29,7 @@ from coachwire.api.routes import (
     plans,
     policy,
     preferences,
+    reliability,
     rights,
     triggers,
 )
@@ -37,7 +38,7 @@ from coachwire.services.deps import Dependencies
 
 OPENAPI_TITLE = "Coachwire API"
 ROUTE_MODULES = (employees, plans, managers, notifications, preferences, triggers, jobs, frameworks, policy, rights,
-                 model_versions, bias_audits, guides, pilots)
+                 model_versions, bias_audits, guides, pilots, reliability)
 
 
 def create_app(deps: Dependencies) -> APIGatewayHttpResolver:

@@ -177,6 +177,10 @@ TRIGGER_USES: dict[str, tuple[tuple[str, ...], tuple[str, ...], _Describe]] = {
         "Every 15 minutes: a message held back (your quiet hours, a daily or weekly limit, a chat channel asking us "
         "to wait) is sent once its hold is over. If you are a manager who chose a weekly digest, the 1:1 prompts "
         "held for it are sent together as one message; nothing is sent about someone who has left.")),
+    "reliability_check": (("audit_log",), ("audit_log",), lambda s: (
+        "Every hour: checks that every HRIS event about you that Coachwire accepted was processed (or visibly "
+        f"failed) within {s.reliability_silent_after_minutes} minutes. It reads the audit log's event ids and "
+        "outcomes only, and records counts and event ids, never anything about you.")),
     "demographics_sync": (("demographics",), ("demographics",), lambda s: (
         "Stores the demographic data the HRIS sends in a separate table, readable only by the bias audit.")),
 }

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from standardwebhooks import Webhook
 
 from coachwire import spine
+from coachwire.domain.reliability import AcceptedEvent
 from coachwire.errors import DomainError
 from coachwire.models.coaching import AuditRecord
 from coachwire.models.events import (
@@ -320,10 +321,18 @@ def publish_delivery(deps: Dependencies, delivery: dict) -> dict:
         if not parked:
             event = _resolved_now(deps, CanonicalEvent.model_validate(event))
         elif event["type"] != spine.DEMOGRAPHICS_UPSERTED:
+            _mark_accepted(deps, event)
             return {"attempt": delivery["attempt"], "parked": True}
         # Demographics need no profile: stored now in their own table, the park keeps only a marker.
+    _mark_accepted(deps, event)
     bus_id = deps.events.publish(spine.EVENT_SOURCE_HRIS, event["type"], event)
     return {"attempt": delivery["attempt"], "bus_event_id": bus_id, "parked": parked}
+
+
+def _mark_accepted(deps: Dependencies, event: dict) -> None:
+    """Trigger reliability counts what was accepted (services/reliability.py). Marked before publishing, so an
+    event whose publication never happens is reported silent rather than missed."""
+    deps.audit.mark_accepted(AcceptedEvent(event["event_id"], event["type"], deps.clock.now()))
 
 
 def _resolved_now(deps: Dependencies, event: CanonicalEvent) -> dict:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from coachwire import spine
+from coachwire.domain import reliability
+from coachwire.models.coaching import AuditRecord
 from coachwire.services.parking import INGEST, PARKED_REPLAY
 from coachwire.settings import Settings
 
@@ -81,16 +83,22 @@ def reconcile(settings: Settings, accepted: dict[str, tuple[str, datetime]],
     result = Reconciliation(accepted=len(accepted), terminal=0)
     for event_id, (event_type, accepted_at) in accepted.items():
         trigger = spine.trigger_for_detail_type(event_type)
+        everything = [AuditRecord.model_validate(r) for r in by_event.get(event_id, ())]
+        # The pilot's trigger reliability decides what became of it (coachwire.domain.reliability); lost is any
+        # fate without an outcome (here no threshold: the run is over when this is called).
+        fate = reliability.fate(reliability.AcceptedEvent(event_id, event_type, accepted_at),
+                                trigger.name if trigger else reliability.UNROUTED, everything, accepted_at,
+                                timedelta(0), settings.retention.parked_events_days)
         records = [r for r in by_event.get(event_id, ()) if trigger and r["trigger"] == trigger.name]
         terminal = sorted((r for r in records if r["outcome"] != "failed"), key=lambda r: r["recorded_at"])
         ingested = [r for r in by_event.get(event_id, ()) if r["trigger"] == INGEST]
-        if any(r["outcome"] == "parked" for r in ingested):
+        if fate.parked:
             result.parked.append(event_id)
-        refused = [r for r in ingested if r["outcome"] == "rejected" and r["decision"].get("reason") == PARKED_REPLAY]
-        if refused and not terminal:
+        if not terminal and fate.fate == "rejected":  # parked, refused on replay
             result.rejected_on_replay.append(event_id)
-            terminal = refused
-        if not terminal:
+            terminal = [r for r in ingested
+                        if r["outcome"] == "rejected" and r["decision"].get("reason") == PARKED_REPLAY]
+        if fate.fate not in reliability.OUTCOME_FATES:
             result.lost.append(event_id)
             result.lost_errors.update(r.get("error_type") or "none" for r in records)
             continue

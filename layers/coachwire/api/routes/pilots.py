@@ -7,8 +7,11 @@ The audit log gets ids and codes only: names, notes and amendment reasons stay o
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
@@ -18,7 +21,8 @@ from coachwire.api.request import ApiContext
 from coachwire.domain import access
 from coachwire.errors import NotAllowed
 from coachwire.models.pilots import AmendmentRequest, CriteriaUpdate, Pilot, PilotRequest
-from coachwire.services import pilots
+from coachwire.models.scorecard import Scorecard
+from coachwire.services import pilots, scorecard
 
 REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("/pilots", "post"): PilotRequest,
@@ -150,3 +154,23 @@ def post_amendment(pilot_id: str, request: ApiContext):
         return _pilot(201, pilots.amend(request.deps, pilot_id, wanted, who.subject))
     except pilots.PilotRefused as err:
         return _refused(err)
+
+
+@router.get("/pilots/<pilot_id>/scorecard",
+            summary="A started pilot's scorecard (hr_admin): each criterion of record, met, not met or not measurable "
+                    "(with why), as of day 30 and day 60, or as of one day (capped at the end)",
+            responses={200: ok("The scorecard", Scorecard),
+                       400: error("as_of is before the pilot's start"), 403: error("Not an hr_admin"),
+                       404: error("No such pilot"),
+                       409: error("The pilot has not started: no criteria are registered yet")})
+def get_scorecard(pilot_id: str, request: ApiContext,
+                  as_of: Annotated[date | None, Query(description="YYYY-MM-DD; default: day 30 and day 60")] = None):
+    _reader(request)
+    unknown = _known_id(pilot_id)
+    if unknown:
+        return unknown
+    try:
+        found = scorecard.scorecard(request.deps, pilot_id, as_of)
+    except pilots.PilotRefused as err:
+        return _refused(err)
+    return json_response(200, found.model_dump(mode="json"))

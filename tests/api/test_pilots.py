@@ -5,17 +5,20 @@ log of ids and codes only."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from coachwire import spine
 from coachwire.api.app import create_app
 from coachwire.api.bodies import InvalidBody
 from coachwire.api.request import RequestContext
 from coachwire.api.routes import pilots as routes
 from coachwire.clock import FixedClock
 from coachwire.domain.pilots import criteria_hash, criteria_of_record
+from coachwire.domain.reliability import AcceptedEvent
 from coachwire.errors import NotAllowed
+from coachwire.models.coaching import AlertDecision, AuditRecord, ManagerAlert
 from coachwire.models.pilots import Pilot
 from coachwire.ports import ProfileChange
 
@@ -189,3 +192,102 @@ def test_through_the_app_post_answers_201_with_location_and_bad_json_is_a_400(de
     assert made["headers"]["Location"] == f"/pilots/{json.loads(made['body'])['pilot_id']}"
     raw["body"] = "{not json"
     assert app.resolve(raw, {})["statusCode"] == 400
+
+
+# -- the scorecard --------------------------------------------------------------------------------------------------
+
+
+ALL_CRITERIA = [{"key": "adoption", "comparator": ">=", "threshold": 70, "unit": "percent"},
+                {"key": "manager_utilisation", "comparator": ">=", "threshold": 60, "unit": "percent"},
+                {"key": "skill_progression", "comparator": ">=", "threshold": 50, "unit": "percent"},
+                {"key": "trigger_reliability", "comparator": ">=", "threshold": 100, "unit": "percent"},
+                {"key": "employee_sentiment", "comparator": ">=", "threshold": 10, "unit": "enps"}]
+
+
+def test_only_hr_admins_read_a_scorecard(deps):
+    pilot = register(deps)
+    move_to(deps, START)
+    for role in ("manager", "employee"):
+        with pytest.raises(NotAllowed):
+            routes.get_scorecard(pilot.pilot_id, ctx(deps, subject="emp-9", role=role))
+
+
+def test_before_the_start_there_is_no_scorecard_and_an_unknown_pilot_is_a_404(deps):
+    pilot = register(deps)
+    status, body = answer(routes.get_scorecard(pilot.pilot_id, ctx(deps)))
+    assert status == 409 and "not started" in body["message"]
+    status, body = answer(routes.get_scorecard("pil-nope", ctx(deps)))
+    assert (status, body["field"]) == (404, "pilot_id")
+    move_to(deps, START)
+    status, body = answer(routes.get_scorecard(pilot.pilot_id, ctx(deps), as_of=START - timedelta(days=1)))
+    assert (status, body["field"]) == (400, "as_of")
+
+
+def _plant(deps, pilot: Pilot) -> None:
+    def at(day, hour=12):
+        return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+    day30, day60 = START + timedelta(days=29), START + timedelta(days=59)
+    # adoption: 45 of the 60 engineers pressed a button in the 30 days up to day 30 (75 %); only 30 did by day 60
+    for i, employee in enumerate(pilot.members[:45]):
+        for when in (at(START + timedelta(days=5)), at(day60)) if i < 30 else (at(day30),):
+            deps.audit.append(AuditRecord(event_id=f"chat-{employee}-{when.date()}", trigger="chat_action",
+                                          subject_id=employee, outcome="succeeded", recorded_at=when,
+                                          decision={"action": "engagement.done", "chat": "slack"}))
+    # manager utilisation: 5 managers alerted about their reports, 4 acted (80 %)
+    for m in range(5):
+        employee = pilot.members[m]
+        stored = deps.profiles.get(employee)
+        decided = AlertDecision(status="discussed", by=f"mgr-{m}", at=at(START + timedelta(days=3))) if m else None
+        alert = ManagerAlert(alert_id=f"al-{m}", manager_id=f"mgr-{m}", employee_id=employee, employee_name="x",
+                             as_of=START, reasons=[], talking_points=[], open_gaps={},
+                             created_at=at(START + timedelta(days=2)), source_event_id="ev", decision=decided)
+        deps.profiles.commit(ProfileChange(profile=stored.model_copy(update={"manager_id": f"mgr-{m}"}),
+                                           expected_version=stored.version, alert=alert))
+    # trigger reliability: one event accounted for before day 30, one silent between day 30 and day 60
+    deps.audit.mark_accepted(AcceptedEvent("ev-ok", spine.CHECKIN_SUBMITTED, at(START + timedelta(days=1))))
+    deps.audit.append(AuditRecord(event_id="ev-ok", trigger="checkin_gap_nudge", subject_id=pilot.members[0],
+                                  outcome="succeeded", recorded_at=at(START + timedelta(days=1), 13),
+                                  decision={"applied_ratings": 1, "flagged_skills": []}))
+    deps.audit.mark_accepted(AcceptedEvent("ev-lost", spine.CHECKIN_SUBMITTED, at(START + timedelta(days=40))))
+
+
+def test_a_full_scorecard_over_the_fakes_at_day_30_and_day_60(deps):
+    pilot = register(deps, criteria=ALL_CRITERIA)
+    move_to(deps, START)
+    pilot = Pilot.model_validate(answer(routes.get_pilot(pilot.pilot_id, ctx(deps)))[1])
+    _plant(deps, pilot)
+    move_to(deps, START + timedelta(days=61))
+    status, body = answer(routes.get_scorecard(pilot.pilot_id, ctx(deps)))
+    assert status == 200
+    assert body["criteria_sha256"] == pilot.registered.sha256
+    assert [(p["label"], p["as_of"]) for p in body["points"]] == [
+        ("day_30", (START + timedelta(days=29)).isoformat()), ("day_60", (START + timedelta(days=59)).isoformat())]
+    day30, day60 = ({c["key"]: c for c in point["criteria"]} for point in body["points"])
+    assert [c["key"] for c in body["points"][0]["criteria"]] == [c["key"] for c in ALL_CRITERIA]
+    assert (day30["adoption"]["status"], day30["adoption"]["value"], day30["adoption"]["n"]) == ("met", 75.0, 60)
+    assert day30["adoption"]["interval"]["method"] == "wilson"
+    assert (day60["adoption"]["status"], day60["adoption"]["value"]) == ("not_met", 50.0)
+    utilisation = day30["manager_utilisation"]
+    assert (utilisation["status"], utilisation["value"], utilisation["n"]) == ("met", 80.0, 5)
+    assert "no manager survey yet" in utilisation["reason"]
+    assert day30["skill_progression"]["status"] == "not_measurable"
+    assert (day30["trigger_reliability"]["status"], day30["trigger_reliability"]["value"]) == ("met", 100.0)
+    assert (day60["trigger_reliability"]["status"], day60["trigger_reliability"]["details"]["silent"]) == (
+        "not_met", 1)
+    assert day60["employee_sentiment"] == {**day60["employee_sentiment"], "status": "not_measurable",
+                                           "reason": "no pulse survey yet", "definition": "employee_sentiment@1"}
+    assert {c["definition"] for c in day30.values()} == {f"{c['key']}@1" for c in ALL_CRITERIA}
+
+    status, body = answer(routes.get_scorecard(pilot.pilot_id, ctx(deps), as_of=START + timedelta(days=400)))
+    assert status == 200 and [(p["label"], p["as_of"]) for p in body["points"]] == [
+        ("as_of", pilot.request.end.isoformat())]
+
+
+def test_a_checkpoint_not_reached_yet_is_not_measurable(deps):
+    pilot = register(deps, criteria=ALL_CRITERIA)
+    move_to(deps, START + timedelta(days=35))
+    status, body = answer(routes.get_scorecard(pilot.pilot_id, ctx(deps)))
+    assert status == 200
+    later = body["points"][1]["criteria"]
+    assert {c["status"] for c in later} == {"not_measurable"} and "has not come yet" in later[0]["reason"]

@@ -105,3 +105,20 @@ def test_a_redelivery_whose_data_changed_after_its_firing_committed_republishes_
     assert deps.audit.for_event("msg_committed")[-1].outcome == "duplicate"
     assert [q["notification_id"] for q in deps.events.details(spine.NOTIFICATION_QUEUED)] == \
         list(first.notification_ids)
+
+
+def test_an_outcome_the_audit_log_refuses_is_logged_and_retried_not_lost_silently(deps, caplog):
+    import logging
+
+    from coachwire.services.unit_of_work import TriggerResult
+
+    def leaves_a_value_the_audit_log_refuses(detail, deps):
+        return TriggerResult("succeeded", "emp-1", {"code": None})  # an AuditRecord decision holds no None
+
+    handler = TriggerHandler("checkin_gap_nudge", leaves_a_value_the_audit_log_refuses, deps=deps)
+    with caplog.at_level(logging.ERROR), pytest.raises(Exception) as refused:
+        handler.process_record(record({"event_id": "msg_unrecordable"}))
+    assert type(refused.value).__name__ == "ValidationError"
+    (line,) = [r for r in caplog.records if r.getMessage() == "trigger outcome not recorded"]
+    assert (line.trigger, line.event_id, line.outcome, line.error_type) == (
+        "checkin_gap_nudge", "msg_unrecordable", "succeeded", "ValidationError")

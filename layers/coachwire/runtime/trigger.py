@@ -104,7 +104,15 @@ class TriggerHandler:
         except Exception as err:
             self._fail(deps, record, event_id, subject, err)
             raise
-        self._record(deps, firing, event_id)
+        try:
+            self._record(deps, firing, event_id)
+        except Exception as err:
+            # The firing's effects are committed; only its audit record failed (the audit log refused it, or is
+            # unreachable). Said here, since the retry (its receipt makes it a duplicate) is otherwise silent.
+            logger.error("trigger outcome not recorded", extra={"trigger": self.trigger.name, "event_id": event_id,
+                                                                "outcome": firing.outcome,
+                                                                "error_type": type(err).__name__})
+            raise
         logger.info("trigger fired", extra={"trigger": self.trigger.name, "event_id": event_id,
                                             "outcome": firing.outcome})
 

@@ -28,10 +28,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from coachwire_tools.local.stand_in import HttpStandIn, StandInServer
 from coachwire_tools.local.teams_stub import Fault
 
 TOKEN_PATH = "/oauth2/v2.0/token"  # noqa: S105 - a path, not a credential
@@ -50,44 +51,23 @@ class ConnectorCall:
     raw: bytes = field(repr=False)
 
 
-class BotConnectorStub:
+class BotConnectorStub(HttpStandIn):
+    thread_name = "botconnector-stub"
+
     def __init__(self, app_id: str, client_secret: str, host: str = "127.0.0.1", port: int = 0, *,
                  expires_in: int = 3599) -> None:
         self.app_id, self.client_secret, self.expires_in = app_id, client_secret, expires_in
-        self._host, self._port = host, port
+        super().__init__(host, port)
         self._lock = threading.Lock()
         self._calls: list[ConnectorCall] = []
         self._token_requests: list[dict[str, str]] = []
         self._tokens: set[str] = set()
         self._members: dict[tuple[str, str], dict[str, Any]] = {}
         self._faults: dict[str, Fault] = {}
-        self._server: _Server | None = None
 
     # --- lifecycle
-    def start(self) -> BotConnectorStub:
-        server = _Server((self._host, self._port), _Handler)
-        server.stub = self
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="botconnector-stub", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> BotConnectorStub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start the stub first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     @property
     def service_url(self) -> str:
@@ -184,15 +164,11 @@ class BotConnectorStub:
             return self._members.get((conversation_id, user_id))
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    stub: BotConnectorStub
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: StandInServer
 
     def _read(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))

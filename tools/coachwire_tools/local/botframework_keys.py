@@ -13,25 +13,28 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from coachwire_tools.local.stand_in import HttpStandIn, StandInServer
+
 BOTFRAMEWORK_ISSUER = "https://api.botframework.com"
 KEYS_PATH = "/v1/.well-known/keys"
 
 
-class LocalBotFramework:
+class LocalBotFramework(HttpStandIn):
+    thread_name = "botframework-keys"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host, self._port = host, port
+        super().__init__(host, port)
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = f"local-{uuid.uuid4().hex[:12]}"
         self.fetches = 0
         self._lock = threading.Lock()
-        self._server: _Server | None = None
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -50,30 +53,8 @@ class LocalBotFramework:
         return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid})
 
     # --- the JWKS over HTTP
-    def start(self) -> LocalBotFramework:
-        server = _Server((self._host, self._port), _Handler)
-        server.owner = self
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="botframework-keys", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> LocalBotFramework:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start it first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     @property
     def jwks_url(self) -> str:
@@ -91,15 +72,11 @@ def unsigned_token(app_id: str, service_url: str, *, issuer: str = BOTFRAMEWORK_
                       algorithm="none")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    owner: LocalBotFramework
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: StandInServer
 
     def do_GET(self) -> None:
         if self.path != KEYS_PATH:
@@ -107,8 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self.server.owner._fetched()
-        data = json.dumps(self.server.owner.jwks()).encode()
+        self.server.stub._fetched()
+        data = json.dumps(self.server.stub.jwks()).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -20,8 +20,10 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from coachwire_tools.local.stand_in import HttpStandIn, StandInServer
 
 WEBHOOK_PREFIX = "/webhook/"
 RUN_ID_HEADER = "x-ms-workflow-run-id"
@@ -63,41 +65,19 @@ class WebhookCall:
     raw: bytes = field(repr=False)
 
 
-class TeamsWebhookStub:
+class TeamsWebhookStub(HttpStandIn):
+    thread_name = "teams-webhook-stub"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, run_ids: bool = True) -> None:
-        self._host, self._port, self.run_ids = host, port, run_ids
+        super().__init__(host, port)
+        self.run_ids = run_ids
         self._lock = threading.Lock()
         self._calls: list[WebhookCall] = []
         self._faults: dict[str, Fault] = {}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle
-    def start(self) -> TeamsWebhookStub:
-        server = _Server((self._host, self._port), _Handler)
-        server.stub = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="teams-webhook-stub", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> TeamsWebhookStub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start the stub first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def webhook_url(self, ref: str) -> str:
         return f"{self.url}{WEBHOOK_PREFIX}{ref}"
@@ -133,15 +113,11 @@ class TeamsWebhookStub:
             self._calls.clear()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    stub: TeamsWebhookStub
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: StandInServer
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
